@@ -1,0 +1,1 @@
+"""One module per concern, each exposing `router`; `api.app` includes them all."""

@@ -1,0 +1,3 @@
+from regiongraph.cli import main
+
+main()

@@ -1,0 +1,66 @@
+"""The typer application that every command module adds its commands to.
+
+Command modules live beside this file and are discovered by `regiongraph.cli.main`,
+so a new concern adds a module, not an edit here. They import heavy libraries
+(pyshacl, networkx, rdflib) inside the command body: `--help` stays fast.
+"""
+
+from dataclasses import dataclass, field
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from regiongraph.settings import Settings
+
+app = typer.Typer(
+    name="regiongraph",
+    help="A knowledge graph of a region's public-sector data assets.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)
+
+
+@dataclass
+class State:
+    settings: Settings
+    verbose: bool = False
+    _store: object = field(default=None, repr=False)
+
+    def store(self, *, read_only: bool = False):
+        """Open the configured store once per command."""
+        if self._store is None:
+            from regiongraph.store import open_store
+
+            self._store = open_store(self.settings, read_only=read_only)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+STATE: State | None = None
+
+
+def state() -> State:
+    assert STATE is not None, "the CLI callback sets the state before any command runs"
+    return STATE
+
+
+@app.callback()
+def configure(
+    store: Annotated[Optional[str], typer.Option(help="Store: a directory, 'memory', or a SPARQL URL [REGIONGRAPH_STORE].")] = None,
+    base: Annotated[Optional[str], typer.Option(help="Base of minted IRIs [REGIONGRAPH_BASE].")] = None,
+    update_url: Annotated[Optional[str], typer.Option(help="Remote SPARQL Update URL [REGIONGRAPH_UPDATE_URL].")] = None,
+    gsp_url: Annotated[Optional[str], typer.Option(help="Remote Graph Store URL [REGIONGRAPH_GSP_URL].")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
+) -> None:
+    """Settings come from REGIONGRAPH_* variables; these flags override them."""
+    global STATE
+    settings = Settings().with_overrides(store=store, base=base, update_url=update_url, gsp_url=gsp_url)
+    STATE = State(settings=settings, verbose=verbose)

@@ -1,0 +1,123 @@
+"""Store-level commands: demo, stats, query, dump, restore, serve."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from regiongraph.cli.app import app, console, out, state
+from regiongraph.errors import RegiongraphError
+
+QUERY_FORMATS = ("json", "xml", "csv", "tsv", "table", "ttl", "nt")
+
+
+@app.command()
+def demo() -> None:
+    """Load the bundled demo region into the store (quick and unchanged when re-run)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from regiongraph.pipeline import load_demo
+
+    current = state()
+    store = current.store()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
+        task = bar.add_task("loading the demo region", total=None)
+        summary = load_demo(store, current.settings, progress=lambda m: bar.update(task, description=m))
+    written = sum(summary.written.values())
+    console.print(
+        f"demo loaded into {store.description}: {len(summary.written)} graphs written "
+        f"({written} quads), {len(summary.unchanged)} unchanged"
+    )
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Count triples per graph and instances per class."""
+    from regiongraph.stats import store_stats
+
+    result = store_stats(state().store(read_only=True))
+    if as_json:
+        out.print_json(json.dumps(result))
+        return
+    from rich.table import Table
+
+    table = Table("graph", "triples")
+    for graph, n in sorted(result["graphs"].items()):
+        table.add_row(graph or "(default)", str(n))
+    out.print(table)
+    classes = Table("class", "instances")
+    for cls, n in sorted(result["classes"].items(), key=lambda kv: -kv[1])[:30]:
+        classes.add_row(cls, str(n))
+    out.print(classes)
+    out.print(f"total triples: {result['triples']}")
+
+
+@app.command()
+def query(
+    file: Annotated[Optional[Path], typer.Argument(help="A .rq file, or - for stdin.")] = None,
+    text: Annotated[Optional[str], typer.Option("-q", "--query", help="Query text.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="|".join(QUERY_FORMATS))] = "table",
+) -> None:
+    """Run a SPARQL query over all graphs (the union default graph)."""
+    from regiongraph.sparql_results import write_results
+
+    if fmt not in QUERY_FORMATS:
+        raise RegiongraphError(f"unknown format {fmt!r}; choose one of {', '.join(QUERY_FORMATS)}")
+    sparql = _query_text(file, text)
+    try:
+        results = state().store(read_only=True).query(sparql, union_default_graph=True)
+    except SyntaxError as error:
+        raise RegiongraphError(f"query syntax: {error}") from None
+    write_results(results, fmt, sys.stdout.buffer, console=out)
+
+
+def _query_text(file: Path | None, text: str | None) -> str:
+    if text:
+        return text
+    if file is None:
+        raise RegiongraphError("give a query file or -q TEXT")
+    if str(file) == "-":
+        return sys.stdin.read()
+    if not file.is_file():
+        raise RegiongraphError(f"{file}: no such query file")
+    return file.read_text(encoding="utf-8")
+
+
+@app.command()
+def dump(path: Annotated[Path, typer.Argument(help="Output N-Quads file.")]) -> None:
+    """Write every quad of the store to an N-Quads file."""
+    with path.open("wb") as output:
+        n = state().store(read_only=True).dump(output)
+    console.print(f"{n} quads written to {path}")
+
+
+@app.command()
+def restore(path: Annotated[Path, typer.Argument(help="N-Quads file from `dump`.")]) -> None:
+    """Replace the whole store with an N-Quads dump (a bad dump changes nothing)."""
+    if not path.is_file():
+        raise RegiongraphError(f"{path}: no such file")
+    with path.open("rb") as source:
+        try:
+            n = state().store().restore(source)
+        except SyntaxError as error:
+            raise RegiongraphError(f"{path}: {error}; the store was not changed") from None
+    console.print(f"{n} quads restored from {path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="[REGIONGRAPH_HOST]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="[REGIONGRAPH_PORT]")] = None,
+) -> None:
+    """Serve the SPARQL endpoint, catalogs, API and pages."""
+    import uvicorn
+
+    from regiongraph.api.app import create_app
+
+    current = state()
+    settings = current.settings.with_overrides(host=host, port=port)
+    application = create_app(settings)
+    console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")

@@ -1,0 +1,143 @@
+"""The one path data takes into the store, and what runs after every change.
+
+sources → loaders → quads per named graph → store → after-change hooks (inferences,
+validation, search index). `regiongraph demo`, `harvest` and the API all come through
+here, so a feature that must follow every change registers one hook below.
+
+A graph is rewritten only when its content fingerprint changed, so loading the demo a
+second time writes nothing (the fingerprints live in the meta graph).
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
+
+from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
+from regiongraph.namespaces import RG
+from regiongraph.paths import data_path
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+# "module:function" names; each is called as fn(store, settings, changed_graphs).
+AFTER_CHANGE_HOOKS: list[str] = []
+
+
+@dataclass
+class LoadSummary:
+    written: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    reports: list[object] = field(default_factory=list)
+
+    @property
+    def changed_graphs(self) -> list[NamedNode]:
+        return [NamedNode(g) for g in self.written]
+
+
+def fingerprint(paths: Iterable[Path], *extra: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for item in extra:
+        digest.update(item.encode())
+    return digest.hexdigest()
+
+
+def stored_fingerprint(store: Store, minter: Minter, graph: NamedNode) -> str | None:
+    rows = store.query(
+        f"SELECT ?h WHERE {{ GRAPH <{minter.graph(META_GRAPH).value}> "
+        f"{{ <{graph.value}> <{RG.contentHash.value}> ?h }} }}"
+    )
+    for row in rows:
+        return row["h"].value
+    return None
+
+
+def record_fingerprint(store: Store, minter: Minter, graph: NamedNode, digest: str) -> None:
+    meta = minter.graph(META_GRAPH)
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{graph.value}> <{RG.contentHash.value}> ?h }} }}"
+    )
+    store.add([Quad(graph, RG.contentHash, Literal(digest), meta)])
+
+
+def replace_if_changed(
+    store: Store, minter: Minter, graph: NamedNode, digest: str,
+    produce: Callable[[], Iterable[Triple | Quad]], summary: LoadSummary,
+) -> None:
+    """Rewrite `graph` from `produce()` unless its fingerprint is already `digest`."""
+    if stored_fingerprint(store, minter, graph) == digest and store.count(graph) > 0:
+        summary.unchanged.append(graph.value)
+        return
+    summary.written[graph.value] = store.replace_graph(graph, produce())
+    record_fingerprint(store, minter, graph, digest)
+
+
+def ontology_files() -> list[Path]:
+    return sorted(data_path("ontology").glob("*.ttl"))
+
+
+def load_ontology(store: Store, minter: Minter, summary: LoadSummary) -> None:
+    files = ontology_files()
+
+    def triples():
+        for path in files:
+            with path.open("rb") as stream:
+                yield from parse(stream, RdfFormat.TURTLE, base_iri=path.as_uri())
+
+    graph = minter.graph(ONTOLOGY_GRAPH)
+    replace_if_changed(store, minter, graph, fingerprint(files), triples, summary)
+
+
+def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadSummary) -> None:
+    """Read and check the whole registry before the store is touched."""
+    from regiongraph.registry import read_registry
+
+    minter = Minter(settings.base)
+    files = sorted(folder.glob("*.y*ml")) + sorted(folder.glob("*.ttl"))
+    digest = fingerprint(files, settings.base)
+    graph = minter.graph(REGISTRY_GRAPH)
+    if stored_fingerprint(store, minter, graph) == digest and store.count(graph) > 0:
+        summary.unchanged.append(graph.value)
+        return
+    triples = read_registry(folder, minter)
+    summary.written[graph.value] = store.replace_graph(graph, triples)
+    record_fingerprint(store, minter, graph, digest)
+
+
+def run_after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    if not changed:
+        return
+    for name in AFTER_CHANGE_HOOKS:
+        module_name, function_name = name.split(":")
+        getattr(import_module(module_name), function_name)(store, settings, changed)
+
+
+def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load the bundled demo region: ontology, registry, then every demo source."""
+    say = progress or (lambda _message: None)
+    minter = Minter(settings.base)
+    summary = LoadSummary()
+    say("ontology")
+    load_ontology(store, minter, summary)
+    say("registry")
+    load_registry(store, settings, data_path("demo") / "registry", summary)
+    harvest_demo_sources(store, settings, summary, say)
+    run_after_change(store, settings, summary.changed_graphs)
+    return summary
+
+
+def harvest_demo_sources(
+    store: Store, settings: Settings, summary: LoadSummary, say: Callable[[str], None]
+) -> None:
+    from regiongraph.harvest import harvest_sources, read_sources
+
+    demo = data_path("demo")
+    for report in harvest_sources(store, settings, read_sources(demo / "sources.yaml"), progress=say):
+        summary.reports.append(report)
+        for graph, n in getattr(report, "written_graphs", {}).items():
+            summary.written[graph] = n

@@ -1,0 +1,40 @@
+"""One settings object, read from `REGIONGRAPH_*` variables; CLI flags override.
+
+Built by a function, never at import, so tests and flags can pass their own values.
+"""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE = "https://data.sonoranvalley.example/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGIONGRAPH_", extra="ignore")
+
+    store: str = "./data/store"
+    """A directory (embedded Oxigraph on disk), `memory`, or an http(s) SPARQL query URL."""
+    update_url: str | None = None
+    """SPARQL 1.1 Update endpoint of a remote store (defaults to the query URL)."""
+    gsp_url: str | None = None
+    """Graph Store Protocol endpoint of a remote store."""
+    base: str = DEFAULT_BASE
+    """Every IRI regiongraph mints starts with this."""
+    admin_token: str | None = None
+    """Bearer token for updates, Graph Store writes and harvest triggers; unset = writes refused."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    query_timeout: float = 30.0
+    """Seconds a SPARQL query may run before it is stopped with an error."""
+    anonymous_row_cap: int = 10_000
+    """Rows returned to anonymous users before results are cut (with a note)."""
+    max_request_bytes: int = 10_000_000
+    """Largest request body accepted (queries, uploads, events)."""
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        """Return a copy where each non-None override replaces the setting (how flags win)."""
+        kept = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=kept)
+
+
+def get_settings() -> Settings:
+    return Settings()

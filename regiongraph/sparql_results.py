@@ -1,0 +1,91 @@
+"""Serialising SPARQL results by format name, shared by the CLI and the API.
+
+One table maps a short name (`json`, `ttl`, ...) and a media type to pyoxigraph's
+result or RDF format, so `--format`, `?format=` and `Accept` agree.
+"""
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+
+from regiongraph.errors import RegiongraphError
+
+
+class FormatError(RegiongraphError, ValueError):
+    """The asked-for format does not exist or does not fit the result."""
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    name: str
+    media_type: str
+    results: QueryResultsFormat | None = None
+    rdf: RdfFormat | None = None
+
+
+RESULT_FORMATS = [
+    ResultFormat("json", "application/sparql-results+json", results=QueryResultsFormat.JSON),
+    ResultFormat("xml", "application/sparql-results+xml", results=QueryResultsFormat.XML),
+    ResultFormat("csv", "text/csv", results=QueryResultsFormat.CSV),
+    ResultFormat("tsv", "text/tab-separated-values", results=QueryResultsFormat.TSV),
+]
+GRAPH_FORMATS = [
+    ResultFormat("ttl", "text/turtle", rdf=RdfFormat.TURTLE),
+    ResultFormat("nt", "application/n-triples", rdf=RdfFormat.N_TRIPLES),
+    ResultFormat("xml", "application/rdf+xml", rdf=RdfFormat.RDF_XML),
+    ResultFormat("jsonld", "application/ld+json", rdf=RdfFormat.JSON_LD),
+    ResultFormat("nq", "application/n-quads", rdf=RdfFormat.N_QUADS),
+]
+
+
+def find_format(name: str, *, graph: bool) -> ResultFormat | None:
+    table = GRAPH_FORMATS if graph else RESULT_FORMATS
+    for fmt in table:
+        if name in (fmt.name, fmt.media_type):
+            return fmt
+    if graph and name == "json":
+        return find_format("jsonld", graph=True)
+    if not graph and name in ("ttl", "nt"):
+        return None
+    return None
+
+
+def is_graph_result(results: object) -> bool:
+    return not isinstance(results, (QuerySolutions, QueryBoolean))
+
+
+def write_results(results, fmt: str, output: BinaryIO, *, console=None) -> None:
+    """Write results in `fmt`; `table` renders a rich table on `console`."""
+    graph = is_graph_result(results)
+    if fmt == "table":
+        _table(results, console, graph)
+        return
+    chosen = find_format(fmt, graph=graph)
+    if chosen is None:
+        kind = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
+        raise FormatError(f"format {fmt!r} does not fit a {kind} result")
+    results.serialize(output, chosen.rdf if graph else chosen.results)
+    output.flush()
+
+
+def _table(results, console, graph: bool) -> None:
+    from rich.table import Table
+
+    if isinstance(results, QueryBoolean):
+        console.print("true" if bool(results) else "false")
+        return
+    if graph:
+        table = Table("subject", "predicate", "object")
+        for triple in results:
+            table.add_row(str(triple.subject), str(triple.predicate), str(triple.object))
+    else:
+        names = [v.value for v in results.variables]
+        table = Table(*names)
+        for row in results:
+            table.add_row(*[_cell(row[name]) for name in names])
+    console.print(table)
+
+
+def _cell(term) -> str:
+    return "" if term is None else getattr(term, "value", str(term))

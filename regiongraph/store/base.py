@@ -1,0 +1,111 @@
+"""The store contract every backend keeps, and the pieces they share."""
+
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, Protocol
+
+from pyoxigraph import (
+    NamedNode,
+    Quad,
+    QueryBoolean,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+    Variable,
+    serialize,
+)
+
+from regiongraph.errors import RegiongraphError
+
+GraphCounts = dict[str, int]
+Term = object
+QueryResult = "QuerySolutions | QueryBoolean | QueryTriples | TripleResults"
+
+
+class StoreError(RegiongraphError):
+    """A store operation failed; the message says what and where, and nothing changed."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the embedded store (usually a running `regiongraph serve`)."""
+
+
+class TripleResults:
+    """CONSTRUCT/DESCRIBE results from a backend that is not pyoxigraph's own store.
+
+    Mirrors `pyoxigraph.QueryTriples`: iterate for triples, or `serialize` them.
+    """
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        self._triples = iter(triples)
+
+    def __iter__(self) -> Iterator[Triple]:
+        return self._triples
+
+    def serialize(self, output: BinaryIO | None = None, format: RdfFormat = RdfFormat.N_TRIPLES):
+        return serialize(self._triples, output, format)
+
+
+def in_graph(items: Iterable[Triple | Quad], graph: NamedNode) -> Iterator[Quad]:
+    """Force triples (or quads from any graph) into `graph`."""
+    for item in items:
+        yield Quad(item.subject, item.predicate, item.object, graph)
+
+
+class Store(Protocol):
+    """What the kernel may ask of a store. Keep it small (Oxigraph's lesson)."""
+
+    description: str
+
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
+        """Make `graph` hold exactly `triples`, atomically; return how many were written.
+
+        If the iterable raises or the process dies halfway, the graph keeps its
+        previous content. The iterable is consumed once and never held in memory.
+        """
+        ...
+
+    def add(self, quads: Iterable[Quad]) -> int:
+        """Append quads (each to its own graph) in one transaction."""
+        ...
+
+    def remove_graph(self, graph: NamedNode) -> None: ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: dict[Variable, Term] | None = None,
+        default_graph: list[NamedNode] | None = None,
+        named_graphs: list[NamedNode] | None = None,
+        union_default_graph: bool = False,
+    ) -> "QuerySolutions | QueryBoolean | QueryTriples | TripleResults":
+        """Run SELECT/ASK/CONSTRUCT/DESCRIBE; results stream as they are iterated.
+
+        `substitutions` binds variables to RDF terms (never text spliced into the query).
+        """
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update as one transaction."""
+        ...
+
+    def graphs(self) -> GraphCounts:
+        """Every named graph with its quad count ("" is the default graph)."""
+        ...
+
+    def count(self, graph: NamedNode | None = None) -> int: ...
+
+    def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
+        """Stream quads, of one graph or of all."""
+        ...
+
+    def dump(self, output: BinaryIO) -> int:
+        """Write every quad as N-Quads; return the count."""
+        ...
+
+    def restore(self, source: BinaryIO) -> int:
+        """Replace the whole store with an N-Quads dump; return the count."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,55 @@
+"""Shared fixtures: the demo region loaded once, real servers, headless Chromium."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from regiongraph.settings import Settings
+from regiongraph.store import open_store
+
+from tests.support import oxigraph_server
+
+os.environ.setdefault("REGIONGRAPH_BASE", "https://data.sonoranvalley.example/")
+CHROMIUM = "/usr/bin/chromium"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared beside the checkout: official schemas, shapes and real catalogs."""
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_settings() -> Settings:
+    return Settings(store="memory", admin_token="test-admin-token")
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_settings):
+    """The bundled demo region in a memory store, loaded once per test session.
+
+    Read-only by convention: tests that write use their own store.
+    """
+    from regiongraph.pipeline import load_demo
+
+    store = open_store(demo_settings)
+    load_demo(store, demo_settings)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_url():
+    """A real `oxigraph serve` (memory) on loopback for the whole session."""
+    with oxigraph_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's chromium: browser downloads are blocked here."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--disable-background-networking", "--disable-component-update",
+                     "--no-first-run", "--disable-sync"]}
