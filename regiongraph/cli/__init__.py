@@ -24,7 +24,7 @@ def main() -> None:
     _discover()
     verbose = "--verbose" in sys.argv or "-v" in sys.argv
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="regiongraph")
         if isinstance(code, int) and code:
             sys.exit(code)
     except RegiongraphError as error:
