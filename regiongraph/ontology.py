@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from pyoxigraph import Dataset, NamedNode, RdfFormat, parse
+from pyoxigraph import NamedNode, RdfFormat, Store, parse
 
 from regiongraph.namespaces import OWL, RDF, RDFS, RG, SKOS
 from regiongraph.paths import data_path
@@ -34,8 +34,9 @@ def ontology_turtle() -> bytes:
     return b"\n".join(p.read_bytes() for p in sorted(data_path("ontology").glob("*.ttl")))
 
 
-def ontology_dataset() -> Dataset:
-    dataset = Dataset()
+def ontology_dataset() -> Store:
+    """The ontology files in a small in-memory store (pattern lookups, serialisation)."""
+    dataset = Store()
     for path in sorted(data_path("ontology").glob("*.ttl")):
         with path.open("rb") as stream:
             dataset.extend(parse(stream, RdfFormat.TURTLE, base_iri=path.as_uri()))
@@ -60,12 +61,12 @@ def own_terms() -> list[Term]:
     return sorted(terms.values(), key=lambda t: (t.kind != "class", t.kind, t.local_name))
 
 
-def _first(dataset: Dataset, node: NamedNode, predicate: NamedNode) -> str:
+def _first(dataset: Store, node: NamedNode, predicate: NamedNode) -> str:
     for quad in dataset.quads_for_pattern(node, predicate, None):
         return quad.object.value
     return ""
 
 
-def _all(dataset: Dataset, node: NamedNode, predicate: NamedNode) -> list[str]:
+def _all(dataset: Store, node: NamedNode, predicate: NamedNode) -> list[str]:
     return sorted(q.object.value for q in dataset.quads_for_pattern(node, predicate, None)
                   if isinstance(q.object, NamedNode))
