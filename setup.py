@@ -25,13 +25,16 @@ def code_packages() -> dict[str, str]:
     return found
 
 
-PACKAGE_DIRS = {**code_packages(), **DATA_ROOTS}
+PACKAGE_DIRS = {
+    name: folder for name, folder in {**code_packages(), **DATA_ROOTS}.items()
+    if (ROOT / folder).is_dir()
+}
 
 setup(
     packages=list(PACKAGE_DIRS),
     package_dir=PACKAGE_DIRS,
     package_data={
-        **{name: ["**/*"] for name in DATA_ROOTS},
+        **{name: ["**/*"] for name in DATA_ROOTS if name in PACKAGE_DIRS},
         "regiongraph": ["py.typed"],
         **{name: ["templates/**/*", "static/**/*", "*.json", "*.html"] for name in PACKAGE_DIRS
            if name.startswith(("regiongraph.api", "regiongraph.web"))},
