@@ -1,0 +1,16 @@
+"""Examples in kernel docstrings run (Oxigraph's lesson: docs that run stay true)."""
+
+import doctest
+
+import pytest
+
+import regiongraph.iri
+
+MODULES = [regiongraph.iri]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
