@@ -120,7 +120,8 @@ COMMUNITIES: list[Community] = [
                   "police": "Red Mesa Police Department", "fire": "Fire and Rescue",
                   "human": "Department of Human Services",
                   "permits": "Community Development", "sustain": "Natural Resources Department",
-                  "water": "Natural Resources Department", "waste": "Environmental Protection Office",
+                  "water": "Natural Resources Department",
+                  "waste": "Environmental Protection Office",
                   "service": "Information Services"}),
     Community("state-dot", "State Department of Transportation", "the State", "state agency",
               "statedot.example", "datajson", "-114.80,31.33,-109.05,37.00", short="SDOT",
@@ -192,11 +193,12 @@ def kind(*args, **kwargs) -> None:
 kind("traffic-counts", "Traffic Counts",
      "Average daily traffic volumes from permanent count stations and short-term tube counts "
      "on arterial and collector streets in {place}, by direction and vehicle class.",
-     ("traffic", "traffic counts", "volume", "AADT", "roads"), ("transportation",), "transport",
+     ("traffic", "traffic counts", "volume", "AADT", "roads"),
+     ("transportation", "traffic"), "transport",
      ("csv", "geojson"), freq="R/P1Y")
 kind("traffic-signals", "Traffic Signals",
      "Locations, controller types and timing plans of signalized intersections in {place}.",
-     ("traffic signals", "intersections", "traffic"), ("transportation",), "transport",
+     ("traffic signals", "intersections", "traffic"), ("transportation", "traffic"), "transport",
      ("geojson", "csv"))
 kind("street-centerlines", "Street Centerlines",
      "Street centerline network for {place} with names, address ranges, functional class and "
@@ -210,22 +212,24 @@ kind("pavement-condition", "Pavement Condition Index",
      ("csv", "geojson"), freq="R/P1Y")
 kind("parking-meters", "Parking Meters",
      "On-street parking meters in {place}: location, rate, time limits and hours of operation.",
-     ("parking", "meters", "curb", "rates"), ("transportation",), "transport", ("csv", "geojson"))
+     ("parking", "meters", "curb", "rates"),
+     ("transportation", "parking"), "transport", ("csv", "geojson"))
 kind("parking-citations", "Parking Citations",
      "Parking citations issued in {place}: violation code, fine, block-level location and "
      "date. Plate numbers are removed.",
-     ("parking", "citations", "enforcement", "fines"), ("transportation",), "transport",
+     ("parking", "citations", "enforcement", "fines"), ("transportation", "parking"), "transport",
      ("csv",), freq="R/P1W")
 kind("curb-regulations", "Curb Regulations",
      "Curb zones and their regulations (loading, passenger pick-up, parking, no stopping) with "
      "time rules.",
-     ("curb", "curb management", "loading zones", "parking"), ("transportation",), "transport",
+     ("curb", "curb management", "loading zones", "parking"),
+     ("transportation", "parking"), "transport",
      (("api", "https://api.{host}/cds/v1/curbs/zones", "CDS Curbs API: zones"), "geojson"),
      standard="cds", start=2023)
 kind("curb-inventory", "Curb Inventory",
      "Inventory of curb space in {place}: loading zones, passenger zones, disabled parking and "
      "no-parking segments, as surveyed in the field.",
-     ("curb", "loading zones", "parking", "inventory"), ("transportation",), "transport",
+     ("curb", "loading zones", "parking", "inventory"), ("transportation", "parking"), "transport",
      ("csv", "kml"), freq="irregular")
 kind("work-zones", "Work Zone Data Exchange Feed",
      "Active and planned road work zones with lane closures, restrictions and detours, for "
@@ -240,38 +244,41 @@ kind("road-closures", "Road Closures",
 kind("gtfs-schedule", "GTFS Schedule Feed",
      "Scheduled service of all fixed routes: routes, stops, trips, stop times, calendars and "
      "fares, as a GTFS Schedule zip.",
-     ("GTFS", "transit", "bus", "schedules", "routes", "stops"), ("transportation",),
+     ("GTFS", "transit", "bus", "schedules", "routes", "stops"), ("transportation", "transit"),
      "transport", (("zip", "https://gtfs.{host}/gtfs/google_transit.zip", "GTFS zip"),),
      freq="R/P1W", standard="gtfs", start=2012)
 kind("gtfs-realtime-vehicles", "GTFS Realtime Vehicle Positions",
      "Real-time positions of in-service buses, updated every 15 seconds (GTFS Realtime).",
-     ("GTFS Realtime", "transit", "vehicle positions", "real-time", "bus"), ("transportation",),
+     ("GTFS Realtime", "transit", "vehicle positions", "real-time", "bus"),
+     ("transportation", "transit"),
      "it", (("protobuf", "https://gtfs.{host}/realtime/vehicle-positions.pb",
              "Vehicle positions protobuf"),), freq="R/PT1M", standard="gtfs-rt", start=2018)
 kind("gtfs-realtime-trips", "GTFS Realtime Trip Updates",
      "Predicted arrival and departure times for every active trip (GTFS Realtime).",
-     ("GTFS Realtime", "transit", "arrival predictions", "real-time"), ("transportation",),
+     ("GTFS Realtime", "transit", "arrival predictions", "real-time"),
+     ("transportation", "transit"),
      "it", (("protobuf", "https://gtfs.{host}/realtime/trip-updates.pb",
              "Trip updates protobuf"),), freq="R/PT1M", standard="gtfs-rt", start=2018)
 kind("gtfs-realtime-alerts", "GTFS Realtime Service Alerts",
      "Detours, stop closures and service disruptions as GTFS Realtime alerts.",
-     ("GTFS Realtime", "transit", "service alerts", "detours"), ("transportation",), "service",
+     ("GTFS Realtime", "transit", "service alerts", "detours"),
+     ("transportation", "transit"), "service",
      (("protobuf", "https://gtfs.{host}/realtime/alerts.pb", "Alerts protobuf"),),
      freq="R/PT1M", standard="gtfs-rt", start=2019)
 kind("ridership-by-route", "Ridership by Route",
      "Average weekday, Saturday and Sunday boardings by route and month from automatic "
      "passenger counters.",
-     ("ridership", "transit", "boardings", "routes"), ("transportation",), "transport",
+     ("ridership", "transit", "boardings", "routes"), ("transportation", "transit"), "transport",
      ("csv", "xlsx"), freq="R/P1M")
 kind("ntd-monthly", "NTD Monthly Ridership Report",
      "Monthly unlinked passenger trips, vehicle revenue miles and hours by mode as reported to "
      "the federal transit database.",
-     ("NTD", "ridership", "transit", "revenue miles"), ("transportation",), "transport",
+     ("NTD", "ridership", "transit", "revenue miles"), ("transportation", "transit"), "transport",
      ("xlsx", "csv"), standard="ntd", start=2014)
 kind("on-time-performance", "On-Time Performance",
      "Share of timepoint departures within one minute early to five minutes late, by route, "
      "direction and month.",
-     ("on-time performance", "transit", "reliability"), ("transportation",), "transport",
+     ("on-time performance", "transit", "reliability"), ("transportation", "transit"), "transport",
      ("csv",), start=2017)
 kind("bus-stops", "Bus Stops and Amenities",
      "Every bus stop with shelter, bench, lighting and accessibility features.",
@@ -280,21 +287,24 @@ kind("bus-stops", "Bus Stops and Amenities",
 kind("paratransit-trips", "Paratransit Trip Records",
      "Door-to-door paratransit trips with rider eligibility ID, pick-up and drop-off addresses "
      "and mobility device flags.",
-     ("paratransit", "ADA", "transit", "trips", "personal data"), ("transportation",), "human",
+     ("paratransit", "ADA", "transit", "trips", "personal data"),
+     ("transportation", "transit"), "human",
      ("csv",), freq="R/P1D", access="non-public", license=None, rights=RIGHTS_PII, start=2015)
 kind("fare-transactions", "Fare Card Transactions",
      "Tap-level fare card transactions with card ID, stop, route and time.",
-     ("fares", "fare cards", "transit", "transactions", "personal data"), ("transportation",),
+     ("fares", "fare cards", "transit", "transactions", "personal data"),
+     ("transportation", "transit"),
      "it", ("csv",), freq="R/P1D", access="non-public", license=None, rights=RIGHTS_PII,
      start=2019)
 kind("park-and-ride", "Park and Ride Lots",
      "Park-and-ride lots with capacity, average occupancy and connecting routes.",
-     ("park and ride", "parking", "transit"), ("transportation",), "transport",
+     ("park and ride", "parking", "transit"), ("transportation", "transit"), "transport",
      ("csv", "geojson"), freq="R/P3M")
 kind("traffic-speeds", "Segment Travel Speeds",
      "Average and 85th percentile travel speeds per road segment and hour from probe vehicle "
      "data.",
-     ("speeds", "travel time", "congestion", "traffic", "probe data"), ("transportation",),
+     ("speeds", "travel time", "congestion", "traffic", "probe data"),
+     ("transportation", "traffic"),
      "transport", ("csv", "api"), freq="R/P1D", start=2019)
 kind("freeway-incidents", "Freeway Incidents",
      "Crashes, stalls and debris on state highways as logged by the traffic operations center, "
@@ -399,7 +409,7 @@ kind("copper-wire-theft", "Streetlight Copper Wire Theft",
 # Recycling
 kind("recycling-tonnage", "Recycling and Waste Tonnage",
      "Monthly tons of refuse, recycling, green waste and bulk collected, with diversion rate.",
-     ("recycling", "solid waste", "tonnage", "diversion"), ("recycling",), "waste",
+     ("recycling", "solid waste", "tonnage", "diversion"), ("street-lighting", "energy"), "waste",
      ("csv", "xlsx"), start=2012)
 kind("collection-routes", "Collection Routes and Days",
      "Residential trash and recycling collection routes with pick-up day by area.",
@@ -582,7 +592,8 @@ kind("cooling-centers", "Cooling Centers and Hydration Stations",
      ("homelessness", "environment"), "human", ("geojson", "csv"), freq="R/P1W", start=2019)
 kind("housing-placements", "Housing Placements",
      "Monthly placements from homelessness into permanent housing by program type.",
-     ("housing", "placements", "homelessness", "rapid rehousing"), ("homelessness",), "human",
+     ("housing", "placements", "homelessness", "rapid rehousing"),
+     ("homelessness", "housing"), "human",
      ("csv",), start=2016)
 
 # Vandalism
@@ -632,7 +643,8 @@ kind("digital-equity-survey", "Digital Equity Survey",
      ("csv", "pdf"), freq="irregular", start=2021)
 kind("public-wifi", "Public Wi-Fi Hotspots",
      "Free public Wi-Fi locations in libraries, parks and community centers.",
-     ("Wi-Fi", "broadband", "hotspots", "digital inclusion"), ("digital-services",), "it",
+     ("Wi-Fi", "broadband", "hotspots", "digital inclusion"),
+     ("digital-services", "broadband"), "it",
      ("geojson", "csv"), freq="R/P3M", start=2017)
 kind("portal-usage", "Open Data Portal Usage",
      "Views and downloads per dataset on the open data portal, by month.",
@@ -644,7 +656,7 @@ kind("online-services", "Online Transactions by Service",
      ("csv",), start=2017)
 kind("broadband-availability", "Broadband Availability",
      "Advertised broadband speeds and providers by census block.",
-     ("broadband", "internet", "digital divide"), ("digital-services",), "it",
+     ("broadband", "internet", "digital divide"), ("digital-services", "broadband"), "it",
      ("csv", "geojson"), freq="R/P1Y", start=2019)
 kind("it-tickets", "IT Help Desk Tickets",
      "Internal help desk tickets with requester, asset, category and resolution notes.",
@@ -676,7 +688,8 @@ kind("fire-incidents", "Fire and EMS Incidents",
 kind("ems-patient-records", "EMS Patient Care Records",
      "Electronic patient care reports: patient demographics, chief complaint, vitals, "
      "treatment and transport destination.",
-     ("EMS", "patient care", "health", "personal data"), ("public-safety",), "fire", ("csv",),
+     ("EMS", "patient care", "health", "personal data"),
+     ("public-safety", "public-health"), "fire", ("csv",),
      freq="R/P1D", access="non-public", license=None, rights=RIGHTS_HEALTH, start=2015)
 kind("use-of-force", "Police Use of Force",
      "Use-of-force incidents with force type, subject injuries and officer demographics.",
@@ -692,7 +705,7 @@ kind("fire-stations", "Fire Stations",
      ("geojson",), freq="R/P1Y")
 kind("emergency-shelters", "Emergency Evacuation Shelters",
      "Designated shelters for evacuations, with capacity and accessibility.",
-     ("evacuation", "shelters", "emergency management"), ("public-safety", "homelessness"),
+     ("evacuation", "shelters", "emergency management"), ("public-safety", "emergency-management"),
      "fire", ("geojson", "csv"), freq="R/P1Y", start=2018)
 
 # Permits and buildings
@@ -700,62 +713,63 @@ kind("building-permits", "Building Permits",
      "Issued building permits with type, valuation, contractor, square footage and "
      "inspection status.",
      ("permits", "building permits", "BLDS", "construction", "development"),
-     ("permits-buildings",), "permits", ("csv", "api"), freq="R/P1D", standard="blds",
+     ("permitting",), "permits", ("csv", "api"), freq="R/P1D", standard="blds",
      start=2010)
 kind("building-inspections", "Building Inspections",
      "Inspections scheduled and completed with inspection type and result.",
-     ("inspections", "building", "permits", "construction"), ("permits-buildings",),
+     ("inspections", "building", "permits", "construction"), ("permitting",),
      "permits", ("csv",), freq="R/P1D", start=2012)
 kind("code-violations", "Code Enforcement Cases",
      "Property maintenance and zoning code cases with violation type, status and "
      "complainant contact.",
      ("code enforcement", "violations", "property maintenance", "blight"),
-     ("permits-buildings", "vandalism"), "permits", ("csv",), freq="R/P1D",
+     ("permitting", "vandalism"), "permits", ("csv",), freq="R/P1D",
      access="restricted public", rights=RIGHTS_ADDRESS, start=2013)
 kind("certificates-of-occupancy", "Certificates of Occupancy",
      "Certificates of occupancy issued for new buildings and changes of use.",
-     ("certificates of occupancy", "buildings", "permits"), ("permits-buildings",), "permits",
+     ("certificates of occupancy", "buildings", "permits"), ("permitting",), "permits",
      ("csv",), freq="R/P1W", start=2012)
 kind("business-licenses", "Business Licenses",
      "Active business licenses with business type and location.",
-     ("business licenses", "businesses", "economic development"), ("permits-buildings",),
+     ("business licenses", "businesses", "economic development"), ("permitting",),
      "permits", ("csv",), freq="R/P1W", start=2011)
 kind("zoning", "Zoning Districts",
      "Zoning districts and overlay zones.",
-     ("zoning", "land use", "planning", "GIS"), ("permits-buildings",), "permits",
+     ("zoning", "land use", "planning", "GIS"), ("permitting", "land-use"), "permits",
      ("geojson", "shp"), freq="irregular")
 kind("parcels", "Parcels",
      "Tax parcels with parcel number, land use code and assessed value.",
-     ("parcels", "property", "assessor", "GIS", "land use"), ("permits-buildings",), "it",
+     ("parcels", "property", "assessor", "GIS", "land use"), ("permitting", "land-use"), "it",
      ("geojson", "shp"), freq="R/P1M", start=2005)
 kind("planning-cases", "Planning and Zoning Cases",
      "Rezonings, variances, subdivisions and site plans under review.",
-     ("planning", "rezoning", "variances", "development review"), ("permits-buildings",),
+     ("planning", "rezoning", "variances", "development review"), ("permitting",),
      "permits", ("csv",), freq="R/P1W", start=2015)
 kind("short-term-rentals", "Short-Term Rental Permits",
      "Registered short-term rentals with permit status and number of bedrooms.",
-     ("short-term rentals", "permits", "housing"), ("permits-buildings",), "permits",
+     ("short-term rentals", "permits", "housing"), ("permitting",), "permits",
      ("csv",), freq="R/P1M", start=2020)
 kind("right-of-way-permits", "Right-of-Way Permits",
      "Permits for work in the public right of way (utility cuts, driveways, lane closures).",
      ("right of way", "permits", "utility cuts", "lane closures"),
-     ("permits-buildings", "transportation"), "permits", ("csv", "geojson"), freq="R/P1D",
+     ("permitting", "transportation"), "permits", ("csv", "geojson"), freq="R/P1D",
      start=2016)
 kind("solar-permits", "Residential Solar Permits",
      "Rooftop solar installation permits with system size in kilowatts.",
-     ("solar", "permits", "renewable energy"), ("permits-buildings", "environment"),
+     ("solar", "permits", "renewable energy"), ("permitting", "energy"),
      "permits", ("csv",), freq="R/P1W", start=2012)
 
 # Environment
 kind("air-quality-sensors", "Air Quality Sensor Network",
      "PM2.5, PM10, ozone and temperature from low-cost air quality sensors.",
-     ("air quality", "PM2.5", "ozone", "sensors", "SensorThings", "IoT"), ("environment",),
+     ("air quality", "PM2.5", "ozone", "sensors", "SensorThings", "IoT"),
+     ("environment", "air-quality"),
      "sustain",
      (("api", "https://sensors.{host}/v1.1/Observations", "SensorThings Observations"),),
      freq="R/PT1M", standard="sensorthings", start=2020)
 kind("air-quality-monitoring", "Air Quality Monitoring",
      "Hourly pollutant concentrations at regulatory monitoring stations.",
-     ("air quality", "ozone", "PM10", "monitoring"), ("environment",), "sustain",
+     ("air quality", "ozone", "PM10", "monitoring"), ("environment", "air-quality"), "sustain",
      ("csv",), freq="R/PT1H", start=2000)
 kind("tree-canopy", "Tree Canopy",
      "Tree canopy cover by census block group from aerial imagery.",
@@ -789,7 +803,7 @@ kind("heat-illness", "Heat-Related Illness Cases",
      license=None, rights=RIGHTS_HEALTH, start=2017)
 kind("dust-control", "Dust Control Permits",
      "Dust control permits for earthmoving sites and PM10 complaints.",
-     ("dust", "PM10", "permits", "air quality"), ("environment", "permits-buildings"),
+     ("dust", "PM10", "permits", "air quality"), ("environment", "homelessness", "public-health"),
      "sustain", ("csv",), freq="R/P1W", start=2014)
 kind("illegal-dumping", "Illegal Dumping Reports",
      "Reports of illegal dumping on public land and in washes, with clean-up tonnage.",
@@ -1305,7 +1319,8 @@ def index_markdown(built: dict[str, list[DatasetRecord]]) -> str:
         "# Demo source catalogs",
         "",
         "Generated by `demo/tools/build_catalogs.py` (do not edit by hand; re-run it).",
-        f"{total} datasets in {len(built)} communities. Refer to a dataset as `community/identifier`.",
+        f"{total} datasets in {len(built)} communities.",
+        "Refer to a dataset as `community/identifier`.",
         "",
         "| community | file | format | datasets | non-public / restricted |",
         "|---|---|---|---|---|",

@@ -62,11 +62,23 @@ DOMAINS: dict[str, str] = {
     "vandalism": "Vandalism",
     "digital-services": "Digital Services",
     "public-safety": "Public Safety",
-    "permits-buildings": "Permits and Buildings",
+    "permitting": "Permitting",
     "environment": "Environment",
+    # finer concepts of the same scheme, used beside the project domains
+    "transit": "Transit",
+    "traffic": "Traffic",
+    "parking": "Parking",
+    "air-quality": "Air Quality",
+    "public-health": "Public Health",
+    "energy": "Energy",
+    "broadband": "Broadband",
+    "emergency-management": "Emergency Management",
+    "land-use": "Land Use",
+    "housing": "Housing",
 }
 
 CONCEPTS = "https://w3id.org/regiongraph/concepts/"
+IANA = "https://www.iana.org/assignments/media-types/"
 
 ACCESS_LEVELS = ("public", "restricted public", "non-public")
 _ACCESS_RIGHTS = {
@@ -391,7 +403,7 @@ def _turtle_dataset(
         if spec.download:
             dprops.append(f"dcat:downloadURL {_iri(dist.url)}")
         dprops += [
-            f"dcat:mediaType {_iri('https://www.iana.org/assignments/media-types/' + spec.media_type)}",
+            f"dcat:mediaType {_iri(IANA + spec.media_type)}",
             f"dct:format {_iri(_EU + 'file-type/' + spec.eu_type)}",
         ]
         if dist.description:

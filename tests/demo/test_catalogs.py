@@ -88,7 +88,8 @@ def _turtle_datasets(path: Path) -> dict[str, str]:
     # every dataset has the fields a harvester needs, and distributions have access URLs
     for prop in ("title", "description", "publisher", "modified", "accessRights"):
         missing = store.query(
-            f"SELECT ?d WHERE {{ ?d a <{DCAT}Dataset> FILTER NOT EXISTS {{ ?d <{DCT}{prop}> ?x }} }}"
+            f"SELECT ?d WHERE {{ ?d a <{DCAT}Dataset> "
+            f"FILTER NOT EXISTS {{ ?d <{DCT}{prop}> ?x }} }}"
         )
         assert [r["d"].value for r in missing] == [], prop
     missing = store.query(
