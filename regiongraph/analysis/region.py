@@ -1,0 +1,344 @@
+"""A read-only snapshot of the region, read from the store in a handful of SPARQL queries.
+
+Region-wide analyses (reuse, governance coverage, standards, network measures) look at
+every dataset, project and approval at once; asking the store one question per item
+would cost a round trip each (ruinous on the remote backend). So they read the region
+once, with one query per relation (never one wide query whose OPTIONALs multiply rows),
+into plain dictionaries of IRI strings, and compute in Python.
+
+Everything is read across all named graphs (the union default graph): the registry,
+every harvested source, the manual-edge graph and the inference graph each hold part
+of the picture. Lineage walks from one node do not use this snapshot: they ask the store
+level by level (see `lineage.py`) so their cost follows the answer, not the region.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from regiongraph.namespaces import sparql_prefixes
+from regiongraph.store import Store
+
+PREFIXES = sparql_prefixes()
+RGC = "https://w3id.org/regiongraph/concepts/"
+
+# Fallback order of phases when the concept scheme (with rg:order) is not in the store.
+PHASE_ORDER = {"ideation": 1, "design": 2, "pilot": 3, "production": 4, "retired": 5}
+
+
+def rows(store: Store, query: str) -> list[tuple[str | None, ...]]:
+    """Run a SELECT over the union of all graphs; each row as a tuple of term values."""
+    result = store.query(PREFIXES + query, union_default_graph=True)
+    variables = [v.value for v in result.variables]
+    out = []
+    for solution in result:
+        values = []
+        for name in variables:
+            term = solution[name]
+            values.append(None if term is None else term.value)
+        out.append(tuple(values))
+    return out
+
+
+def local_name(iri: str | None) -> str:
+    """The last path segment of an IRI: `rgc:phase/pilot` → `pilot` (labels of last resort)."""
+    if not iri:
+        return ""
+    return iri.rstrip("/").replace("#", "/").rsplit("/", 1)[-1]
+
+
+def parse_date(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+@dataclass
+class Dataset:
+    iri: str
+    publisher: str | None = None
+    themes: set[str] = field(default_factory=set)
+    keywords: set[str] = field(default_factory=set)
+    standards: set[str] = field(default_factory=set)
+    access: set[str] = field(default_factory=set)
+    personal: set[str] = field(default_factory=set)
+    bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    iri: str
+    lead: str | None = None
+    participants: set[str] = field(default_factory=set)
+    domains: set[str] = field(default_factory=set)
+    phase: str | None = None
+    uses: set[str] = field(default_factory=set)
+    produces: set[str] = field(default_factory=set)
+
+
+@dataclass
+class GovernanceRecord:
+    iri: str
+    type: str  # approval | agreement
+    status: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    actions: set[str] = field(default_factory=set)
+    datasets: set[str] = field(default_factory=set)
+    categories: set[str] = field(default_factory=set)
+    owner: set[str] = field(default_factory=set)
+    scope: str | None = None
+    scope_projects: set[str] = field(default_factory=set)
+    scope_communities: set[str] = field(default_factory=set)
+    assigners: set[str] = field(default_factory=set)
+    assignees: set[str] = field(default_factory=set)
+
+    def in_force(self, on: date) -> bool:
+        """Approved, started, and not past its last day: only then does it cover anything."""
+        if local_name(self.status) != "approved":
+            return False
+        if self.valid_from and self.valid_from > on:
+            return False
+        return not (self.valid_until and self.valid_until < on)
+
+
+@dataclass
+class Region:
+    labels: dict[str, str] = field(default_factory=dict)
+    communities: set[str] = field(default_factory=set)
+    partners: set[str] = field(default_factory=set)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    projects: dict[str, Project] = field(default_factory=dict)
+    activities: set[str] = field(default_factory=set)
+    activity_runner: dict[str, str] = field(default_factory=dict)
+    # lineage edges (upstream, downstream, kind), datasets and non-project activities only
+    edges: list[tuple[str, str, str]] = field(default_factory=list)
+    governance: dict[str, GovernanceRecord] = field(default_factory=dict)
+    standards: dict[str, set[str]] = field(default_factory=dict)
+    """standard IRI → its IRIs and homepages a dct:conformsTo may name."""
+    standard_domains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    phase_order: dict[str, int] = field(default_factory=dict)
+
+    def label(self, iri: str | None) -> str:
+        if iri is None:
+            return ""
+        return self.labels.get(iri) or local_name(iri)
+
+    def phase_rank(self, phase: str | None) -> int | None:
+        if phase is None:
+            return None
+        return self.phase_order.get(phase) or PHASE_ORDER.get(local_name(phase))
+
+    def standard_of(self, conforms_to: str) -> str | None:
+        """The registry standard a dct:conformsTo value names (its IRI or a homepage)."""
+        for standard, names in self.standards.items():
+            if conforms_to in names:
+                return standard
+        return None
+
+
+def load_region(store: Store) -> Region:
+    """Read the whole region from the store (one query per relation)."""
+    region = Region()
+    _labels(store, region)
+    _organisations(store, region)
+    _datasets(store, region)
+    _projects(store, region)
+    _lineage_edges(store, region)
+    _governance(store, region)
+    _standards(store, region)
+    for concept, order in rows(store, "SELECT ?c ?o WHERE { ?c rg:order ?o }"):
+        try:
+            region.phase_order[concept] = int(order)
+        except (TypeError, ValueError):
+            continue
+    return region
+
+
+def _labels(store: Store, region: Region) -> None:
+    # Preference: dct:title, skos:prefLabel, foaf:name, rdfs:label; English or untagged first.
+    ranked: dict[str, tuple[int, str]] = {}
+    query = """SELECT ?s ?p ?l WHERE {
+      VALUES ?p { dct:title skos:prefLabel foaf:name rdfs:label }
+      ?s ?p ?l . FILTER(isLiteral(?l) && (lang(?l) = "" || langMatches(lang(?l), "en")))
+    }"""
+    preference = {
+        "http://purl.org/dc/terms/title": 0, "http://www.w3.org/2004/02/skos/core#prefLabel": 1,
+        "http://xmlns.com/foaf/0.1/name": 2, "http://www.w3.org/2000/01/rdf-schema#label": 3,
+    }
+    for subject, predicate, text in rows(store, query):
+        rank = preference.get(predicate or "", 9)
+        if subject and text and (subject not in ranked or rank < ranked[subject][0]):
+            ranked[subject] = (rank, text)
+    region.labels = {s: t for s, (_, t) in ranked.items()}
+
+
+def _organisations(store: Store, region: Region) -> None:
+    for (iri,) in rows(store, "SELECT DISTINCT ?c WHERE { ?c a/rdfs:subClassOf* rg:Community }"):
+        region.communities.add(iri)
+    for (iri,) in rows(store, "SELECT DISTINCT ?c WHERE { ?c a/rdfs:subClassOf* rg:Partner }"):
+        region.partners.add(iri)
+
+
+def _datasets(store: Store, region: Region) -> None:
+    for (iri,) in rows(store, "SELECT DISTINCT ?d WHERE { ?d a dcat:Dataset }"):
+        region.datasets[iri] = Dataset(iri)
+
+    def each(query: str):
+        for subject, value in rows(store, query):
+            found = region.datasets.get(subject)
+            if found is not None and value is not None:
+                yield found, value
+
+    for d, value in each("SELECT ?d ?p WHERE { ?d a dcat:Dataset ; dct:publisher ?p }"):
+        d.publisher = d.publisher or value
+    for d, value in each("SELECT ?d ?p WHERE { ?d a dcat:Dataset ; rg:community ?p }"):
+        d.publisher = d.publisher or value
+    for d, value in each("SELECT ?d ?t WHERE { ?d a dcat:Dataset ; dcat:theme ?t }"):
+        d.themes.add(value)
+    for d, value in each("SELECT ?d ?k WHERE { ?d a dcat:Dataset ; dcat:keyword ?k }"):
+        d.keywords.add(value.strip().lower())
+    for d, value in each("SELECT ?d ?s WHERE { ?d a dcat:Dataset ; dct:conformsTo ?s }"):
+        d.standards.add(value)
+    for d, value in each("SELECT ?d ?a WHERE { ?d a dcat:Dataset ; rg:accessLevel ?a }"):
+        d.access.add(value)
+    for d, value in each(
+        "SELECT ?d ?c WHERE { ?d a dcat:Dataset . "
+        "{ ?d rg:personalDataCategory ?c } UNION { ?d rg:personalData ?c } }"
+    ):
+        d.personal.add(value)
+    for d, value in each(
+        "SELECT ?d ?w WHERE { ?d a dcat:Dataset ; dct:spatial/dcat:bbox ?w }"
+    ):
+        box = wkt_bbox(value)
+        if box is not None:
+            d.bboxes.append(box)
+    for community in {d.publisher for d in region.datasets.values() if d.publisher}:
+        if community not in region.partners:
+            region.communities.add(community)
+
+
+def wkt_bbox(wkt: str) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the coordinates in a WKT literal, or None."""
+    import re
+
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", wkt)]
+    if len(numbers) < 4 or len(numbers) % 2:
+        return None
+    xs, ys = numbers[0::2], numbers[1::2]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _projects(store: Store, region: Region) -> None:
+    for (iri,) in rows(store, "SELECT DISTINCT ?p WHERE { ?p a rg:Project }"):
+        region.projects[iri] = Project(iri)
+
+    def each(query: str):
+        for subject, value in rows(store, query):
+            found = region.projects.get(subject)
+            if found is not None and value is not None:
+                yield found, value
+
+    for p, value in each("SELECT ?p ?c WHERE { ?p a rg:Project ; rg:leadCommunity ?c }"):
+        p.lead = p.lead or value
+        p.participants.add(value)
+    for p, value in each("SELECT ?p ?c WHERE { ?p a rg:Project ; rg:participant ?c }"):
+        p.participants.add(value)
+    for p, value in each("SELECT ?p ?d WHERE { ?p a rg:Project ; rg:domain ?d }"):
+        p.domains.add(value)
+    for p, value in each("SELECT ?p ?d WHERE { ?p a rg:Project ; rg:phase ?d }"):
+        p.phase = value
+    for p, value in each("SELECT ?p ?d WHERE { ?p a rg:Project ; rg:usesDataset ?d }"):
+        p.uses.add(value)
+    for p, value in each("SELECT ?p ?d WHERE { ?p a rg:Project ; rg:producesDataset ?d }"):
+        p.produces.add(value)
+
+
+LINEAGE_EDGES = """SELECT DISTINCT ?up ?down ?kind WHERE {
+  { ?down prov:wasDerivedFrom ?up . BIND("derivation" AS ?kind) }
+  UNION { ?act prov:used ?up . BIND(?act AS ?down) BIND("used" AS ?kind)
+          FILTER NOT EXISTS { ?act a rg:Project } }
+  UNION { ?up prov:generated ?down . BIND("generated" AS ?kind)
+          FILTER NOT EXISTS { ?up a rg:Project } }
+  UNION { ?down prov:wasGeneratedBy ?up . BIND("generated" AS ?kind)
+          FILTER NOT EXISTS { ?up a rg:Project } }
+}"""
+
+
+def _lineage_edges(store: Store, region: Region) -> None:
+    seen = set()
+    for up, down, kind in rows(store, LINEAGE_EDGES):
+        if up is None or down is None or up == down and kind != "derivation":
+            continue
+        if kind in ("used", "generated"):
+            region.activities.add(down if kind == "used" else up)
+        key = (up, down, kind)
+        if key not in seen:
+            seen.add(key)
+            region.edges.append(key)
+    for act, org in rows(store, "SELECT ?a ?o WHERE { ?a rg:runBy ?o }"):
+        if act and org:
+            region.activity_runner[act] = org
+
+
+def _governance(store: Store, region: Region) -> None:
+    for iri, kind in rows(store, """SELECT DISTINCT ?g ?kind WHERE {
+        { ?g a rg:Approval . BIND("approval" AS ?kind) }
+        UNION { ?g a rg:DataSharingAgreement . BIND("agreement" AS ?kind) } }"""):
+        region.governance[iri] = GovernanceRecord(iri, kind)
+
+    def each(predicate: str):
+        for subject, value in rows(store, f"SELECT ?g ?v WHERE {{ ?g {predicate} ?v }}"):
+            found = region.governance.get(subject)
+            if found is not None and value is not None:
+                yield found, value
+
+    for g, value in each("rg:status"):
+        g.status = value
+    for g, value in each("rg:validFrom"):
+        g.valid_from = parse_date(value)
+    for g, value in each("rg:validUntil"):
+        g.valid_until = parse_date(value)
+    for g, value in each("rg:action"):
+        g.actions.add(value)
+    for g, value in each("rg:coversDataset"):
+        g.datasets.add(value)
+    for g, value in each("odrl:permission/odrl:target"):
+        g.datasets.add(value)
+    for g, value in each("rg:coversCategory"):
+        g.categories.add(value)
+    for g, value in each("rg:dataOwner"):
+        g.owner.add(value)
+    for g, value in each("rg:scope"):
+        g.scope = value
+    for g, value in each("rg:scopeProject"):
+        g.scope_projects.add(value)
+    for g, value in each("rg:scopeCommunity"):
+        g.scope_communities.add(value)
+    for g, value in each("odrl:assigner"):
+        g.assigners.add(value)
+    for g, value in each("odrl:assignee"):
+        g.assignees.add(value)
+    for g, value in each("odrl:permission/odrl:assigner"):
+        g.assigners.add(value)
+    for g, value in each("odrl:permission/odrl:assignee"):
+        g.assignees.add(value)
+
+
+def _standards(store: Store, region: Region) -> None:
+    for (iri,) in rows(store, "SELECT DISTINCT ?s WHERE { ?s a dct:Standard }"):
+        region.standards[iri] = {iri}
+    for iri, page in rows(store, """SELECT ?s ?h WHERE { ?s a dct:Standard .
+        { ?s foaf:homepage ?h } UNION { ?s dcat:landingPage ?h } UNION { ?s rdfs:seeAlso ?h }
+        UNION { ?s owl:sameAs ?h } }"""):
+        if iri in region.standards and page:
+            region.standards[iri].add(page)
+            region.standards[iri].add(page.rstrip("/"))
+    for iri, domain in rows(store, "SELECT ?s ?d WHERE { ?s a dct:Standard ; rg:standardDomain ?d }"):
+        if domain:
+            region.standard_domains[iri].add(domain)
