@@ -1,0 +1,480 @@
+"""The one internal description of a published dataset, read from the store in pages.
+
+ckanext-dcat's lesson: every export profile (DCAT-AP 3, DCAT-US 1.1, schema.org) maps
+the same `DatasetRecord`, so the three can never disagree about what a dataset is, and a
+profile never opens the store. This module is the only place that reads datasets for
+export: `CatalogIndex` lists the publishable datasets in a stable order (by IRI) once per
+store version, and `read_records` fetches one page of them with one query.
+
+What is publishable is decided by `regiongraph.visibility` alone; this module asks it and
+never re-states the rule. Only fields named here leave the store, so a property added to
+a dataset later (a personal-data category, an internal note) is never exported by
+accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from regiongraph.exports.vocab import access_level_name
+from regiongraph.iri import META_GRAPH, REGISTRY_GRAPH, Minter
+from regiongraph.namespaces import (
+    DCAT,
+    DCT,
+    FOAF,
+    LOCN,
+    PROV,
+    RDFS,
+    RG,
+    SKOS,
+    VCARD,
+    sparql_prefixes,
+)
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+LABELS = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
+"""Properties that name a thing, most preferred first."""
+CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
+"""Nodes owned by a dataset (minted under its IRI): all their properties are read."""
+NAMED_LINKS = (DCT.publisher, DCAT.theme, DCT.conformsTo, DCT.license, RG.community)
+"""Things a dataset points to: only their names (and homepage) are read."""
+
+
+@dataclass
+class Agent:
+    iri: str
+    name: str
+    homepage: str | None = None
+
+
+@dataclass
+class Contact:
+    name: str | None = None
+    email: str | None = None
+    """Without the `mailto:` scheme."""
+
+
+@dataclass
+class Named:
+    """An IRI with a human label where the store has one (a theme, a standard)."""
+
+    iri: str
+    label: str | None = None
+
+
+@dataclass
+class Distribution:
+    iri: str
+    title: str | None = None
+    description: str | None = None
+    download_url: str | None = None
+    access_url: str | None = None
+    media_type: str | None = None
+    """A plain IANA media type, e.g. `text/csv`."""
+    format: str | None = None
+    conforms_to: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DatasetRecord:
+    """A dataset as every export profile sees it; strings and lists, no RDF terms."""
+
+    iri: str
+    identifier: str
+    title: str
+    community: str | None = None
+    """The owning community's id (the last segment of its IRI)."""
+    description: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    themes: list[Named] = field(default_factory=list)
+    issued: str | None = None
+    modified: str | None = None
+    publisher: Agent | None = None
+    contact: Contact | None = None
+    access_level: str | None = None
+    """`public`, `restricted`, `internal` or `confidential` (rgc:access)."""
+    license: str | None = None
+    rights: list[str] = field(default_factory=list)
+    spatial_label: str | None = None
+    spatial_bbox: str | None = None
+    """WKT polygon of the bounding box."""
+    temporal_start: str | None = None
+    temporal_end: str | None = None
+    landing_page: str | None = None
+    conforms_to: list[Named] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    described_by: str | None = None
+    accrual_periodicity: str | None = None
+    """A frequency IRI (Dublin Core collection frequency or EU frequency)."""
+    distributions: list[Distribution] = field(default_factory=list)
+    derived_from: list[str] = field(default_factory=list)
+    """IRIs of datasets this one was derived from (prov:wasDerivedFrom), unfiltered."""
+
+
+@dataclass(frozen=True)
+class CatalogInfo:
+    """The catalog a page belongs to: the region's, or one community's."""
+
+    iri: str
+    title: str
+    description: str
+    publisher: Agent
+    homepage: str | None
+    modified: str | None
+    community: str | None = None
+    subcatalogs: tuple[tuple[str, str], ...] = ()
+    """(catalog IRI, community id) of each community catalog listed by the region's."""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    iri: str
+    community: str | None
+    modified: datetime | None
+
+
+@dataclass
+class CatalogIndex:
+    """Every publishable dataset in a stable order, as of one store version.
+
+    Paging slices this list, so the cost of a page does not grow with the catalog: the
+    ordering and the visibility rule run once per store version, not once per request.
+    """
+
+    version: str
+    last_modified: datetime
+    entries: list[IndexEntry]
+    region: Agent
+    communities: dict[str, Agent]
+    _iris: frozenset[str] | None = None
+
+    def select(self, *, community: str | None = None,
+               modified_since: datetime | None = None) -> list[IndexEntry]:
+        """Entries of one community and/or changed since a time (unknown dates included,
+        since nothing proves they are unchanged)."""
+        chosen = self.entries
+        if community is not None:
+            chosen = [e for e in chosen if e.community == community]
+        if modified_since is not None:
+            chosen = [e for e in chosen if e.modified is None or e.modified >= modified_since]
+        return chosen
+
+    def contains(self, iri: str) -> bool:
+        if self._iris is None:
+            self._iris = frozenset(e.iri for e in self.entries)
+        return iri in self._iris
+
+    def community_ids(self) -> list[str]:
+        return sorted({e.community for e in self.entries if e.community})
+
+
+# ---------------------------------------------------------------------------------------
+# the store version: what ETag, Last-Modified and the index cache key on
+# ---------------------------------------------------------------------------------------
+
+CATALOG_STAMP_KIND = ("catalog", "region")
+
+
+def _stamp_subject(minter: Minter) -> NamedNode:
+    return minter.iri(*CATALOG_STAMP_KIND)
+
+
+def store_version(store: Store, settings: Settings) -> tuple[str, datetime | None]:
+    """A token that changes whenever the pipeline changes the store, and when that was.
+
+    Every write path goes through `regiongraph.pipeline`, which runs `after_change`
+    below; it stamps the time of the change into the meta graph next to the content
+    fingerprints of each graph. Hashing that small graph is cheap at any catalog size.
+    """
+    minter = Minter(settings.base)
+    meta = minter.graph(META_GRAPH)
+    digest = hashlib.sha256(settings.base.encode())
+    stamped: datetime | None = None
+    subject = _stamp_subject(minter)
+    lines = []
+    for quad in store.quads(meta):
+        lines.append(f"{quad.subject} {quad.predicate} {quad.object}")
+        if quad.subject == subject and quad.predicate == DCT.modified:
+            stamped = parse_time(quad.object.value)
+    for line in sorted(lines):
+        digest.update(line.encode())
+    return digest.hexdigest()[:32], stamped
+
+
+def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    """Pipeline hook: record when the store last changed, for Last-Modified and ETags."""
+    minter = Minter(settings.base)
+    meta = minter.graph(META_GRAPH)
+    subject = _stamp_subject(minter)
+    now = datetime.now(UTC).replace(microsecond=0)
+    store.update(
+        f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{subject.value}> <{DCT.modified.value}> ?t }} }}"
+    )
+    store.add([Quad(subject, DCT.modified,
+                    Literal(now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            datatype=NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")),
+                    meta)])
+    _CACHE.clear()
+
+
+# ---------------------------------------------------------------------------------------
+# the index
+# ---------------------------------------------------------------------------------------
+
+_CACHE: dict[tuple[int, str], CatalogIndex] = {}
+_LOCK = threading.Lock()
+
+
+def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
+    """The publishable datasets in IRI order, cached per store and store version."""
+    version, stamped = store_version(store, settings)
+    key = (id(store), version)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = build_index(store, settings, version, stamped)
+            for old in [k for k in _CACHE if k[0] == id(store)]:
+                del _CACHE[old]
+            _CACHE[key] = cached
+        return cached
+
+
+def build_index(store: Store, settings: Settings, version: str,
+                stamped: datetime | None) -> CatalogIndex:
+    from regiongraph.visibility import publishable_datasets
+
+    minter = Minter(settings.base)
+    allowed = {_iri_text(d) for d in publishable_datasets(store, settings)}
+    rows = store.query(
+        sparql_prefixes(["dcat", "dct", "rg"])
+        + "SELECT ?d (SAMPLE(?c) AS ?community) (MAX(STR(?m)) AS ?modified) WHERE { "
+        "?d a dcat:Dataset . OPTIONAL { ?d rg:community ?c } "
+        "OPTIONAL { ?d dct:modified ?m } } GROUP BY ?d",
+        union_default_graph=True,
+    )
+    entries = []
+    for row in rows:
+        iri = row["d"].value
+        if iri not in allowed:
+            continue
+        community = row["community"]
+        modified = row["modified"]
+        entries.append(IndexEntry(
+            iri=iri,
+            community=minter.local_id(community.value, "community") if community else None,
+            modified=parse_time(modified.value) if modified else None,
+        ))
+    entries.sort(key=lambda e: e.iri)
+    known = [e.modified for e in entries if e.modified is not None]
+    last = stamped or (max(known) if known else datetime(1970, 1, 1, tzinfo=UTC))
+    region, communities = _agents(store, settings)
+    return CatalogIndex(version=version, last_modified=last, entries=entries, region=region,
+                        communities=communities)
+
+
+def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
+    """The region and every community, named as the registry names them."""
+    minter = Minter(settings.base)
+    registry = minter.graph(REGISTRY_GRAPH)
+    rows = store.query(
+        sparql_prefixes(["rg", "rdfs", "skos", "foaf", "dct"])
+        + "SELECT ?a ?kind (SAMPLE(?n) AS ?name) (SAMPLE(?h) AS ?home) WHERE { "
+        "VALUES ?kind { rg:Region rg:Community rg:City rg:County rg:TribalNation "
+        "rg:StateAgency rg:TransitAgency rg:SpecialDistrict } ?a a ?kind . "
+        "OPTIONAL { ?a skos:prefLabel|foaf:name|rdfs:label ?n } "
+        "OPTIONAL { ?a foaf:homepage ?h } } GROUP BY ?a ?kind",
+        default_graph=[registry],
+    )
+    region: Agent | None = None
+    communities: dict[str, Agent] = {}
+    for row in rows:
+        iri = row["a"].value
+        name = row["name"].value if row["name"] else None
+        home = row["home"].value if row["home"] else None
+        if row["kind"] == RG.Region:
+            if region is None or iri < region.iri:
+                region = Agent(iri, name or iri, home)
+            continue
+        local = minter.local_id(iri, "community")
+        if local is not None:
+            communities[local] = Agent(iri, name or local, home)
+    if region is None:
+        region = Agent(minter.iri("region", "region").value, _host(settings.base))
+    return region, communities
+
+
+def _host(base: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(base).hostname or base
+
+
+# ---------------------------------------------------------------------------------------
+# records
+# ---------------------------------------------------------------------------------------
+
+
+def read_records(store: Store, iris: list[str]) -> list[DatasetRecord]:
+    """Read the datasets named (in that order) with one query; unknown IRIs are dropped."""
+    if not iris:
+        return []
+    values = " ".join(f"<{NamedNode(i).value}>" for i in iris)
+    child = " ".join(f"<{p.value}>" for p in CHILD_LINKS)
+    named = " ".join(f"<{p.value}>" for p in NAMED_LINKS)
+    labels = " ".join(f"<{p.value}>" for p in (*LABELS, FOAF.homepage))
+    query = (
+        f"SELECT ?d ?s ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
+        f"{{ ?d ?p ?o . BIND(?d AS ?s) }} "
+        f"UNION {{ VALUES ?link {{ {child} }} ?d ?link ?s . ?s ?p ?o }} "
+        f"UNION {{ VALUES ?link {{ {named} }} VALUES ?p {{ {labels} }} ?d ?link ?s . ?s ?p ?o }} }}"
+    )
+    facts: dict[str, dict[str, dict[str, list]]] = defaultdict(lambda: defaultdict(
+        lambda: defaultdict(list)))
+    for row in store.query(query, union_default_graph=True):
+        obj = row["o"]
+        bucket = facts[row["d"].value][row["s"].value][row["p"].value]
+        if obj not in bucket:
+            bucket.append(obj)
+    records = []
+    for iri in iris:
+        if iri in facts:
+            record = _record(iri, facts[iri])
+            if record is not None:
+                records.append(record)
+    return records
+
+
+def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None:
+    me = nodes[iri]
+
+    def values(node: dict[str, list], prop: NamedNode) -> list[str]:
+        return sorted({term.value for term in node.get(prop.value, [])})
+
+    def first(node: dict[str, list], prop: NamedNode) -> str | None:
+        found = values(node, prop)
+        return found[0] if found else None
+
+    def label(target: str) -> str | None:
+        node = nodes.get(target, {})
+        for prop in LABELS:
+            found = first(node, prop)
+            if found:
+                return found
+        return None
+
+    title = first(me, DCT.title)
+    if title is None:
+        return None
+    record = DatasetRecord(iri=iri, identifier=first(me, DCT.identifier) or iri, title=title)
+    record.description = first(me, DCT.description)
+    record.keywords = values(me, DCAT.keyword)
+    record.themes = [Named(t, label(t)) for t in values(me, DCAT.theme)]
+    record.issued = first(me, DCT.issued)
+    record.modified = _latest(values(me, DCT.modified))
+    community = first(me, RG.community)
+    if community:
+        record.community = community.rstrip("/").rsplit("/", 1)[-1]
+    publisher = first(me, DCT.publisher) or community
+    if publisher:
+        record.publisher = Agent(publisher, label(publisher) or publisher,
+                                 first(nodes.get(publisher, {}), FOAF.homepage))
+    contact_iri = first(me, DCAT.contactPoint)
+    if contact_iri:
+        node = nodes.get(contact_iri, {})
+        email = first(node, VCARD.hasEmail)
+        record.contact = Contact(first(node, VCARD.fn),
+                                 email[7:] if email and email.startswith("mailto:") else email)
+    levels = [access_level_name(v) for v in values(me, RG.accessLevel)]
+    record.access_level = _most_restrictive([v for v in levels if v])
+    record.license = first(me, DCT.license)
+    record.rights = sorted({lbl for r in values(me, DCT.rights) if (lbl := label(r))})
+    spatial = first(me, DCT.spatial)
+    if spatial:
+        node = nodes.get(spatial, {})
+        record.spatial_label = first(node, SKOS.prefLabel) or first(node, LOCN.geographicName)
+        record.spatial_bbox = first(node, DCAT.bbox)
+    temporal = first(me, DCT.temporal)
+    if temporal:
+        node = nodes.get(temporal, {})
+        record.temporal_start = first(node, DCAT.startDate)
+        record.temporal_end = first(node, DCAT.endDate)
+    record.landing_page = first(me, DCAT.landingPage)
+    record.conforms_to = [Named(s, label(s)) for s in values(me, DCT.conformsTo)]
+    record.languages = values(me, DCT.language)
+    record.references = values(me, DCT.references)
+    record.described_by = first(me, RDFS.seeAlso)
+    record.accrual_periodicity = first(me, DCT.accrualPeriodicity)
+    record.derived_from = values(me, PROV.wasDerivedFrom)
+    for dist_iri in sorted(values(me, DCAT.distribution), key=_natural):
+        node = nodes.get(dist_iri, {})
+        media = first(node, DCAT.mediaType)
+        if media and "/media-types/" in media:
+            media = media.split("/media-types/", 1)[1]
+        record.distributions.append(Distribution(
+            iri=dist_iri, title=first(node, DCT.title), description=first(node, DCT.description),
+            download_url=first(node, DCAT.downloadURL), access_url=first(node, DCAT.accessURL),
+            media_type=media, format=first(node, DCT.format),
+            conforms_to=values(node, DCT.conformsTo),
+        ))
+    return record
+
+
+RESTRICTIVENESS = ("public", "restricted", "internal", "confidential")
+
+
+def _most_restrictive(levels: list[str]) -> str | None:
+    """Several access levels stated: the most restrictive applies (the ontology says so)."""
+    known = [lvl for lvl in levels if lvl in RESTRICTIVENESS]
+    return max(known, key=RESTRICTIVENESS.index) if known else None
+
+
+def _latest(values: list[str]) -> str | None:
+    if not values:
+        return None
+    return max(values, key=lambda v: parse_time(v) or datetime.min.replace(tzinfo=UTC))
+
+
+def _natural(iri: str) -> tuple:
+    """`.../distribution/10` after `.../distribution/9`."""
+    head, _, tail = iri.rpartition("/")
+    return (head, int(tail) if tail.isdigit() else 0, tail)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 date, date-time or year as an aware UTC datetime; None if not one.
+
+    >>> parse_time("2024-05-01")
+    datetime.datetime(2024, 5, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_time("2024-05-01T10:00:00-07:00").hour
+    17
+    """
+    if not text:
+        return None
+    value = text.strip()
+    try:
+        if len(value) == 4 and value.isdigit():
+            return datetime(int(value), 1, 1, tzinfo=UTC)
+        if len(value) == 10:
+            parsed = date.fromisoformat(value)
+            return datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def _iri_text(term: object) -> str:
+    return term.value if isinstance(term, NamedNode) else str(term)
