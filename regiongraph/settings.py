@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     """SPARQL 1.1 Update endpoint of a remote store (defaults to the query URL)."""
     gsp_url: str | None = None
     """Graph Store Protocol endpoint of a remote store."""
+    index: str | None = None
+    """Directory of the full-text search index; unset = beside the store (`<store>.search`),
+    in memory for a memory store; `memory` forces an in-memory index."""
     base: str = DEFAULT_BASE
     """Every IRI regiongraph mints starts with this."""
     admin_token: str | None = None
