@@ -24,6 +24,9 @@ from regiongraph.store import Store
 
 # "module:function" names; each is called as fn(store, settings, changed_graphs).
 AFTER_CHANGE_HOOKS: list[str] = []
+# The search index follows every change record by record (regiongraph/search); it runs
+# last so it sees what earlier hooks (inferences) wrote.
+AFTER_CHANGE_HOOKS.append("regiongraph.search:after_change")
 
 
 @dataclass
