@@ -1,0 +1,471 @@
+"""Search records: what the index knows about a dataset, project, standard or community.
+
+The index is derived data: every record is rebuilt from the store with a few batched
+SPARQL queries over the union of all graphs, so `reindex` can always recreate it and it
+never holds the only copy of anything. Records are read in batches of subjects (VALUES)
+so the same code serves a full rebuild and an update of the handful of records a harvest
+changed.
+
+Predicates are read generically (the registry, the harvested catalogs and the generator
+are written by different people): a title is the first of dct:title, skos:prefLabel,
+foaf:name, rdfs:label; a concept contributes its preferred, alternative and hidden labels
+and the preferred labels of its broader concepts, which is how "bike share" finds a
+dataset filed under micromobility.
+"""
+
+import hashlib
+import json
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from pyoxigraph import Literal, NamedNode
+
+from regiongraph.iri import KINDS, slug
+from regiongraph.namespaces import (
+    DCAT,
+    DCT,
+    FOAF,
+    ORG,
+    OWL,
+    RDF,
+    RDFS,
+    RG,
+    RGC,
+    SDO,
+    SKOS,
+    VCARD,
+)
+from regiongraph.store import Store
+
+BATCH = 400
+"""Subjects per VALUES block: large enough to amortise a query, small enough for a
+remote endpoint's request limits."""
+
+KIND_ROOTS: dict[str, NamedNode] = {
+    "dataset": DCAT.Dataset,
+    "project": RG.Project,
+    "standard": DCT.Standard,
+    "community": RG.Community,
+}
+"""Record kinds and the class whose instances (with subclasses) they are."""
+
+TITLE_PREDICATES = (DCT.term("title"), SKOS.prefLabel, FOAF.name, RDFS.label, VCARD.fn, SDO.name)
+LABEL_PREDICATES = (SKOS.prefLabel, RDFS.label, FOAF.name, DCT.term("title"), VCARD.fn, SDO.name)
+CONCEPT_LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, RDFS.label)
+DESCRIPTION_PREDICATES = (DCT.description, RDFS.comment, SKOS.definition, SDO.description)
+# Objects of these predicates are concepts whose labels go into `tags`.
+CONCEPT_LINKS = (DCAT.theme, RG.domain, RG.standardDomain, RG.phase, RG.capabilityDomain)
+THEME_LINKS = (DCAT.theme, RG.domain, RG.standardDomain)
+COMMUNITY_LINKS = (RG.community, RG.leadCommunity, RG.participant, ORG.memberOf)
+PROJECT_DATASET_LINKS = (RG.usesDataset, RG.producesDataset)
+DISTRIBUTION_PREDICATES = (DCT.term("format"), DCAT.mediaType, DCT.conformsTo, DCT.term("title"),
+                           DCAT.downloadURL, DCAT.accessURL, DCT.description)
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+MEDIA_FORMATS = {
+    "text/csv": "CSV", "application/json": "JSON", "application/geo+json": "GEOJSON",
+    "application/vnd.geo+json": "GEOJSON", "application/zip": "ZIP",
+    "application/x-protobuf": "PROTOBUF", "application/xml": "XML", "text/xml": "XML",
+    "application/pdf": "PDF", "text/html": "HTML", "application/rdf+xml": "RDF",
+    "text/turtle": "TURTLE", "application/ld+json": "JSON-LD",
+    "application/vnd.ms-excel": "XLS",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/x-shapefile": "SHP", "application/vnd.google-earth.kml+xml": "KML",
+    "text/plain": "TXT", "application/x-sqlite3": "SQLITE", "application/parquet": "PARQUET",
+    "application/vnd.apache.parquet": "PARQUET",
+}
+
+
+@dataclass
+class Ref:
+    """Something a record points at: a facet value (`key`) with its display `label`."""
+
+    key: str
+    label: str
+    iri: str | None = None
+
+
+@dataclass
+class Resource:
+    """A distribution, as CKAN calls it."""
+
+    iri: str
+    title: str | None = None
+    description: str | None = None
+    url: str | None = None
+    format: str | None = None
+    media_type: str | None = None
+
+
+@dataclass
+class SearchRecord:
+    iri: str
+    kind: str
+    title: str
+    description: str = ""
+    identifier: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    themes: list[Ref] = field(default_factory=list)
+    concept_labels: list[str] = field(default_factory=list)
+    communities: list[Ref] = field(default_factory=list)
+    publisher: Ref | None = None
+    formats: list[str] = field(default_factory=list)
+    standards: list[Ref] = field(default_factory=list)
+    projects: list[Ref] = field(default_factory=list)
+    access: str | None = None
+    public: bool = False
+    modified: str | None = None
+    issued: str | None = None
+    landing_page: str | None = None
+    license: str | None = None
+    resources: list[Resource] = field(default_factory=list)
+    graphs: list[str] = field(default_factory=list)
+    extra_text: list[str] = field(default_factory=list)
+
+    @property
+    def uuid(self) -> str:
+        """A stable UUID for CKAN clients, which expect package ids to be UUIDs."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, self.iri))
+
+    @property
+    def name(self) -> str:
+        return ckan_name(self.iri)
+
+    def payload(self) -> dict:
+        data = asdict(self)
+        data.pop("extra_text")
+        data.pop("concept_labels")
+        data.pop("graphs")
+        return data
+
+    def digest(self) -> int:
+        """Fingerprint of everything indexed: an update rewrites a record only if it moved."""
+        body = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()
+        return int.from_bytes(hashlib.blake2b(body, digest_size=8).digest(), "big") >> 1
+
+    def modified_datetime(self) -> datetime | None:
+        return parse_date(self.modified)
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """xsd:date, xsd:dateTime or xsd:gYear text → a datetime (None when unusable)."""
+    if not text:
+        return None
+    match = DATE_RE.match(text.strip())
+    if not match:
+        return None
+    year, month, day = match.group(1), match.group(2) or "01", match.group(3) or "01"
+    try:
+        return datetime(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def ckan_name(iri: str) -> str:
+    """A CKAN-style name (lower-case letters, digits, - and _) that is stable per IRI.
+
+    `{base}datasets/saguaro/traffic-counts` → `saguaro__traffic-counts`; IRIs not minted
+    by regiongraph get a slug of their path.
+    """
+    path = iri.split("://", 1)[-1]
+    parts = path.split("/")[1:] or [path]
+    if len(parts) > 1 and parts[0] in KINDS.values():
+        parts = parts[1:]
+    name = "__".join(re.sub(r"[^a-z0-9_-]+", "-", p.lower()).strip("-") for p in parts if p)
+    if not name or len(name) > 100:
+        name = slug(iri)[:100]
+    return name
+
+
+def short_key(iri: str) -> str:
+    """A facet value for an IRI: its identifier path without base and kind.
+
+    `{base}communities/saguaro` → `saguaro`; `rgc:domain/transportation` →
+    `transportation`; anything else → a slug of the IRI.
+    """
+    if iri.startswith(str(RGC)):
+        return iri[len(str(RGC)):].split("/", 1)[-1]
+    path = iri.split("://", 1)[-1].split("/", 1)
+    if len(path) == 2:
+        segments = [s for s in path[1].split("/") if s]
+        if len(segments) >= 2 and segments[0] in KINDS.values():
+            return "/".join(segments[1:])
+    return slug(iri)
+
+
+def format_name(fmt: str | None, media_type: str | None) -> str | None:
+    """One spelling per format for the facet: 'csv', 'text/csv' and its IANA IRI → CSV."""
+    if fmt:
+        text = fmt.strip()
+        if "/" in text:
+            return MEDIA_FORMATS.get(text.lower().rsplit("media-types/", 1)[-1], text.upper())
+        return text.upper().lstrip(".") or None
+    if media_type:
+        media = media_type.lower().rsplit("media-types/", 1)[-1]
+        return MEDIA_FORMATS.get(media, media.rsplit("/", 1)[-1].upper())
+    return None
+
+
+def _values(iris: Iterable[str]) -> str:
+    return " ".join(f"<{i}>" for i in iris)
+
+
+def _batches(items: list[str], size: int = BATCH) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class RecordReader:
+    """Reads search records from a store. One reader per index update (it caches labels)."""
+
+    def __init__(self, store: Store, *, public: set[str] | None = None) -> None:
+        self.store = store
+        self.public = public if public is not None else set()
+        self._classes: dict[str, str] | None = None
+        self._labels: dict[str, list[tuple[str, str]]] | None = None
+        self._broader: dict[str, list[str]] | None = None
+
+    # what exists ---------------------------------------------------------
+
+    def kind_classes(self) -> dict[str, str]:
+        """Class IRI → record kind, with the subclasses the ontology declares."""
+        if self._classes is None:
+            found: dict[str, str] = {}
+            for kind, root in KIND_ROOTS.items():
+                found[root.value] = kind
+                rows = self.store.query(
+                    f"SELECT DISTINCT ?c WHERE {{ ?c <{RDFS.subClassOf.value}>+ <{root.value}> }}",
+                    union_default_graph=True,
+                )
+                for row in rows:
+                    if isinstance(row["c"], NamedNode):
+                        found.setdefault(row["c"].value, kind)
+            self._classes = found
+        return self._classes
+
+    def subjects(self, graphs: list[str] | None = None) -> dict[str, str]:
+        """IRI → kind of every record, or of those with a triple in one of `graphs`."""
+        classes = self.kind_classes()
+        values = _values(classes)
+        if graphs is None:
+            sparql = f"SELECT DISTINCT ?s ?t WHERE {{ VALUES ?t {{ {values} }} ?s a ?t }}"
+        else:
+            sparql = (
+                f"SELECT DISTINCT ?s ?t WHERE {{ VALUES ?g {{ {_values(graphs)} }} "
+                f"GRAPH ?g {{ ?s ?p ?o }} VALUES ?t {{ {values} }} ?s a ?t }}"
+            )
+        found: dict[str, str] = {}
+        for row in self.store.query(sparql, union_default_graph=True):
+            subject = row["s"]
+            if isinstance(subject, NamedNode):
+                kind = classes[row["t"].value]
+                # A thing typed both ways (a dataset that is also a standard) is the
+                # first kind in KIND_ROOTS order: datasets are what people search for.
+                if subject.value not in found or _rank(kind) < _rank(found[subject.value]):
+                    found[subject.value] = kind
+        return found
+
+    # labels --------------------------------------------------------------
+
+    def labels(self) -> dict[str, list[tuple[str, str]]]:
+        """IRI → [(predicate, label)] for everything that is not a dataset.
+
+        Read once per update: concepts, communities, partners, standards and projects are
+        few next to datasets, and every record needs their names.
+        """
+        if self._labels is None:
+            preds = _values(p.value for p in {*LABEL_PREDICATES, *CONCEPT_LABELS})
+            sparql = (
+                f"SELECT ?x ?p ?l WHERE {{ VALUES ?p {{ {preds} }} ?x ?p ?l "
+                f"FILTER(isIRI(?x) && isLiteral(?l)) "
+                f"FILTER NOT EXISTS {{ ?x a <{DCAT.Dataset.value}> }} "
+                f"FILTER NOT EXISTS {{ ?x a <{DCAT.Distribution.value}> }} }}"
+            )
+            found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for row in self.store.query(sparql, union_default_graph=True):
+                label: Literal = row["l"]
+                if label.language and not label.language.startswith("en"):
+                    continue
+                entry = (row["p"].value, label.value)
+                if entry not in found[row["x"].value]:
+                    found[row["x"].value].append(entry)
+            self._labels = dict(found)
+        return self._labels
+
+    def label(self, iri: str) -> str:
+        entries = self.labels().get(iri, [])
+        for predicate in LABEL_PREDICATES:
+            for p, text in entries:
+                if p == predicate.value:
+                    return text
+        return short_key(iri)
+
+    def broader(self) -> dict[str, list[str]]:
+        if self._broader is None:
+            found: dict[str, list[str]] = defaultdict(list)
+            rows = self.store.query(
+                f"SELECT DISTINCT ?c ?b WHERE {{ ?c <{SKOS.broader.value}>+ ?b }}",
+                union_default_graph=True,
+            )
+            for row in rows:
+                found[row["c"].value].append(row["b"].value)
+            self._broader = dict(found)
+        return self._broader
+
+    def concept_labels(self, iri: str) -> list[str]:
+        """Every label of a concept plus the preferred labels of its broader concepts."""
+        entries = self.labels().get(iri, [])
+        texts = [text for p, text in entries if p in {c.value for c in CONCEPT_LABELS}]
+        for broader in self.broader().get(iri, []):
+            texts.append(self.label(broader))
+        return texts
+
+    # records -------------------------------------------------------------
+
+    def read(self, subjects: dict[str, str]) -> Iterator[SearchRecord]:
+        """Records for `subjects` (IRI → kind), in batches."""
+        ordered = sorted(subjects)
+        for batch in _batches(ordered):
+            yield from self._read_batch(batch, subjects)
+
+    def _read_batch(self, batch: list[str], kinds: dict[str, str]) -> Iterator[SearchRecord]:
+        values = _values(batch)
+        props: dict[str, dict[str, list]] = {s: defaultdict(list) for s in batch}
+        graphs: dict[str, set[str]] = {s: set() for s in batch}
+        rows = self.store.query(
+            f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+        )
+        for row in rows:
+            subject = row["s"].value
+            obj = row["o"]
+            bucket = props[subject][row["p"].value]
+            if obj not in bucket:
+                bucket.append(obj)
+            graphs[subject].add(row["g"].value)
+        inverse: dict[str, list[str]] = defaultdict(list)
+        links = _values(p.value for p in PROJECT_DATASET_LINKS)
+        rows = self.store.query(
+            f"SELECT DISTINCT ?s ?x WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {links} }} "
+            f"?x ?p ?s }}",
+            union_default_graph=True,
+        )
+        for row in rows:
+            inverse[row["s"].value].append(row["x"].value)
+        dists: dict[str, dict[str, dict[str, list]]] = defaultdict(dict)
+        dpreds = _values(p.value for p in DISTRIBUTION_PREDICATES)
+        rows = self.store.query(
+            f"SELECT ?s ?d ?p ?o WHERE {{ VALUES ?s {{ {values} }} "
+            f"?s <{DCAT.distribution.value}> ?d . VALUES ?p {{ {dpreds} }} ?d ?p ?o }}",
+            union_default_graph=True,
+        )
+        for row in rows:
+            node = row["d"]
+            key = node.value if isinstance(node, NamedNode) else str(node)
+            entry = dists[row["s"].value].setdefault(key, defaultdict(list))
+            if row["o"] not in entry[row["p"].value]:
+                entry[row["p"].value].append(row["o"])
+        for subject in batch:
+            if not props[subject]:
+                continue  # gone from the store between listing and reading
+            yield self._record(subject, kinds[subject], props[subject], graphs[subject],
+                               inverse.get(subject, []), dists.get(subject, {}))
+
+    def _record(self, iri: str, kind: str, p: dict[str, list], graphs: set[str],
+                projects: list[str], distributions: dict[str, dict[str, list]]) -> SearchRecord:
+        def texts(*predicates: NamedNode) -> list[str]:
+            out: list[str] = []
+            for predicate in predicates:
+                for term in p.get(predicate.value, []):
+                    if isinstance(term, Literal) and term.value.strip() and \
+                            (not term.language or term.language.startswith("en")):
+                        out.append(term.value.strip())
+            return out
+
+        def iris(*predicates: NamedNode) -> list[str]:
+            out: list[str] = []
+            for predicate in predicates:
+                for term in p.get(predicate.value, []):
+                    if isinstance(term, NamedNode) and term.value not in out:
+                        out.append(term.value)
+            return out
+
+        title = next(iter(texts(*TITLE_PREDICATES)), None) or short_key(iri)
+        descriptions = texts(*DESCRIPTION_PREDICATES)
+        record = SearchRecord(iri=iri, kind=kind, title=title,
+                              description=descriptions[0] if descriptions else "")
+        record.graphs = sorted(graphs)
+        record.identifier = next(iter(texts(DCT.identifier)), None)
+        keywords: list[str] = []
+        for keyword in texts(DCAT.keyword, SDO.keywords):
+            if keyword.lower() not in {k.lower() for k in keywords}:
+                keywords.append(keyword)
+        record.keywords = keywords
+        for concept in iris(*CONCEPT_LINKS):
+            record.concept_labels.extend(self.concept_labels(concept))
+        for concept in iris(*THEME_LINKS):
+            record.themes.append(Ref(short_key(concept), self.label(concept), concept))
+        # the labels of a record's own classes: "city", "transit agency", "university"
+        for cls in iris(RDF.type):
+            if cls in self.labels():
+                record.concept_labels.append(self.label(cls))
+        community_iris = iris(*COMMUNITY_LINKS)
+        if kind == "community":
+            community_iris = [iri, *community_iris]
+        record.communities = [Ref(short_key(c), self.label(c), c) for c in community_iris]
+        publishers = iris(DCT.publisher)
+        if publishers:
+            record.publisher = Ref(short_key(publishers[0]), self.label(publishers[0]),
+                                   publishers[0])
+        standard_iris = iris(DCT.conformsTo)
+        for dist_iri, dist in distributions.items():
+            fmt = next((t.value for t in dist.get(DCT.term("format").value, [])
+                        if isinstance(t, Literal)), None)
+            media = next((t.value for t in dist.get(DCAT.mediaType.value, [])), None)
+            name = format_name(fmt, media)
+            if name and name not in record.formats:
+                record.formats.append(name)
+            for standard in dist.get(DCT.conformsTo.value, []):
+                if isinstance(standard, NamedNode) and standard.value not in standard_iris:
+                    standard_iris.append(standard.value)
+            url = next((t.value for t in dist.get(DCAT.downloadURL.value, [])), None) or \
+                next((t.value for t in dist.get(DCAT.accessURL.value, [])), None)
+            record.resources.append(Resource(
+                iri=dist_iri,
+                title=next((t.value for t in dist.get(DCT.term("title").value, [])), None),
+                description=next((t.value for t in dist.get(DCT.description.value, [])), None),
+                url=url, format=name,
+                media_type=media.rsplit("media-types/", 1)[-1] if media else None,
+            ))
+        record.standards = [Ref(short_key(s), self.label(s), s) for s in standard_iris]
+        record.projects = [Ref(short_key(x), self.label(x), x) for x in projects]
+        if kind == "project":
+            record.projects = [Ref(short_key(iri), title, iri)]
+            # what a project works with is part of what it is about
+            for dataset in iris(*PROJECT_DATASET_LINKS):
+                record.extra_text.append(self.label(dataset))
+        if kind == "standard":
+            record.standards = [Ref(short_key(iri), title, iri)]
+            record.extra_text.extend(texts(OWL.versionInfo, DCT.hasVersion))
+        access = iris(RG.accessLevel)
+        record.access = short_key(access[0]) if access else None
+        modified = texts(DCT.modified) or texts(DCT.issued)
+        record.modified = modified[0] if modified else None
+        issued = texts(DCT.issued)
+        record.issued = issued[0] if issued else None
+        landing = iris(DCAT.landingPage, FOAF.homepage)
+        record.landing_page = landing[0] if landing else None
+        licenses = iris(DCT.license)
+        record.license = licenses[0] if licenses else None
+        record.public = iri in self.public
+        return record
+
+
+def _rank(kind: str) -> int:
+    return list(KIND_ROOTS).index(kind)
+
+
+__all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "short_key"]
