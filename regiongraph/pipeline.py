@@ -140,7 +140,16 @@ def harvest_demo_sources(
     from regiongraph.harvest import harvest_sources, read_sources
 
     demo = data_path("demo")
-    for report in harvest_sources(store, settings, read_sources(demo / "sources.yaml"), progress=say):
+    # Unchanged demo sources log no report: loading the demo twice must change nothing.
+    sources = read_sources(demo / "sources.yaml")
+    for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False):
         summary.reports.append(report)
-        for graph, n in getattr(report, "written_graphs", {}).items():
+        for graph, n in report.written_graphs.items():
             summary.written[graph] = n
+        if not report.written_graphs and report.status != "failed":
+            summary.unchanged.append(store_graph_name(settings, report.source))
+
+
+def store_graph_name(settings: Settings, source_id: str) -> str:
+    """The named graph a harvested source lives in."""
+    return Minter(settings.base).graph("source", source_id).value

@@ -1,0 +1,138 @@
+"""What every loader shares: the record it yields, the errors it raises, its context.
+
+A loader turns one source document (or a chain of API pages) into `Record`s. It
+knows the format and nothing of the store: the harvest decides what to write.
+Two kinds of failure are kept apart, because they lead to different outcomes:
+
+- `SourceError`: the source cannot be read at all (truncated JSON, the wrong
+  top-level type, a Turtle syntax error). The harvest stops and changes nothing.
+- `Issue`: one record, or one field of it, is wrong. The record is skipped (when
+  it has no identity) or loaded with a warning; the other records go on.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
+
+from regiongraph.iri import Minter
+
+Severity = Literal["error", "warning"]
+
+
+class SourceError(Exception):
+    """The source as a whole is unreadable; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem with one record (or the source when `record` is None)."""
+
+    message: str
+    record: str | None = None
+    field: str | None = None
+    severity: Severity = "error"
+
+
+@dataclass
+class Record:
+    """One dataset (or lineage run) as a loader read it.
+
+    `key` is the source's own identifier, the thing a later harvest must find again
+    to tell created, updated, unchanged and removed apart. `skipped` holds the reason
+    when the record cannot be loaded (no identifier, no title, a duplicate key); its
+    triples are then empty. `digest` is computed from the triples, so two harvests of
+    the same content give the same digest whatever the source's key order.
+    """
+
+    key: str
+    iri: NamedNode | None = None
+    triples: list[Triple] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    skipped: str | None = None
+    landing_page: str | None = None
+    identifier: str | None = None
+    source_iri: str | None = None
+    """The record's own IRI at the source (its `@id` or API URL), kept as evidence."""
+    _digest: str | None = None
+
+    @property
+    def ntriples(self) -> bytes:
+        return serialize(self.triples, format=RdfFormat.N_TRIPLES) if self.triples else b""
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.ntriples).hexdigest()
+        return self._digest
+
+
+@dataclass
+class Fetched:
+    """One document read from a URL or a file, with what conditional GET needs."""
+
+    location: str
+    content: bytes
+    status: int = 200
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def json(self) -> Any:
+        """Parse JSON, with an error that names the location and the line."""
+        import json
+
+        try:
+            text = self.content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise SourceError(
+                f"{self.location}: not UTF-8 text (byte {error.start}: "
+                f"{self.content[error.start:error.start + 1]!r})"
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceError(
+                f"{self.location}: invalid JSON at line {error.lineno}, column {error.colno}: "
+                f"{error.msg}"
+            ) from None
+
+
+class Fetch(Protocol):
+    """How a paging loader asks for the next page (HTTP or file; it does not care)."""
+
+    def __call__(self, location: str, *, params: dict[str, str] | None = None) -> Fetched: ...
+
+
+@dataclass
+class LoadContext:
+    """What a loader may know: where IRIs go, whose catalog this is, its options."""
+
+    minter: Minter
+    community: str
+    source_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+    fetch: Fetch | None = None
+    say: Callable[[str], None] = lambda _message: None
+
+    def dataset_iri(self, identifier: str) -> NamedNode:
+        return self.minter.iri("dataset", self.community, identifier)
+
+
+class Loader(Protocol):
+    """A source format. `records` may call `context.fetch` for further pages.
+
+    It yields a `Record` per dataset (or run), and bare `Issue`s for notes about the
+    source as a whole; it raises `SourceError` when the source cannot be read at all.
+    """
+
+    name: str
+    description: str
+
+    def records(self, first: Fetched, context: LoadContext) -> "Iterator[Record | Issue]": ...

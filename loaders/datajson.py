@@ -1,0 +1,190 @@
+"""DCAT-US 1.1 `data.json` catalogs, and legacy Project Open Data 1.0 (a top-level array).
+
+Socrata, ArcGIS Hub, CKAN and many cities publish this format. Each record is checked
+against the schema data.gov's harvester 2.0 uses for non-federal datasets
+(`non-federal_dataset.json`, draft 2020-12, with format checks), and every failure is
+reported on the record. The record still loads when it has an identifier and a
+title: stewards need the dataset in the graph *and* the list of what to fix.
+
+The schema is a reference file of the standard, found (in order) at the source's
+`schema` option, `$REGIONGRAPH_STANDARDS/dcat-us-1.1/...`, or `../shared/standards/`
+beside the checkout. When none is there, records load unchecked and the report says so.
+"""
+
+import os
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
+
+SCHEMA_RELATIVE = Path("dcat-us-1.1/datagov-harvester/non-federal_dataset.json")
+
+
+def standards_dirs() -> list[Path]:
+    """Where the standards' reference files may be, most specific first."""
+    found = []
+    if os.environ.get("REGIONGRAPH_STANDARDS"):
+        found.append(Path(os.environ["REGIONGRAPH_STANDARDS"]))
+    root = Path(__file__).resolve().parent.parent
+    found.append(root.parent / "shared" / "standards")
+    return found
+
+
+def find_standard(relative: Path, explicit: str | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    for folder in standards_dirs():
+        if (folder / relative).is_file():
+            return folder / relative
+    return None
+
+
+@lru_cache(maxsize=8)
+def record_validator(path: str):
+    """One compiled validator per schema file (compiling per record would dominate)."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def describe_schema_error(error) -> tuple[str, str]:
+    """(field path, readable message) for one jsonschema error.
+
+    An `anyOf` failure says only "not valid under any of the given schemas"; the
+    branch that explains it (a failed format or pattern, deepest first) is more use.
+    """
+    from jsonschema.exceptions import best_match
+
+    while error.context:
+        informative = [e for e in error.context if e.validator not in ("type", "const")]
+        error = best_match(informative or error.context)
+    path = ".".join(str(p) for p in error.absolute_path) or "(record)"
+    if error.instance is None:
+        return path, f"data.gov schema: {path} is null"
+    shown = repr(error.instance)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    if error.validator == "format":
+        return path, f"data.gov schema: {shown} is not a valid {error.validator_value}"
+    if error.validator == "pattern":
+        return path, f"data.gov schema: {shown} does not match {error.validator_value!r}"
+    message = error.message
+    if len(message) > 200:
+        message = message[:197] + "..."
+    return path, f"data.gov schema: {message}"
+
+
+class DataJsonLoader:
+    name = "datajson"
+    description = "DCAT-US 1.1 data.json (and Project Open Data 1.0 arrays)"
+
+    def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
+        document = first.json()
+        datasets, legacy = self._datasets(document, first.location)
+        validator = None
+        if not legacy and context.options.get("validate", True):
+            schema = find_standard(SCHEMA_RELATIVE, context.options.get("schema"))
+            if schema is not None:
+                validator = record_validator(str(schema))
+        mapper = Mapper(context, report_missing=validator is None)
+        if validator is None and not legacy:
+            yield Issue("the data.gov DCAT-US 1.1 schema was not found; records were not "
+                        "validated", severity="warning")
+        for index, raw in enumerate(datasets):
+            if not isinstance(raw, dict):
+                label = f"dataset[{index}]"
+                yield Record(key=label, skipped="not an object", issues=[Issue(
+                    f"dataset[{index}] is a {type(raw).__name__}, not an object; skipped", label)])
+                continue
+            schema_issues: list[Issue] = []
+            label = as_text(raw.get("identifier")) or f"dataset[{index}]"
+            if validator is not None:
+                for error in validator.iter_errors(raw):
+                    field, message = describe_schema_error(error)
+                    schema_issues.append(Issue(message, label, field, "warning"))
+            record = mapper.record(self.fields(raw, legacy))
+            if record.skipped and not record.identifier and label == f"dataset[{index}]":
+                record.key = label
+            record.issues[:0] = schema_issues
+            yield record
+
+    @staticmethod
+    def _datasets(document: Any, location: str) -> tuple[list, bool]:
+        if isinstance(document, list):
+            return document, True
+        if not isinstance(document, dict):
+            raise SourceError(f"{location}: a data.json catalog is an object with a 'dataset' "
+                              f"list (or a POD 1.0 array), not a {type(document).__name__}")
+        datasets = document.get("dataset")
+        if datasets is None:
+            raise SourceError(f"{location}: the catalog object has no 'dataset' list "
+                              f"(keys: {', '.join(sorted(document)[:10]) or 'none'})")
+        if not isinstance(datasets, list):
+            raise SourceError(f"{location}: 'dataset' is a {type(datasets).__name__}, not a list")
+        return datasets, False
+
+    @staticmethod
+    def fields(raw: dict, legacy: bool = False) -> DatasetFields:
+        contact = raw.get("contactPoint")
+        if isinstance(contact, dict):
+            contact_name = as_text(contact.get("fn"))
+            contact_email = as_text(contact.get("hasEmail"))
+        else:
+            contact_name = as_text(contact)
+            contact_email = as_text(raw.get("mbox"))
+        publisher = raw.get("publisher")
+        publisher_name = as_text(publisher.get("name")) if isinstance(publisher, dict) \
+            else as_text(publisher)
+        distributions = []
+        raw_distributions = raw.get("distribution")
+        if isinstance(raw_distributions, dict):
+            raw_distributions = [raw_distributions]
+        for item in raw_distributions if isinstance(raw_distributions, list) else []:
+            if not isinstance(item, dict):
+                continue
+            distributions.append(Distribution(
+                title=as_text(item.get("title")),
+                description=as_text(item.get("description")),
+                download_url=as_text(item.get("downloadURL")),
+                access_url=as_text(item.get("accessURL")),
+                media_type=as_text(item.get("mediaType")),
+                format=as_text(item.get("format")),
+                conforms_to=as_list(item.get("conformsTo")),
+                described_by=as_text(item.get("describedBy")),
+            ))
+        if legacy and not distributions and (raw.get("accessURL") or raw.get("webService")):
+            distributions.append(Distribution(
+                access_url=as_text(raw.get("accessURL")) or as_text(raw.get("webService")),
+                format=as_text(raw.get("format"))))
+        return DatasetFields(
+            identifier=as_text(raw.get("identifier")),
+            title=as_text(raw.get("title")),
+            description=as_text(raw.get("description")),
+            keywords=as_list(raw.get("keyword")),
+            themes=as_list(raw.get("theme")),
+            modified=as_text(raw.get("modified")),
+            issued=as_text(raw.get("issued")),
+            publisher=publisher_name,
+            contact_name=contact_name,
+            contact_email=contact_email,
+            access_level=as_text(raw.get("accessLevel")),
+            license=as_text(raw.get("license")),
+            rights=as_text(raw.get("rights")),
+            spatial=as_text(raw.get("spatial")),
+            temporal=as_text(raw.get("temporal")),
+            landing_page=as_text(raw.get("landingPage")),
+            conforms_to=as_list(raw.get("conformsTo")),
+            language=as_list(raw.get("language")),
+            references=as_list(raw.get("references")),
+            accrual_periodicity=as_text(raw.get("accrualPeriodicity")),
+            described_by=as_text(raw.get("describedBy")),
+            source_iri=as_text(raw.get("@id")),
+            distributions=distributions,
+            personal_data=as_list(raw.get("personalData") or raw.get("rg:personalData")),
+        )
