@@ -55,7 +55,7 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
     d = NamedNode(record.iri)
     yield Triple(d, RDF.type, DCAT.Dataset)
     yield Triple(d, DCT.identifier, Literal(record.identifier))
-    yield Triple(d, DCT.title, Literal(record.title))
+    yield Triple(d, DCT.term("title"), Literal(record.title))
     yield Triple(d, DCT.description, Literal(record.description or NO_DESCRIPTION))
     for keyword in record.keywords:
         yield Triple(d, DCAT.keyword, Literal(keyword))
@@ -111,7 +111,7 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
         yield Triple(d, DCT.conformsTo, node)
         yield Triple(node, RDF.type, DCT.Standard)
         if standard.label:
-            yield Triple(node, DCT.title, Literal(standard.label))
+            yield Triple(node, DCT.term("title"), Literal(standard.label))
     for language in record.languages:
         eu = eu_language(language)
         if eu:
@@ -136,7 +136,7 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
         if dist.download_url:
             yield Triple(node, DCAT.downloadURL, NamedNode(dist.download_url))
         if dist.title:
-            yield Triple(node, DCT.title, Literal(dist.title))
+            yield Triple(node, DCT.term("title"), Literal(dist.title))
         if dist.description:
             yield Triple(node, DCT.description, Literal(dist.description))
         if dist.media_type:
@@ -144,7 +144,7 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
                 "https://www.iana.org/assignments/media-types/" + dist.media_type))
         file_type = eu_file_type(dist.media_type, dist.format)
         if file_type:
-            yield Triple(node, DCT.format, NamedNode(file_type))
+            yield Triple(node, DCT.term("format"), NamedNode(file_type))
         if licence:
             yield Triple(node, DCT.license, NamedNode(licence))
         for standard in dist.conforms_to:
@@ -162,7 +162,7 @@ def catalog_triples(catalog: CatalogInfo, records: list[DatasetRecord]) -> Itera
     """The catalog node, its publisher, the datasets of this page and sub-catalogs."""
     c = NamedNode(catalog.iri)
     yield Triple(c, RDF.type, DCAT.Catalog)
-    yield Triple(c, DCT.title, Literal(catalog.title))
+    yield Triple(c, DCT.term("title"), Literal(catalog.title))
     yield Triple(c, DCT.description, Literal(catalog.description))
     yield Triple(c, DCT.publisher, NamedNode(catalog.publisher.iri))
     yield from agent_triples(catalog.publisher)

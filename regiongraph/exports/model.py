@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from regiongraph.exports.vocab import access_level_name
+from regiongraph.exports.vocab import FILE_TYPE, access_level_name
 from regiongraph.iri import META_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import (
     DCAT,
@@ -39,7 +39,7 @@ from regiongraph.namespaces import (
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
-LABELS = (SKOS.prefLabel, FOAF.name, DCT.title, RDFS.label)
+LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
 CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
 """Nodes owned by a dataset (minted under its IRI): all their properties are read."""
@@ -373,7 +373,7 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
                 return found
         return None
 
-    title = first(me, DCT.title)
+    title = first(me, DCT.term("title"))
     if title is None:
         return None
     record = DatasetRecord(iri=iri, identifier=first(me, DCT.identifier) or iri, title=title)
@@ -421,10 +421,14 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
         media = first(node, DCAT.mediaType)
         if media and "/media-types/" in media:
             media = media.split("/media-types/", 1)[1]
+        fmt = first(node, DCT.term("format"))
+        if fmt and fmt.startswith(FILE_TYPE):
+            fmt = fmt[len(FILE_TYPE):]  # an EU file-type IRI: its code is the readable name
         record.distributions.append(Distribution(
-            iri=dist_iri, title=first(node, DCT.title), description=first(node, DCT.description),
+            iri=dist_iri, title=first(node, DCT.term("title")),
+            description=first(node, DCT.description),
             download_url=first(node, DCAT.downloadURL), access_url=first(node, DCAT.accessURL),
-            media_type=media, format=first(node, DCT.format),
+            media_type=media, format=fmt,
             conforms_to=values(node, DCT.conformsTo),
         ))
     return record

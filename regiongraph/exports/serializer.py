@@ -79,6 +79,15 @@ def rdf_syntax(name: str) -> RdfSyntax:
     raise ExportError(f"unknown RDF syntax {name!r}; choose one of {names}")
 
 
+def grouped(triples: Iterable[Triple]) -> list[Triple]:
+    """Triples gathered by subject (first-seen order) without duplicates, so Turtle writes
+    each node once with its properties together, as a person would."""
+    by_subject: dict[object, dict[Triple, None]] = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, {})[triple] = None
+    return [t for group in by_subject.values() for t in group]
+
+
 def render(triples: Iterable[Triple], syntax: RdfSyntax, output: BinaryIO | None = None):
     """Serialise triples; prefixes where the syntax has them."""
     if syntax.rdf_format in (RdfFormat.TURTLE, RdfFormat.RDF_XML):
@@ -193,10 +202,13 @@ class CatalogPage:
     paging: Paging
     index: CatalogIndex
 
-    def triples(self, page_url: Callable[[int], str] | None) -> Iterator[Triple]:
-        yield from dcat_ap3.catalog_triples(self.info, self.records)
-        if page_url is not None:
-            yield from hydra_triples(self.info.iri, self.paging, page_url)
+    def triples(self, page_url: Callable[[int], str] | None) -> list[Triple]:
+        def all_triples() -> Iterator[Triple]:
+            yield from dcat_ap3.catalog_triples(self.info, self.records)
+            if page_url is not None:
+                yield from hydra_triples(self.info.iri, self.paging, page_url)
+
+        return grouped(all_triples())
 
 
 def catalog_page(store: Store, settings: Settings, *, community: str | None = None,
@@ -227,11 +239,13 @@ def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: Rd
     entries = index.select(community=community)
 
     def triples() -> Iterator[Triple]:
-        yield from dcat_ap3.catalog_triples(info, [])
         catalog = NamedNode(info.iri)
+        yield from grouped([
+            *dcat_ap3.catalog_triples(info, []),
+            *(Triple(catalog, dcat_ap3.DCAT.dataset, NamedNode(e.iri)) for e in entries),
+        ])
         for record in all_records(store, entries):
-            yield Triple(catalog, dcat_ap3.DCAT.dataset, NamedNode(record.iri))
-            yield from dcat_ap3.record_triples(record)
+            yield from grouped(dcat_ap3.record_triples(record))
 
     render(triples(), syntax, output)
     return len(entries)

@@ -1,0 +1,151 @@
+"""Dataset IRIs dereference here: RDF for machines, a page for people and for Google.
+
+`{base}datasets/<community>/<identifier>` is both the dataset's identity and its web
+address. A harvester asking for Turtle or JSON-LD gets the DCAT-AP 3 description (the
+same triples the catalog holds); a browser gets a page with the title, description,
+publisher, distributions, standards, a lineage summary and the approval that allows
+publication, with schema.org `Dataset` JSON-LD embedded for Google Dataset Search.
+
+Anonymous users see only what `regiongraph.visibility` lets the catalog publish;
+anything else is a 404, indistinguishable from a dataset that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from pyoxigraph import NamedNode
+from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.negotiate import negotiate
+from regiongraph.api.routes.catalog import not_modified, validators
+from regiongraph.api.templating import TEMPLATES
+
+from regiongraph.exports import schema_org
+from regiongraph.exports.dcat_ap3 import record_triples
+from regiongraph.exports.model import CatalogIndex, DatasetRecord, catalog_index, read_records
+from regiongraph.exports.serializer import SYNTAXES, grouped, rdf_syntax, render
+from regiongraph.iri import Minter
+from regiongraph.namespaces import sparql_prefixes
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+router = APIRouter(tags=["catalog"])
+OFFERS = ["text/html", *(s.media_type for s in SYNTAXES)]
+SUFFIXES = {"." + s.suffix: s.media_type for s in SYNTAXES}
+LINEAGE_DEPTH = 3
+
+APPROVALS = sparql_prefixes(["rg", "rgc", "rdfs", "skos", "foaf", "dct"]) + """
+SELECT ?dataset ?approval ?label ?approver ?approverName ?scope ?scopeLabel ?from ?until WHERE {
+  ?approval rg:coversDataset ?dataset ; rg:action <https://w3id.org/regiongraph/concepts/action/publish> ;
+            rg:status <https://w3id.org/regiongraph/concepts/status/approved> .
+  OPTIONAL { ?approval rdfs:label|dct:title|skos:prefLabel ?label }
+  OPTIONAL { ?approval rg:approvedBy ?approver .
+             OPTIONAL { ?approver foaf:name|rdfs:label|skos:prefLabel ?approverName } }
+  OPTIONAL { ?approval rg:scope ?scope . OPTIONAL { ?scope skos:prefLabel ?scopeLabel } }
+  OPTIONAL { ?approval rg:validFrom ?from }
+  OPTIONAL { ?approval rg:validUntil ?until }
+} ORDER BY ?approval"""
+
+
+def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: str,
+                 admin: bool) -> DatasetRecord:
+    """The record at `datasets/<path>`, or 404 when it is absent or not for this asker."""
+    iri = Minter(settings.base).base + "datasets/" + path
+    try:
+        NamedNode(iri)
+    except ValueError:
+        raise HTTPException(404, "no such dataset") from None
+    if not admin and not index.contains(iri):
+        raise HTTPException(404, "no such dataset")
+    records = read_records(store, [iri])
+    if not records:
+        raise HTTPException(404, "no such dataset")
+    return records[0]
+
+
+@router.get("/datasets/{path:path}", summary="A dataset: HTML page or DCAT-AP 3 RDF")
+def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
+            admin: AdminFlag) -> Response:
+    suffix_media = None
+    index = catalog_index(store, settings)
+    for suffix, media in SUFFIXES.items():
+        base_iri = Minter(settings.base).base + "datasets/" + path[: -len(suffix)]
+        if path.endswith(suffix) and (admin or index.contains(base_iri)):
+            path, suffix_media = path[: -len(suffix)], media
+            break
+    record = find_dataset(store, settings, index, path, admin)
+    media = negotiate(request, OFFERS, suffix=suffix_media)
+    headers = validators(index, record.iri, media, admin)
+    headers["Vary"] = "Accept, Accept-Encoding, Authorization"
+    if admin:
+        headers["Cache-Control"] = "private, no-store"
+    elif not_modified(request, headers):
+        return Response(status_code=304, headers=headers)
+    if media != "text/html":
+        return Response(render(grouped(record_triples(record)), rdf_syntax(media)), media_type=media,
+                        headers=headers)
+    page_url = str(request.url.replace(query=None))
+    jsonld = json.dumps(schema_org.dataset(record, page_url=page_url), ensure_ascii=False,
+                        indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
+    local = record.iri[len(Minter(settings.base).base):]
+    return TEMPLATES.TemplateResponse(request, "dataset.html", {
+        "record": record, "jsonld": jsonld, "region_name": index.region.name,
+        "lineage": lineage_summary(store, index, record.iri),
+        "approvals": approvals(store, record.iri),
+        "alternates": [{"type": s.media_type, "href": f"/{local}.{s.suffix}"} for s in SYNTAXES],
+        "base": settings.base,
+    }, headers=headers)
+
+
+def lineage_summary(store: Store, index: CatalogIndex, iri: str) -> dict[str, list[dict]]:
+    """Public datasets upstream and downstream within a few hops (jobs in between walked).
+
+    The walk never passes through, nor names, a dataset the catalog does not publish.
+    """
+    from regiongraph.analysis.lineage import lineage
+
+    def visible(nodes: set[str]) -> set[str]:
+        return {n for n in nodes if index.contains(n) or "/datasets/" not in n}
+
+    result = lineage(store, root=iri, direction="both", depth=LINEAGE_DEPTH, visible=visible)
+    summary: dict[str, list[dict]] = {"upstream": [], "downstream": []}
+    for node in result.nodes:
+        if node.type != "dataset" or node.id == iri or not index.contains(node.id) or \
+                node.depth is None:
+            continue
+        side = "upstream" if node.depth < 0 else "downstream"
+        summary[side].append({"iri": node.id, "label": node.label, "hops": abs(node.depth)})
+    return summary
+
+
+def approvals(store: Store, iri: str) -> list[dict[str, str | None]]:
+    """The approvals to publish this dataset, as the registry records them (for display;
+    whether the dataset is published at all is `regiongraph.visibility`'s decision)."""
+    rows = store.query(APPROVALS, substitutions={_var("dataset"): NamedNode(iri)},
+                       union_default_graph=True)
+    found: dict[str, dict[str, str | None]] = {}
+    for row in rows:
+        key = row["approval"].value
+        if key in found:
+            continue
+        found[key] = {
+            "iri": key,
+            "label": _value(row["label"]),
+            "approver": _value(row["approverName"]) or _value(row["approver"]),
+            "scope": _value(row["scopeLabel"]) or _value(row["scope"]),
+            "valid_from": _value(row["from"]),
+            "valid_until": _value(row["until"]),
+        }
+    return list(found.values())
+
+
+def _var(name: str):
+    from pyoxigraph import Variable
+
+    return Variable(name)
+
+
+def _value(term) -> str | None:
+    return None if term is None else term.value
