@@ -22,19 +22,25 @@ class ResultFormat:
     media_type: str
     results: QueryResultsFormat | None = None
     rdf: RdfFormat | None = None
+    also: tuple[str, ...] = ()
+    """Other media types clients send for this format in Accept (e.g. application/json)."""
 
 
 RESULT_FORMATS = [
-    ResultFormat("json", "application/sparql-results+json", results=QueryResultsFormat.JSON),
-    ResultFormat("xml", "application/sparql-results+xml", results=QueryResultsFormat.XML),
+    ResultFormat("json", "application/sparql-results+json", results=QueryResultsFormat.JSON,
+                 also=("application/json",)),
+    ResultFormat("xml", "application/sparql-results+xml", results=QueryResultsFormat.XML,
+                 also=("application/xml", "text/xml")),
     ResultFormat("csv", "text/csv", results=QueryResultsFormat.CSV),
     ResultFormat("tsv", "text/tab-separated-values", results=QueryResultsFormat.TSV),
 ]
 GRAPH_FORMATS = [
-    ResultFormat("ttl", "text/turtle", rdf=RdfFormat.TURTLE),
-    ResultFormat("nt", "application/n-triples", rdf=RdfFormat.N_TRIPLES),
-    ResultFormat("xml", "application/rdf+xml", rdf=RdfFormat.RDF_XML),
-    ResultFormat("jsonld", "application/ld+json", rdf=RdfFormat.JSON_LD),
+    ResultFormat("ttl", "text/turtle", rdf=RdfFormat.TURTLE, also=("application/x-turtle",)),
+    ResultFormat("nt", "application/n-triples", rdf=RdfFormat.N_TRIPLES, also=("text/plain",)),
+    ResultFormat("xml", "application/rdf+xml", rdf=RdfFormat.RDF_XML,
+                 also=("application/xml", "text/xml")),
+    ResultFormat("jsonld", "application/ld+json", rdf=RdfFormat.JSON_LD,
+                 also=("application/json",)),
     ResultFormat("nq", "application/n-quads", rdf=RdfFormat.N_QUADS),
 ]
 
@@ -42,7 +48,7 @@ GRAPH_FORMATS = [
 def find_format(name: str, *, graph: bool) -> ResultFormat | None:
     table = GRAPH_FORMATS if graph else RESULT_FORMATS
     for fmt in table:
-        if name in (fmt.name, fmt.media_type):
+        if name in (fmt.name, fmt.media_type, *fmt.also):
             return fmt
     if graph and name == "json":
         return find_format("jsonld", graph=True)

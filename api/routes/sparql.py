@@ -1,0 +1,516 @@
+"""`/sparql`: the SPARQL 1.1 Protocol (query and update), for researchers and their tools.
+
+The route only parses the request the way the protocol says (GET, POST form, POST
+direct; dataset parameters; the status codes the W3C protocol tests expect) and hands
+the text to the kernel (`regiongraph.sparql`). Who asks decides which store answers:
+anonymous requests run against the public view (a separate store of public quads, see
+`regiongraph.sparql.public`), requests with the admin token against the full store.
+
+Results stream from a worker thread through a small bounded queue, so memory stays
+bounded whatever the result size, and the time limit is enforced from the event loop:
+a client gets its error at the deadline even while pyoxigraph is still computing.
+"""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
+from regiongraph.api.negotiate import choose, parse_accept
+from starlette.concurrency import run_in_threadpool
+
+from regiongraph.settings import Settings
+from regiongraph.sparql.execute import (
+    Cancelled,
+    Output,
+    QueryJob,
+    QuerySyntaxError,
+    QueryTimeout,
+    evaluate,
+    produce,
+    with_base,
+)
+from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
+from regiongraph.sparql.public import invalidate, public_store
+from regiongraph.sparql_results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
+from regiongraph.store import Store
+
+router = APIRouter(tags=["sparql"])
+
+QUERY_WORKERS = 8
+"""Queries evaluated at once; a query still computing past its deadline keeps its worker
+until pyoxigraph returns a row (it cannot be cancelled), so this bounds such stragglers."""
+EXECUTOR = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="sparql")
+CHUNK = 64 * 1024
+GRAPH_OFFERS = [f for f in GRAPH_FORMATS if f.name != "nq"]
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Regiongraph-Note, Regiongraph-Truncated, Content-Type",
+}
+FORM = "application/x-www-form-urlencoded"
+QUERY_MEDIA = "application/sparql-query"
+UPDATE_MEDIA = "application/sparql-update"
+
+
+class HTTPProblem(Exception):
+    """An error answer: status, a plain-text message, extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        return PlainTextResponse(self.message + "\n", status_code=self.status,
+                                 headers={**CORS, **self.headers})
+
+
+# -- requests -------------------------------------------------------------------
+
+
+def _media(request: Request) -> tuple[str | None, dict[str, str]]:
+    header = request.headers.get("content-type")
+    if not header:
+        return None, {}
+    parts = [p.strip() for p in header.split(";")]
+    params = {}
+    for part in parts[1:]:
+        if "=" in part:
+            key, value = part.split("=", 1)
+            params[key.strip().lower()] = value.strip().strip('"')
+    return parts[0].lower(), params
+
+
+async def read_body(request: Request, settings: Settings) -> bytes:
+    """The request body, refused with 413 beyond `max_request_bytes` (before reading it all)."""
+    cap = settings.max_request_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap:
+        raise HTTPProblem(413, f"the request body is larger than the limit of {cap} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise HTTPProblem(413, f"the request body is larger than the limit of {cap} bytes")
+    return bytes(body)
+
+
+def _utf8(body: bytes, params: dict[str, str], what: str) -> str:
+    charset = params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise HTTPProblem(415, f"{what} must be UTF-8 (the request says charset={charset})")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPProblem(400, f"{what} is not valid UTF-8: {error}") from None
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise HTTPProblem(400, f"the request has {len(values)} '{name}' parameters; send one")
+    return values[0] if values else None
+
+
+class Operation:
+    """A parsed protocol request: a query or an update, with its dataset parameters."""
+
+    def __init__(self, pairs: list[tuple[str, str]], body_text: str | None = None,
+                 body_kind: str | None = None) -> None:
+        def get(name: str) -> list[str]:
+            return [v for k, v in pairs if k == name]
+
+        queries, updates = get("query"), get("update")
+        if body_kind == "query":
+            queries.append(body_text or "")
+        if body_kind == "update":
+            updates.append(body_text or "")
+        self.query = _single(queries, "query")
+        self.update = _single(updates, "update")
+        if self.query is not None and self.update is not None:
+            raise HTTPProblem(400, "a request carries either a query or an update, not both")
+        self.default_graphs = get("default-graph-uri")
+        self.named_graphs = get("named-graph-uri")
+        self.using = get("using-graph-uri")
+        self.using_named = get("using-named-graph-uri")
+        self.format = _single(get("format"), "format")
+        if self.query is not None and (self.using or self.using_named):
+            raise HTTPProblem(400, "using-graph-uri parameters belong to updates; queries take "
+                                   "default-graph-uri and named-graph-uri")
+        if self.update is not None and (self.default_graphs or self.named_graphs):
+            raise HTTPProblem(400, "default-graph-uri parameters belong to queries; updates "
+                                   "take using-graph-uri and using-named-graph-uri")
+
+
+async def parse_post(request: Request, settings: Settings) -> Operation:
+    media, params = _media(request)
+    url_pairs = list(request.query_params.multi_items())
+    if media is None:
+        raise HTTPProblem(415, f"a POST needs a Content-Type: {FORM}, {QUERY_MEDIA} or "
+                               f"{UPDATE_MEDIA}")
+    if media not in (FORM, QUERY_MEDIA, UPDATE_MEDIA):
+        raise HTTPProblem(415, f"Content-Type {media} is not one of {FORM}, {QUERY_MEDIA}, "
+                               f"{UPDATE_MEDIA}")
+    body = await read_body(request, settings)
+    if media == FORM:
+        text = _utf8(body, params, "the form body")
+        try:
+            pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError as error:
+            raise HTTPProblem(400, f"the form body is not UTF-8 once decoded: {error}") from None
+        return Operation(url_pairs + pairs)
+    kind = "query" if media == QUERY_MEDIA else "update"
+    text = _utf8(body, params, f"the {kind}")
+    if any(k in ("query", "update") for k, _ in url_pairs):
+        raise HTTPProblem(400, f"a direct POST carries the {kind} in its body; the URL has "
+                               "another query or update")
+    return Operation(url_pairs, text, kind)
+
+
+# -- negotiation -------------------------------------------------------------------
+
+
+def choose_format(request: Request, explicit: str | None, *, graph: bool) -> ResultFormat:
+    """A result format from `format=` (name or media type) or Accept; 406 if none fits."""
+    table = GRAPH_OFFERS if graph else RESULT_FORMATS
+    kind = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
+    if explicit:
+        wanted = explicit.strip().lower()
+        for fmt in table:
+            if wanted in (fmt.name, fmt.media_type, *fmt.also):
+                return fmt
+        if graph and wanted == "json":
+            return next(f for f in table if f.name == "jsonld")
+        names = ", ".join(f.name for f in table)
+        raise HTTPProblem(406, f"format {explicit!r} does not fit a {kind} result; use {names}")
+    accept = request.headers.get("accept")
+    if not accept:
+        return table[0]
+    for media_range, q in parse_accept(accept):
+        if q <= 0:
+            continue
+        for fmt in table:
+            for media in (fmt.media_type, *fmt.also):
+                if media_range in ("*/*", "*", media) or (
+                    media_range.endswith("/*") and media.split("/")[0] == media_range[:-2]
+                ):
+                    return fmt
+    offered = ", ".join(f.media_type for f in table)
+    raise HTTPProblem(406, f"none of {accept!r} fits a {kind} result; offered: {offered}")
+
+
+def _content_type(fmt: ResultFormat) -> str:
+    if fmt.media_type.startswith("text/") or fmt.media_type.endswith(("json", "xml")):
+        return f"{fmt.media_type}; charset=utf-8"
+    return fmt.media_type
+
+
+# -- running queries ------------------------------------------------------------------
+
+
+class QueueOutput(Output):
+    """Producer side of the stream: chunks go into an asyncio queue of bounded size."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue, deadline: float,
+                 timeout: float) -> None:
+        self.loop, self.queue, self.deadline, self.timeout = loop, queue, deadline, timeout
+        self.buffer = bytearray()
+        self.cancelled = False
+
+    def _put(self, item: tuple) -> None:
+        if self.cancelled:
+            raise Cancelled()
+        future = asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop)
+        try:
+            future.result(timeout=max(1.0, self.deadline - time.monotonic() + 5.0))
+        except TimeoutError:
+            future.cancel()
+            self.cancelled = True
+            raise Cancelled() from None
+
+    def start(self, note: str | None) -> None:
+        self._put(("start", note))
+
+    def write(self, data: bytes) -> int:
+        if self.cancelled:
+            raise Cancelled()
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout(f"the query ran longer than the time limit of {self.timeout:g} s "
+                               "and was stopped")
+        self.buffer += data
+        if len(self.buffer) >= CHUNK:
+            self._put(("data", bytes(self.buffer)))
+            self.buffer.clear()
+        return len(data)
+
+    def finish(self) -> None:
+        if self.buffer:
+            self._put(("data", bytes(self.buffer)))
+            self.buffer.clear()
+        self._put(("end",))
+
+    def fail(self, error: BaseException) -> None:
+        if not self.cancelled:
+            try:
+                self._put(("error", error))
+            except Cancelled:
+                pass
+
+    def cancel(self) -> None:
+        """The consumer is gone: stop the producer and unblock a pending put."""
+        self.cancelled = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
+
+def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
+    if isinstance(error, HTTPProblem):
+        return error
+    if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict)):
+        return HTTPProblem(400, str(error))
+    if isinstance(error, SyntaxError):
+        return HTTPProblem(400, f"syntax: {error}")
+    if isinstance(error, QueryTimeout):
+        return HTTPProblem(503, str(error), {"Retry-After": "1"})
+    if isinstance(error, ValueError):
+        return HTTPProblem(400, str(error))
+    if isinstance(error, ModuleNotFoundError):
+        return HTTPProblem(503, "the public view is not available on this server "
+                                f"({error}); nothing is shown anonymously")
+    return HTTPProblem(500, f"the query failed: {type(error).__name__}: {error}")
+
+
+def endpoint_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/sparql"
+
+
+async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
+    """The store a caller may query: all of it with the admin token, else the public view."""
+    if admin:
+        return store
+    try:
+        return await run_in_threadpool(public_store, store, settings)
+    except ModuleNotFoundError as error:
+        raise problem_for(error, settings.query_timeout) from None
+
+
+async def run_query(
+    request: Request, store: Store, settings: Settings, *, text: str,
+    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+    substitutions: dict | None = None, explicit_format: str | None = None,
+) -> Response:
+    """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
+    admin = is_admin(request)
+    try:
+        job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
+                       substitutions=substitutions, base_iri=endpoint_url(request))
+        assert job.info is not None
+        fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
+        target = await visible_store(store, settings, admin)
+    except (HTTPProblem, OperationRefused) as error:
+        return problem_for(error, settings.query_timeout).response()
+    timeout = settings.query_timeout
+    cap = None if admin else settings.anonymous_row_cap
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue(maxsize=4)
+    deadline = time.monotonic() + timeout
+    out = QueueOutput(loop, queue, deadline, timeout)
+
+    def work() -> None:
+        try:
+            results = evaluate(target, job)
+            produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout)
+            out.finish()
+        except Cancelled:
+            pass
+        except BaseException as error:  # noqa: BLE001 - handed to the loop, which answers
+            out.fail(error)
+
+    loop.run_in_executor(EXECUTOR, work)
+    try:
+        first = await asyncio.wait_for(queue.get(), timeout=max(0.0, deadline - time.monotonic()))
+    except TimeoutError:
+        out.cancel()
+        return problem_for(QueryTimeout(
+            f"the query ran longer than the time limit of {timeout:g} s and was stopped"
+        ), timeout).response()
+    if first[0] == "error":
+        return problem_for(first[1], timeout).response()
+    note = first[1]
+    headers = dict(CORS)
+    headers["Vary"] = "Accept, Authorization"
+    if note:
+        headers["Regiongraph-Truncated"] = "true"
+        headers["Regiongraph-Note"] = note
+    media_type = _content_type(fmt)
+    if request.method == "HEAD":
+        out.cancel()
+        return Response(status_code=200, media_type=media_type, headers=headers)
+
+    async def body():
+        try:
+            while True:
+                item = await asyncio.wait_for(
+                    queue.get(), timeout=max(0.0, deadline - time.monotonic()) + 5.0
+                )
+                if item[0] == "data":
+                    yield item[1]
+                elif item[0] == "end":
+                    return
+                else:
+                    # Headers are gone: the only honest signal left is to break the stream.
+                    raise RuntimeError(f"result stream stopped: {item[1]}")
+        finally:
+            out.cancel()
+
+    return StreamingResponse(body(), media_type=media_type, headers=headers)
+
+
+async def run_update(request: Request, store: Store, settings: Settings, op: Operation) -> Response:
+    if not request.headers.get("authorization"):
+        return HTTPProblem(401, "updates need the admin token: Authorization: Bearer <token>",
+                           {"WWW-Authenticate": "Bearer"}).response()
+    if not is_admin(request):
+        return HTTPProblem(403, "the token given is not the admin token").response()
+    assert op.update is not None
+    try:
+        check_update(op.update)
+        text = with_base(with_using(op.update, op.using, op.using_named), endpoint_url(request))
+    except (OperationRefused, DatasetConflict, ValueError) as error:
+        return problem_for(error, settings.query_timeout).response()
+    try:
+        await run_in_threadpool(store.update, text)
+    except SyntaxError as error:
+        return HTTPProblem(400, f"update syntax: {error}").response()
+    except Exception as error:  # noqa: BLE001 - any store error; one transaction, no change
+        return HTTPProblem(500, f"the update failed and changed nothing: {error}").response()
+    finally:
+        invalidate(store)
+    return Response(status_code=204, headers=CORS)
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    if not accept:
+        return False
+    try:
+        best = choose(accept, ["text/turtle", "text/html"])
+    except HTTPException:
+        return False
+    return best == "text/html" and "text/html" in accept
+
+
+SD_OFFERS = ["text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json"]
+
+
+async def service_answer(request: Request, store: Store, settings: Settings) -> Response:
+    from pyoxigraph import RdfFormat, serialize
+
+    from regiongraph.namespaces import PREFIXES
+    from regiongraph.sparql.service import service_description
+
+    if wants_html(request):
+        return await yasgui_page(request, settings)
+    try:
+        explicit = request.query_params.get("format")
+        media = choose(request.headers.get("accept"), SD_OFFERS, explicit)
+    except HTTPException:
+        return HTTPProblem(406, f"the service description is offered as {', '.join(SD_OFFERS)}"
+                           ).response()
+    admin = is_admin(request)
+    try:
+        visible = await visible_store(store, settings, admin)
+    except HTTPProblem as problem:
+        return problem.response()
+    triples = await run_in_threadpool(
+        service_description, endpoint_url(request), visible,
+        row_cap=None if admin else settings.anonymous_row_cap, timeout=settings.query_timeout,
+        update_allowed=bool(settings.admin_token),
+    )
+    fmt = RdfFormat.from_media_type(media)
+    body = serialize(triples, format=fmt, prefixes={"sd": PREFIXES["sd"], "dct": PREFIXES["dct"]}
+                     if fmt == RdfFormat.TURTLE else None)
+    return Response(body, media_type=media, headers={**CORS, "Vary": "Accept"})
+
+
+async def yasgui_page(request: Request, settings: Settings) -> Response:
+    from regiongraph.api.templating import TEMPLATES
+
+    from regiongraph.namespaces import PREFIXES
+    from regiongraph.sparql.library import load_library
+
+    library = await run_in_threadpool(load_library)
+    examples = [{"name": q.name, "summary": q.summary, "text": q.text}
+                for q in library.values()]
+    prefixes = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+    start = prefixes + "\nSELECT ?dataset ?title WHERE {\n  ?dataset a dcat:Dataset ;\n" \
+        "           dct:title ?title .\n}\nLIMIT 25\n"
+    return TEMPLATES.TemplateResponse(request, "sparql.html", {
+        "endpoint": endpoint_url(request), "start_query": start, "examples": examples,
+        "prefixes": dict(PREFIXES), "row_cap": settings.anonymous_row_cap,
+        "timeout": settings.query_timeout,
+        "alternates": [{"type": "text/turtle", "href": "/sparql?format=ttl"}],
+    })
+
+
+@router.api_route(
+    "/sparql", methods=["GET", "HEAD"],
+    summary="SPARQL 1.1 query by GET; without a query: service description or YASGUI",
+    response_class=Response,
+)
+async def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    try:
+        pairs = list(request.query_params.multi_items())
+        if any(k == "update" for k, _ in pairs):
+            raise HTTPProblem(400, "updates are sent by POST (form or application/sparql-update), "
+                                   "never by GET")
+        op = Operation(pairs)
+    except HTTPProblem as problem:
+        return problem.response()
+    if op.query is None:
+        return await service_answer(request, store, settings)
+    return await run_query(request, store, settings, text=op.query,
+                           default_graphs=op.default_graphs, named_graphs=op.named_graphs,
+                           explicit_format=op.format)
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query or update by POST (form or direct); updates need the admin token",
+    response_class=Response,
+)
+async def sparql_post(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    try:
+        op = await parse_post(request, settings)
+        if op.query is None and op.update is None:
+            raise HTTPProblem(400, "the request has neither a query nor an update")
+    except HTTPProblem as problem:
+        return problem.response()
+    if op.update is not None:
+        return await run_update(request, store, settings, op)
+    return await run_query(request, store, settings, text=op.query or "",
+                           default_graphs=op.default_graphs, named_graphs=op.named_graphs,
+                           explicit_format=op.format)
+
+
+@router.options("/sparql", include_in_schema=False)
+async def sparql_preflight() -> Response:
+    return Response(status_code=204, headers={
+        **CORS,
+        "Access-Control-Allow-Methods": "GET, POST, HEAD, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+        "Access-Control-Max-Age": "86400",
+    })
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_wrong_method(request: Request) -> Response:
+    """W3C bad_query_method: other methods get 405 naming the ones that work."""
+    return HTTPProblem(405, f"{request.method} is not a SPARQL protocol operation; use GET or "
+                            "POST", {"Allow": "GET, HEAD, POST, OPTIONS"}).response()
