@@ -27,6 +27,8 @@ AFTER_CHANGE_HOOKS: list[str] = []
 # The search index follows every change record by record (regiongraph/search); it runs
 # last so it sees what earlier hooks (inferences) wrote.
 AFTER_CHANGE_HOOKS.append("regiongraph.search:after_change")
+# The anonymous SPARQL view (a copy of the public quads) is rebuilt after any change.
+AFTER_CHANGE_HOOKS.append("regiongraph.sparql.public:invalidate")
 
 
 @dataclass
