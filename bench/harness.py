@@ -1,0 +1,228 @@
+"""The small toolkit every benchmark module uses: child processes, timing, peak memory,
+cached generated regions, and the RESULTS.md sections.
+
+Why a child process per measurement: peak memory (`ru_maxrss`) only ever grows within a
+process, so two loaders measured in one process would share one peak; and a store, a cache
+or a leaked graph from one step would speed up or slow down the next. Each step here runs
+in a fresh interpreter (`python -m bench.harness --child module:function`), reports its
+wall time (measured around the call only, after imports) and its own peak RSS.
+
+Why cached regions: generating 100k datasets takes seconds and every module wants the
+same region, so `Context.region(n)` generates each size once per run (seed fixed), and
+reuses it across modules.
+
+A benchmark module is `bench/bench_<area>.py` with:
+
+    TITLE = "Load (issue 3 §7)"           # the section heading in RESULTS.md
+    def run(ctx: Context) -> Section: ...  # measure, return a table
+
+`bench/run.py` finds the modules, runs them, and rewrites only their sections of
+RESULTS.md (between `<!-- bench:<area> -->` markers), so areas update independently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SEED = 20261125
+
+
+# --- measuring in a child process ---------------------------------------------------------
+
+
+@dataclass
+class Measurement:
+    """One step's outcome: wall seconds of the call, peak RSS of its process, and results."""
+
+    name: str
+    seconds: float
+    peak_mb: float
+    result: dict = field(default_factory=dict)
+
+
+class ChildFailed(RuntimeError):
+    """A measured step failed in its child process; the message carries its stderr tail."""
+
+
+def measure(name: str, target: str, *args: object, timeout: float = 3600, **kwargs: object,
+            ) -> Measurement:
+    """Run `target` ("package.module:function") with JSON-able arguments in a fresh
+    interpreter; return its wall time, peak memory and the dict it returned."""
+    with tempfile.TemporaryDirectory(prefix="rg-bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        payload = json.dumps({"target": target, "args": [str(a) if isinstance(a, Path) else a
+                                                           for a in args],
+                              "kwargs": {k: str(v) if isinstance(v, Path) else v
+                                         for k, v in kwargs.items()},
+                              "out": str(out)})
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+        proc = subprocess.run([sys.executable, "-m", "bench.harness", "--child", payload],
+                              cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if proc.returncode != 0 or not out.exists():
+            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+            raise ChildFailed(f"{name}: {target} exited with {proc.returncode}:\n{tail}")
+        data = json.loads(out.read_text(encoding="utf-8"))
+    return Measurement(name=name, seconds=data["seconds"], peak_mb=data["peak_mb"],
+                       result=data["result"])
+
+
+def _child(payload: str) -> None:
+    spec = json.loads(payload)
+    module_name, function_name = spec["target"].split(":")
+    function: Callable[..., dict | None] = getattr(importlib.import_module(module_name),
+                                                   function_name)
+    start = time.perf_counter()
+    result = function(*spec["args"], **spec["kwargs"]) or {}
+    seconds = time.perf_counter() - start
+    # A step that must check its own output (count what it loaded) times the load itself
+    # and returns it as "seconds", so the check does not count as load time.
+    seconds = float(result.pop("seconds", seconds))
+    # Linux reports ru_maxrss in KiB.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    Path(spec["out"]).write_text(json.dumps({"seconds": seconds, "peak_mb": peak_mb,
+                                             "result": result}), encoding="utf-8")
+
+
+# --- a run's shared context -----------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What one `bench/run.py` invocation shares with every module."""
+
+    sizes: list[int]
+    workdir: Path
+    command: str
+    quick: bool = False
+    seed: int = SEED
+    log: Callable[[str], None] = print
+    generated: dict[int, Measurement] = field(default_factory=dict)
+
+    def region(self, datasets: int) -> Path:
+        """The generated region of `datasets` datasets, generated once per run (measured:
+        `generated[datasets]` holds the time and peak memory of `regiongraph generate`)."""
+        target = self.workdir / f"region-{datasets}"
+        if datasets not in self.generated:
+            self.log(f"generating a region of {datasets} datasets")
+            if target.exists():
+                shutil.rmtree(target)
+            self.generated[datasets] = measure(
+                f"generate {datasets}", "bench.harness:generate", target, datasets, self.seed)
+        return target
+
+    def scratch(self, name: str) -> Path:
+        """An empty directory for one step (a store, a dump); removed with the workdir."""
+        path = self.workdir / "scratch" / name
+        if path.exists():
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return path
+
+
+def generate(target: str, datasets: int, seed: int) -> dict:
+    """Child step: `regiongraph generate` through its kernel function."""
+    from regiongraph.generate.synthetic import generate_region
+
+    summary = generate_region(Path(target), datasets=datasets, seed=seed)
+    return {"communities": len(summary.communities), "files": len(summary.files)}
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One module's part of RESULTS.md: a table plus notes."""
+
+    area: str
+    title: str
+    command: str
+    headers: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        lines = [f"<!-- bench:{self.area} -->", f"## {self.title}", "",
+                 f"Command: `{self.command}` — run {when} on {machine()}.", "",
+                 "| " + " | ".join(self.headers) + " |",
+                 "|" + "|".join("---" for _ in self.headers) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        if self.notes:
+            lines.append("")
+            lines += [f"- {note}" for note in self.notes]
+        lines.append(f"<!-- /bench:{self.area} -->")
+        return "\n".join(lines)
+
+
+HEADER = """# Benchmark results
+
+Written by `python -m bench.run` (see `bench/README.md`); each section is replaced only when
+its module runs again. Times are wall seconds of the measured call in its own process; peak
+memory is that process's maximum RSS (interpreter and imports included). Absolute times on
+shared machines are noise: read the ratios, measured side by side in one run.
+"""
+
+
+def write_results(sections: list[Section], path: Path = RESULTS) -> None:
+    """Replace (or append) each section between its markers; keep the others as they are."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    for section in sections:
+        pattern = re.compile(rf"<!-- bench:{re.escape(section.area)} -->.*?"
+                             rf"<!-- /bench:{re.escape(section.area)} -->", re.DOTALL)
+        block = section.markdown()
+        if pattern.search(text):
+            text = pattern.sub(lambda _m, block=block: block, text)
+        else:
+            text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def machine() -> str:
+    try:
+        import psutil
+
+        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:  # psutil is a dependency, but a report should not die for it
+        memory = ""
+    versions = []
+    for name in ("pyoxigraph", "rdflib"):
+        try:
+            versions.append(f"{name} {importlib.import_module(name).__version__}")
+        except (ImportError, AttributeError):
+            continue
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{memory}, "
+            f"CPython {platform.python_version()}, " + ", ".join(versions))
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}×"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="internal: run one measured step")
+    parser.add_argument("--child", required=True)
+    _child(parser.parse_args().child)
