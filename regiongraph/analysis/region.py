@@ -123,6 +123,13 @@ class Region:
     """standard IRI → its IRIs and homepages a dct:conformsTo may name."""
     standard_domains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     phase_order: dict[str, int] = field(default_factory=dict)
+    engagements: dict[str, list[tuple[str | None, str | None]]] = field(
+        default_factory=lambda: defaultdict(list))
+    """project → [(data leader, phase at which engaged)]."""
+    needs: dict[str, dict] = field(default_factory=dict)
+    """need IRI → {project, kind, domain, met_by: set}."""
+    offers: dict[str, dict] = field(default_factory=dict)
+    """offer IRI → {by: set, kind, domain}."""
 
     def label(self, iri: str | None) -> str:
         if iri is None:
@@ -152,6 +159,7 @@ def load_region(store: Store) -> Region:
     _lineage_edges(store, region)
     _governance(store, region)
     _standards(store, region)
+    _engagement(store, region)
     for concept, order in rows(store, "SELECT ?c ?o WHERE { ?c rg:order ?o }"):
         try:
             region.phase_order[concept] = int(order)
@@ -342,3 +350,33 @@ def _standards(store: Store, region: Region) -> None:
     for iri, domain in rows(store, "SELECT ?s ?d WHERE { ?s a dct:Standard ; rg:standardDomain ?d }"):
         if domain:
             region.standard_domains[iri].add(domain)
+
+
+def _engagement(store: Store, region: Region) -> None:
+    for project, agent, phase in rows(store, """SELECT ?p ?agent ?phase WHERE {
+        ?p rg:engagement ?e . OPTIONAL { ?e prov:agent ?agent }
+        OPTIONAL { ?e rg:engagedAtPhase ?phase } }"""):
+        if project:
+            region.engagements[project].append((agent, phase))
+    for project, need, kind, domain in rows(store, """SELECT ?p ?n ?k ?d WHERE {
+        ?p rg:needsCapability ?n . OPTIONAL { ?n rg:capabilityKind ?k }
+        OPTIONAL { ?n rg:capabilityDomain ?d } }"""):
+        entry = region.needs.setdefault(need, {"project": project, "kind": None,
+                                               "domains": set(), "met_by": set()})
+        entry["kind"] = entry["kind"] or kind
+        if domain:
+            entry["domains"].add(domain)
+    for need, offer in rows(store, "SELECT ?n ?o WHERE { ?n rg:metBy ?o }"):
+        if need in region.needs and offer:
+            region.needs[need]["met_by"].add(offer)
+    for offer, by, kind, domain in rows(store, """SELECT ?o ?by ?k ?d WHERE {
+        { ?o a rg:CapabilityOffer } UNION { ?by rg:offersCapability ?o }
+        UNION { ?o rg:offeredBy ?by }
+        OPTIONAL { ?o rg:offeredBy ?by } OPTIONAL { ?by rg:offersCapability ?o }
+        OPTIONAL { ?o rg:capabilityKind ?k } OPTIONAL { ?o rg:capabilityDomain ?d } }"""):
+        entry = region.offers.setdefault(offer, {"by": set(), "kind": None, "domains": set()})
+        if by:
+            entry["by"].add(by)
+        entry["kind"] = entry["kind"] or kind
+        if domain:
+            entry["domains"].add(domain)

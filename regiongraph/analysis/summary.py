@@ -1,0 +1,43 @@
+"""The region at a glance, for the dashboard: counts, validation violations, flows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from regiongraph.analysis.models import CommunityCount, RegionSummary
+from regiongraph.analysis.region import Region, local_name, rows
+from regiongraph.store import Store
+
+
+def violations(store: Store) -> int | None:
+    """SHACL results (sh:Violation) in the report graphs; None when no report exists."""
+    found = rows(store, """SELECT (COUNT(?r) AS ?n) (COUNT(DISTINCT ?report) AS ?reports)
+        WHERE { { ?report a sh:ValidationReport } UNION
+                { ?report sh:result ?r . ?r sh:resultSeverity sh:Violation } }""")
+    if not found or not found[0][1] or int(found[0][1]) == 0:
+        return None
+    return int(found[0][0] or 0)
+
+
+def region_summary(store: Store, region: Region, *, visible: set[str] | None = None
+                   ) -> RegionSummary:
+    datasets = [d for d in region.datasets.values() if visible is None or d.iri in visible]
+    public = sum(1 for d in datasets if any(local_name(a) == "public" for a in d.access))
+    per_community = Counter(d.publisher for d in datasets if d.publisher)
+    phases = Counter(local_name(p.phase) or "unknown" for p in region.projects.values())
+    edges = sum(1 for up, down, _ in region.edges
+                if visible is None or (up in visible or down in visible))
+    return RegionSummary(
+        communities=len(region.communities), partners=len(region.partners),
+        projects=len(region.projects), datasets=len(datasets), public_datasets=public,
+        lineage_edges=edges, standards=len(region.standards),
+        approvals=sum(1 for g in region.governance.values() if g.type == "approval"),
+        agreements=sum(1 for g in region.governance.values() if g.type == "agreement"),
+        violations=violations(store),
+        datasets_by_community=[
+            CommunityCount(community=c, label=region.label(c), datasets=n)
+            for c, n in sorted(per_community.items(), key=lambda i: (-i[1], i[0]))
+        ],
+        projects_by_phase=dict(sorted(phases.items(), key=lambda i: region.phase_rank(
+            "https://w3id.org/regiongraph/concepts/phase/" + i[0]) or 99)),
+    )
