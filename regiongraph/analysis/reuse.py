@@ -34,8 +34,11 @@ from regiongraph.analysis.region import Region, local_name
 POINTS = {"domain": 3.0, "standard": 2.0, "used-elsewhere": 1.5, "spatial": 1.0,
           "keyword": 0.5, "keywords-max": 2.0}
 STRONG = {"domain", "standard", "used-elsewhere"}
-STOPWORDS = set("""a an and the of for in on at to by with from per data dataset
-datasets city county town all annual monthly daily weekly public""".split())
+STOPWORDS = {
+    "a", "an", "and", "the", "of", "for", "in", "on", "at", "to", "by", "with", "from", "per",
+    "data", "dataset", "datasets", "city", "county", "town", "all", "annual", "monthly",
+    "daily", "weekly", "public",
+}
 
 
 def reuse(region: Region, *, community: str | None = None, visible: set[str] | None = None,
