@@ -17,20 +17,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # Real standards the region's data conforms to: key -> (conformsTo URI, short name).
-# The URI is the specification's canonical page; the registry's standards name the same.
+# The URI is the standard's homepage as `demo/registry/standards.yaml` gives it, which is
+# how the harvest recognises a claimed standard (tmg, mmucc, nibrs, opensidewalks and ntd
+# are real standards the alliance's registry may not list).
 STANDARDS: dict[str, tuple[str, str]] = {
     "gtfs": ("https://gtfs.org/documentation/schedule/reference/", "GTFS Schedule"),
     "gtfs-rt": ("https://gtfs.org/documentation/realtime/reference/", "GTFS Realtime"),
-    "gbfs": ("https://gbfs.org/specification/reference/", "GBFS"),
-    "mds": ("https://github.com/openmobilityfoundation/mobility-data-specification", "MDS"),
-    "cds": ("https://github.com/openmobilityfoundation/curb-data-specification", "CDS"),
+    "gbfs": ("https://gbfs.org/", "GBFS"),
+    "mds": ("https://www.openmobilityfoundation.org/about-mds/", "MDS"),
+    "cds": ("https://www.openmobilityfoundation.org/about-cds/", "CDS"),
     "wzdx": ("https://github.com/usdot-jpo-ode/wzdx", "WZDx"),
-    "open311": ("http://wiki.open311.org/GeoReport_v2/", "Open311 GeoReport v2"),
+    "open311": ("https://wiki.open311.org/GeoReport_v2/", "Open311 GeoReport v2"),
     "blds": ("https://permitdata.org/", "BLDS"),
-    "sensorthings": ("https://docs.ogc.org/is/18-088/18-088.html", "OGC SensorThings API 1.1"),
-    "hsds": ("https://docs.openreferral.org/en/latest/hsds/", "Open Referral HSDS"),
-    "waterml": ("https://www.ogc.org/standard/waterml/", "OGC WaterML 2.0"),
-    "geojson": ("https://www.rfc-editor.org/rfc/rfc7946", "GeoJSON (RFC 7946)"),
+    "sensorthings": ("https://www.ogc.org/standards/sensorthings/", "OGC SensorThings API 1.1"),
+    "hsds": ("https://docs.openreferral.org/", "Open Referral HSDS"),
+    "waterml": ("https://www.ogc.org/standards/waterml/", "OGC WaterML 2.0"),
+    "geojson": ("https://datatracker.ietf.org/doc/html/rfc7946", "GeoJSON (RFC 7946)"),
     "mmucc": ("https://www.nhtsa.gov/mmucc-1", "MMUCC"),
     "nibrs": (
         "https://www.fbi.gov/how-we-can-help-you/more-fbi-services-and-information/ucr/nibrs",

@@ -143,7 +143,8 @@ def test_region_has_what_the_analyses_need():
     outage = {c for c, r in flat if "outages" in r["keyword"]
               and "Street Lighting" in r.get("theme", [])}
     assert len(outage) >= 4
-    open311 = {c for c, r in flat if r.get("conformsTo") == "http://wiki.open311.org/GeoReport_v2/"}
+    open311 = {c for c, r in flat
+               if r.get("conformsTo") == "https://wiki.open311.org/GeoReport_v2/"}
     requests_without = {c for c, r in flat if "311" in " ".join(r["keyword"])
                         and not r.get("conformsTo")}
     assert len(open311) >= 2 and requests_without - open311
