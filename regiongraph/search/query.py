@@ -33,6 +33,7 @@ SORTS = {
     "title desc": ("title_sort", "desc"), "-title": ("title_sort", "desc"),
     "modified": ("modified_at", "desc"), "modified desc": ("modified_at", "desc"),
     "-modified": ("modified_at", "desc"), "modified asc": ("modified_at", "asc"),
+    "name": ("name", "asc"), "name asc": ("name", "asc"), "name desc": ("name", "desc"),
 }
 """Accepted `sort` spellings → (field, direction)."""
 
@@ -211,8 +212,8 @@ def sort_spec(value: str | None) -> tuple[str, str | None]:
     if key in ("score desc", "score", "relevance desc"):
         key = "relevance"
     if key not in SORTS:
-        raise SearchInputError(f"unknown sort {value[:40]!r}; use one of: relevance, "
-                               "title asc, title desc, modified desc, modified asc")
+        raise SearchInputError(f"unknown sort {value[:40]!r}; use one of: relevance, title asc, "
+                               "title desc, modified desc, modified asc, name asc, name desc")
     return SORTS[key]
 
 

@@ -14,7 +14,7 @@ not stemmed), because typo tolerance and prefixes must work on the word as writt
 
 import tantivy
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bumped whenever fields or analyzers change; an index of another version is rebuilt."""
 
 STEM = "rg_stem"
@@ -70,7 +70,7 @@ def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw", fast=True)
     builder.add_text_field("uuid", tokenizer_name="raw")
-    builder.add_text_field("name", tokenizer_name="raw")
+    builder.add_text_field("name", tokenizer_name="raw", fast=True)
     builder.add_text_field("graph", tokenizer_name="raw")
     for field in TEXT_FIELDS:
         builder.add_text_field(field, tokenizer_name=STEM, index_option="position")
