@@ -502,7 +502,8 @@ class _Reader:
 
     def standard(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "title", "version", "homepage"),
-                            ("publisher", "media_types", "domains", "description"), "standard")
+                            ("publisher", "media_types", "domains", "description", "known_as"),
+                            "standard")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -523,6 +524,11 @@ class _Reader:
         publisher = self.text(entry, "publisher")
         if publisher:
             self.add(node, DCT.creator, Literal(publisher))
+        for value, value_line in self.items(entry, "known_as"):
+            if isinstance(value, str) and URL.match(value):
+                self.add(node, RG.knownAs, NamedNode(value))
+            else:
+                self.problem(value_line, f"known_as {value!r} is not an http(s) URL")
         for value, value_line in self.items(entry, "media_types"):
             if isinstance(value, str) and MEDIA_TYPE.match(value):
                 self.add(node, RG.expectedMediaType, Literal(value))
