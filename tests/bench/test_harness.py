@@ -1,0 +1,63 @@
+"""The benchmark harness: measured steps really run apart, and RESULTS.md sections merge.
+
+CI runs only the smallest benchmark; these tests keep the harness itself honest (a step's
+peak memory is its own, a failing step is reported, one module's run keeps the others'
+sections) and run the load benchmark end to end on a tiny region.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from bench.harness import ROOT, ChildFailed, Section, measure, write_results
+
+
+def allocate(megabytes: int) -> dict:
+    """A child step that holds `megabytes` of memory, to check peaks are per process."""
+    block = bytearray(megabytes * 1024 * 1024)
+    return {"size": len(block)}
+
+
+def explode() -> dict:
+    raise ValueError("boom")
+
+
+def test_each_step_has_its_own_peak():
+    big = measure("big", "tests.bench.test_harness:allocate", 200)
+    small = measure("small", "tests.bench.test_harness:allocate", 1)
+    assert big.result == {"size": 200 * 1024 * 1024}
+    assert big.peak_mb - small.peak_mb > 150
+    assert big.seconds >= 0 and small.seconds >= 0
+
+
+def test_failing_step_is_reported():
+    with pytest.raises(ChildFailed, match="boom"):
+        measure("explode", "tests.bench.test_harness:explode")
+
+
+def test_sections_replace_only_their_own(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    first = Section("load", "Load", "cmd", ["a"], [["1"]])
+    other = Section("rules", "Rules", "cmd", ["b"], [["2"]])
+    write_results([first, other], results)
+    write_results([Section("load", "Load", "cmd2", ["a"], [["3"]])], results)
+    text = results.read_text(encoding="utf-8")
+    assert text.count("<!-- bench:load -->") == 1 and "| 3 |" in text and "| 1 |" not in text
+    assert "| 2 |" in text and text.index("bench:load") < text.index("bench:rules")
+
+
+def test_load_benchmark_end_to_end(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "120", "--only", "load",
+         "--results", str(results)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    text = results.read_text(encoding="utf-8")
+    for step in ("regiongraph harvest → embedded store", "pyoxigraph bulk_load (disk)",
+                 "rdflib Dataset (Memory)", "regiongraph store layer"):
+        assert step in text
+    assert "python -m bench.run --sizes 120 --only load" in text
+    assert "holds" not in text, "every peer loaded the quads the harvest wrote"
