@@ -347,7 +347,8 @@ def _standards(store: Store, region: Region) -> None:
         if iri in region.standards and page:
             region.standards[iri].add(page)
             region.standards[iri].add(page.rstrip("/"))
-    for iri, domain in rows(store, "SELECT ?s ?d WHERE { ?s a dct:Standard ; rg:standardDomain ?d }"):
+    query = "SELECT ?s ?d WHERE { ?s a dct:Standard ; rg:standardDomain ?d }"
+    for iri, domain in rows(store, query):
         if domain:
             region.standard_domains[iri].add(domain)
 

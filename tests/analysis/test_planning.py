@@ -108,7 +108,7 @@ def test_standards_adoption_and_gap():
 def governed_region():
     b = build_region()
     today = "2026-06-01"
-    # usage flows: planner (c) uses a/bus-stops; lineage: a/bus-stops → c/trips, b/parking → c/trips
+    # usage: planner (c) uses a/bus-stops; lineage: a/bus-stops → c/trips, b/parking → c/trips
     b.record("a-to-c", kind="agreement", assigner="a", assignee=["c"],
              datasets=["a/bus-stops"], valid_until="2026-07-15")
     b.record("parking-old", datasets=["b/parking"], valid_until="2026-01-01", owner="b")
