@@ -168,13 +168,26 @@ def community_catalog_file(request: Request, community: str, suffix: str, store:
 # ---------------------------------------------------------------------------------------
 
 
+def _data_json(request: Request, store, settings, community: str | None) -> Response:
+    index = catalog_index(store, settings)
+    if community is not None and community not in index.communities:
+        raise HTTPException(404, f"no community {community!r}")
+    headers = validators(index, "data.json", community)
+    if not_modified(request, headers):
+        return answer_304(headers)
+    self_url = f"{request.base_url}{request.url.path.lstrip('/')}"
+    return StreamingResponse(
+        datajson_chunks(store, settings, self_url=self_url, community=community, index=index),
+        media_type="application/json", headers=headers)
+
+
 @router.get("/data.json", summary="DCAT-US 1.1 (Project Open Data) of every public dataset")
 def data_json(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """Streamed: the server never holds the whole document, whatever the catalog's size."""
-    index = catalog_index(store, settings)
-    headers = validators(index, "data.json")
-    if not_modified(request, headers):
-        return answer_304(headers)
-    self_url = f"{request.base_url}data.json"
-    return StreamingResponse(datajson_chunks(store, settings, self_url=self_url, index=index),
-                             media_type="application/json", headers=headers)
+    return _data_json(request, store, settings, None)
+
+
+@router.get("/communities/{community}/data.json", summary="One community's data.json")
+def community_data_json(request: Request, community: str, store: StoreDep,
+                        settings: SettingsDep) -> Response:
+    return _data_json(request, store, settings, community)

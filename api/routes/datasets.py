@@ -26,7 +26,7 @@ from regiongraph.exports import schema_org
 from regiongraph.exports.dcat_ap3 import record_triples
 from regiongraph.exports.model import CatalogIndex, DatasetRecord, catalog_index, read_records
 from regiongraph.exports.serializer import SYNTAXES, grouped, rdf_syntax, render
-from regiongraph.iri import Minter
+from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -36,17 +36,15 @@ OFFERS = ["text/html", *(s.media_type for s in SYNTAXES)]
 SUFFIXES = {"." + s.suffix: s.media_type for s in SYNTAXES}
 LINEAGE_DEPTH = 3
 
-APPROVALS = sparql_prefixes(["rg", "rgc", "rdfs", "skos", "foaf", "dct"]) + """
-SELECT ?dataset ?approval ?label ?approver ?approverName ?scope ?scopeLabel ?from ?until WHERE {
-  ?approval rg:coversDataset ?dataset ; rg:action <https://w3id.org/regiongraph/concepts/action/publish> ;
-            rg:status <https://w3id.org/regiongraph/concepts/status/approved> .
+APPROVAL_DETAILS = sparql_prefixes(["rg", "rdfs", "skos", "foaf", "dct"]) + """
+SELECT ?approval ?label ?approverName ?approver ?scopeLabel ?scope ?from ?until WHERE {
   OPTIONAL { ?approval rdfs:label|dct:title|skos:prefLabel ?label }
   OPTIONAL { ?approval rg:approvedBy ?approver .
              OPTIONAL { ?approver foaf:name|rdfs:label|skos:prefLabel ?approverName } }
-  OPTIONAL { ?approval rg:scope ?scope . OPTIONAL { ?scope skos:prefLabel ?scopeLabel } }
+  OPTIONAL { ?approval rg:scope ?scope }
   OPTIONAL { ?approval rg:validFrom ?from }
   OPTIONAL { ?approval rg:validUntil ?until }
-} ORDER BY ?approval"""
+}"""
 
 
 def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: str,
@@ -59,7 +57,7 @@ def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: st
         raise HTTPException(404, "no such dataset") from None
     if not admin and not index.contains(iri):
         raise HTTPException(404, "no such dataset")
-    records = read_records(store, [iri])
+    records = read_records(store, [iri], None if admin else index.contains)
     if not records:
         raise HTTPException(404, "no such dataset")
     return records[0]
@@ -93,9 +91,9 @@ def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
     return TEMPLATES.TemplateResponse(request, "dataset.html", {
         "record": record, "jsonld": jsonld, "region_name": index.region.name,
         "lineage": lineage_summary(store, index, record.iri),
-        "approvals": approvals(store, record.iri),
+        "approvals": approvals(store, settings, index, record.iri),
         "alternates": [{"type": s.media_type, "href": f"/{local}.{s.suffix}"} for s in SYNTAXES],
-        "base": settings.base,
+        "base": settings.base, "public": index.contains(record.iri),
     }, headers=headers)
 
 
@@ -120,25 +118,26 @@ def lineage_summary(store: Store, index: CatalogIndex, iri: str) -> dict[str, li
     return summary
 
 
-def approvals(store: Store, iri: str) -> list[dict[str, str | None]]:
-    """The approvals to publish this dataset, as the registry records them (for display;
-    whether the dataset is published at all is `regiongraph.visibility`'s decision)."""
-    rows = store.query(APPROVALS, substitutions={_var("dataset"): NamedNode(iri)},
-                       union_default_graph=True)
-    found: dict[str, dict[str, str | None]] = {}
-    for row in rows:
-        key = row["approval"].value
-        if key in found:
-            continue
-        found[key] = {
-            "iri": key,
-            "label": _value(row["label"]),
-            "approver": _value(row["approverName"]) or _value(row["approver"]),
-            "scope": _value(row["scopeLabel"]) or _value(row["scope"]),
-            "valid_from": _value(row["from"]),
-            "valid_until": _value(row["until"]),
-        }
-    return list(found.values())
+def approvals(store: Store, settings: Settings, index: CatalogIndex,
+              iri: str) -> list[dict[str, str | None]]:
+    """The approvals that allow this dataset's publication, as `regiongraph.visibility`
+    found them, described from the registry graph (the only graph trusted for them)."""
+    registry = Minter(settings.base).graph(REGISTRY_GRAPH)
+    found: list[dict[str, str | None]] = []
+    for approval in sorted(index.approvals.get(iri, ())):
+        rows = store.query(APPROVAL_DETAILS, substitutions={_var("approval"): NamedNode(approval)},
+                           default_graph=[registry])
+        for row in rows:
+            found.append({
+                "iri": approval,
+                "label": _value(row["label"]),
+                "approver": _value(row["approverName"]) or _value(row["approver"]),
+                "scope": _value(row["scope"]),
+                "valid_from": _value(row["from"]),
+                "valid_until": _value(row["until"]),
+            })
+            break
+    return found
 
 
 def _var(name: str):

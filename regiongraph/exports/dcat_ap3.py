@@ -25,6 +25,8 @@ KIND = "rdf"
 DESCRIPTION = "DCAT-AP 3.0.1 (RDF: Turtle, JSON-LD, RDF/XML, N-Triples)"
 WKT = NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
 DCATAP = "http://data.europa.eu/r5r/"
+THEME_TAXONOMY = "https://w3id.org/regiongraph/concepts/domain"
+"""The SKOS scheme every `dcat:theme` the harvest assigns comes from (rgc:domain)."""
 NO_DESCRIPTION = "No description was given by the publisher."
 
 
@@ -98,6 +100,9 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
             yield Triple(place, SKOS.prefLabel, Literal(record.spatial_label))
         if record.spatial_bbox:
             yield Triple(place, DCAT.bbox, Literal(record.spatial_bbox, datatype=WKT))
+            centre = centroid(record.spatial_bbox)
+            if centre:
+                yield Triple(place, DCAT.centroid, Literal(centre, datatype=WKT))
     if record.temporal_start or record.temporal_end:
         period = NamedNode(record.iri + "/temporal")
         yield Triple(d, DCT.temporal, period)
@@ -137,8 +142,8 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
             yield Triple(node, DCAT.downloadURL, NamedNode(dist.download_url))
         if dist.title:
             yield Triple(node, DCT.term("title"), Literal(dist.title))
-        if dist.description:
-            yield Triple(node, DCT.description, Literal(dist.description))
+        description = dist.description or distribution_summary(record, dist)
+        yield Triple(node, DCT.description, Literal(description))
         if dist.media_type:
             yield Triple(node, DCAT.mediaType, NamedNode(
                 "https://www.iana.org/assignments/media-types/" + dist.media_type))
@@ -151,6 +156,27 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
             yield Triple(node, DCT.conformsTo, NamedNode(standard))
 
 
+def centroid(wkt: str) -> str | None:
+    """The centre of a bounding-box polygon, as a WKT point.
+
+    >>> centroid("POLYGON((-111.4 32.1,-111.2 32.1,-111.2 32.3,-111.4 32.3,-111.4 32.1))")
+    'POINT(-111.3 32.2)'
+    """
+    import re
+
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", wkt)]
+    if len(numbers) < 4 or len(numbers) % 2:
+        return None
+    xs, ys = numbers[0::2], numbers[1::2]
+    return f"POINT({round((min(xs) + max(xs)) / 2, 6):g} {round((min(ys) + max(ys)) / 2, 6):g})"
+
+
+def distribution_summary(record: DatasetRecord, dist) -> str:
+    """A distribution described by what we know of it (its title or format, its dataset)."""
+    what = dist.title or (f"{dist.format} distribution" if dist.format else "Distribution")
+    return f"{what} of {record.title}."
+
+
 def dataset_licence(record: DatasetRecord) -> Iterator[Triple]:
     """The licence on the dataset itself (as DCAT-US and schema.org put it)."""
     licence = eu_licence(record.license)
@@ -158,8 +184,8 @@ def dataset_licence(record: DatasetRecord) -> Iterator[Triple]:
         yield Triple(NamedNode(licence), RDF.type, DCT.LicenseDocument)
 
 
-def catalog_triples(catalog: CatalogInfo, records: list[DatasetRecord]) -> Iterator[Triple]:
-    """The catalog node, its publisher, the datasets of this page and sub-catalogs."""
+def catalog_head(catalog: CatalogInfo) -> Iterator[Triple]:
+    """What DCAT-AP requires of any catalog: title, description, one named publisher."""
     c = NamedNode(catalog.iri)
     yield Triple(c, RDF.type, DCAT.Catalog)
     yield Triple(c, DCT.term("title"), Literal(catalog.title))
@@ -171,9 +197,16 @@ def catalog_triples(catalog: CatalogInfo, records: list[DatasetRecord]) -> Itera
     if catalog.modified:
         yield Triple(c, DCT.modified, _date(catalog.modified))
     yield Triple(c, DCT.language, NamedNode(eu_language("en")))
-    for sub, _community in catalog.subcatalogs:
-        yield Triple(c, DCAT.catalog, NamedNode(sub))
-        yield Triple(NamedNode(sub), RDF.type, DCAT.Catalog)
+    yield Triple(c, DCAT.themeTaxonomy, NamedNode(THEME_TAXONOMY))
+
+
+def catalog_triples(catalog: CatalogInfo, records: list[DatasetRecord]) -> Iterator[Triple]:
+    """The catalog node, its publisher, its community catalogs and this page's datasets."""
+    c = NamedNode(catalog.iri)
+    yield from catalog_head(catalog)
+    for sub in catalog.subcatalogs:
+        yield Triple(c, DCAT.catalog, NamedNode(sub.iri))
+        yield from catalog_head(sub)
     for record in records:
         yield Triple(c, DCAT.dataset, NamedNode(record.iri))
         yield from dataset_triples(record)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -130,8 +131,8 @@ class CatalogInfo:
     homepage: str | None
     modified: str | None
     community: str | None = None
-    subcatalogs: tuple[tuple[str, str], ...] = ()
-    """(catalog IRI, community id) of each community catalog listed by the region's."""
+    subcatalogs: tuple[CatalogInfo, ...] = ()
+    """The community catalogs the region's catalog lists (`dcat:catalog`)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ class CatalogIndex:
     entries: list[IndexEntry]
     region: Agent
     communities: dict[str, Agent]
+    approvals: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Dataset IRI → the approvals in force that allow its publication (visibility's)."""
     _iris: frozenset[str] | None = None
 
     def select(self, *, community: str | None = None,
@@ -187,16 +190,21 @@ def _stamp_subject(minter: Minter) -> NamedNode:
     return minter.iri(*CATALOG_STAMP_KIND)
 
 
-def store_version(store: Store, settings: Settings) -> tuple[str, datetime | None]:
-    """A token that changes whenever the pipeline changes the store, and when that was.
+def store_version(store: Store, settings: Settings,
+                  today: date | None = None) -> tuple[str, datetime]:
+    """A token that changes whenever what the catalog shows may have changed, and when.
 
-    Every write path goes through `regiongraph.pipeline`, which runs `after_change`
-    below; it stamps the time of the change into the meta graph next to the content
-    fingerprints of each graph. Hashing that small graph is cheap at any catalog size.
+    Two things change it: a write through `regiongraph.pipeline` (which runs
+    `after_change` below and stamps the time into the meta graph next to the content
+    fingerprints of each graph), and the calendar, because approvals start and expire on
+    given days (`regiongraph.visibility` judges them against today). So the token hashes
+    the small meta graph and today's date, and the time is the later of the stamp and
+    today's midnight (UTC): never earlier than the last real change.
     """
     minter = Minter(settings.base)
     meta = minter.graph(META_GRAPH)
-    digest = hashlib.sha256(settings.base.encode())
+    day = today or datetime.now(UTC).date()
+    digest = hashlib.sha256(f"{settings.base}|{day.isoformat()}".encode())
     stamped: datetime | None = None
     subject = _stamp_subject(minter)
     lines = []
@@ -206,7 +214,8 @@ def store_version(store: Store, settings: Settings) -> tuple[str, datetime | Non
             stamped = parse_time(quad.object.value)
     for line in sorted(lines):
         digest.update(line.encode())
-    return digest.hexdigest()[:32], stamped
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return digest.hexdigest()[:32], max(stamped or midnight, midnight)
 
 
 def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
@@ -235,7 +244,7 @@ _LOCK = threading.Lock()
 
 def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
     """The publishable datasets in IRI order, cached per store and store version."""
-    version, stamped = store_version(store, settings)
+    version, changed = store_version(store, settings)
     key = (id(store), version)
     cached = _CACHE.get(key)
     if cached is not None:
@@ -243,7 +252,7 @@ def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
     with _LOCK:
         cached = _CACHE.get(key)
         if cached is None:
-            cached = build_index(store, settings, version, stamped)
+            cached = build_index(store, settings, version, changed)
             for old in [k for k in _CACHE if k[0] == id(store)]:
                 del _CACHE[old]
             _CACHE[key] = cached
@@ -251,11 +260,13 @@ def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
 
 
 def build_index(store: Store, settings: Settings, version: str,
-                stamped: datetime | None) -> CatalogIndex:
-    from regiongraph.visibility import publishable_datasets
+                changed: datetime) -> CatalogIndex:
+    from regiongraph import visibility
 
     minter = Minter(settings.base)
-    allowed = {_iri_text(d) for d in publishable_datasets(store, settings)}
+    approvals = {_iri_text(d): frozenset(a) for d, a in
+                 visibility.publishing_approvals(store, settings).items()}
+    allowed = {_iri_text(d) for d in visibility.publishable_datasets(store, settings)}
     rows = store.query(
         sparql_prefixes(["dcat", "dct", "rg"])
         + "SELECT ?d (SAMPLE(?c) AS ?community) (MAX(STR(?m)) AS ?modified) WHERE { "
@@ -276,11 +287,10 @@ def build_index(store: Store, settings: Settings, version: str,
             modified=parse_time(modified.value) if modified else None,
         ))
     entries.sort(key=lambda e: e.iri)
-    known = [e.modified for e in entries if e.modified is not None]
-    last = stamped or (max(known) if known else datetime(1970, 1, 1, tzinfo=UTC))
     region, communities = _agents(store, settings)
-    return CatalogIndex(version=version, last_modified=last, entries=entries, region=region,
-                        communities=communities)
+    return CatalogIndex(version=version, last_modified=changed, entries=entries, region=region,
+                        communities=communities,
+                        approvals={d: approvals.get(d, frozenset()) for d in allowed})
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
@@ -325,8 +335,13 @@ def _host(base: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def read_records(store: Store, iris: list[str]) -> list[DatasetRecord]:
-    """Read the datasets named (in that order) with one query; unknown IRIs are dropped."""
+def read_records(store: Store, iris: list[str],
+                 visible: Callable[[str], bool] | None = None) -> list[DatasetRecord]:
+    """Read the datasets named (in that order) with one query; unknown IRIs are dropped.
+
+    `visible` says which other datasets may be named (lineage links): a published dataset
+    derived from a confidential one must not reveal that one's IRI.
+    """
     if not iris:
         return []
     values = " ".join(f"<{NamedNode(i).value}>" for i in iris)
@@ -351,6 +366,8 @@ def read_records(store: Store, iris: list[str]) -> list[DatasetRecord]:
         if iri in facts:
             record = _record(iri, facts[iri])
             if record is not None:
+                if visible is not None:
+                    record.derived_from = [d for d in record.derived_from if visible(d)]
                 records.append(record)
     return records
 

@@ -178,7 +178,8 @@ def catalog_info(index: CatalogIndex, settings: Settings,
     modified = index.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     region = index.region
     if community is None:
-        subcatalogs = tuple((catalog_iri(settings, c), c) for c in index.community_ids())
+        subcatalogs = tuple(catalog_info(index, settings, c) for c in index.community_ids()
+                            if c in index.communities)
         return CatalogInfo(
             iri=catalog_iri(settings), title=f"{region.name}: public data catalog",
             description=(f"Every dataset that the communities of {region.name} publish, "
@@ -221,14 +222,16 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
     entries = index.select(community=community, modified_since=modified_since)
     paging = Paging.check(page, page_size, len(entries))
     chosen = entries[paging.offset:paging.offset + paging.size]
-    return CatalogPage(info, read_records(store, [e.iri for e in chosen]), paging, index)
+    records = read_records(store, [e.iri for e in chosen], index.contains)
+    return CatalogPage(info, records, paging, index)
 
 
-def all_records(store: Store, entries: list[IndexEntry],
+def all_records(store: Store, entries: list[IndexEntry], *,
+                visible: Callable[[str], bool] | None,
                 batch: int = READ_BATCH) -> Iterator[DatasetRecord]:
     """Every record of `entries`, read `batch` at a time (memory stays bounded)."""
     for start in range(0, len(entries), batch):
-        yield from read_records(store, [e.iri for e in entries[start:start + batch]])
+        yield from read_records(store, [e.iri for e in entries[start:start + batch]], visible)
 
 
 def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: RdfSyntax, *,
@@ -244,7 +247,7 @@ def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: Rd
             *dcat_ap3.catalog_triples(info, []),
             *(Triple(catalog, dcat_ap3.DCAT.dataset, NamedNode(e.iri)) for e in entries),
         ])
-        for record in all_records(store, entries):
+        for record in all_records(store, entries, visible=index.contains):
             yield from grouped(dcat_ap3.record_triples(record))
 
     render(triples(), syntax, output)
@@ -273,7 +276,7 @@ def datajson_chunks(store: Store, settings: Settings, *, self_url: str,
     email = dcat_us.fallback_email(settings.base)
     separator = "\n"
     buffer: list[str] = []
-    for record in all_records(store, entries):
+    for record in all_records(store, entries, visible=index.contains):
         item = dcat_us.dataset(record, catalog_modified=catalog_modified, contact_email=email,
                                region_name=index.region.name)
         buffer.append(separator + json.dumps(item, ensure_ascii=False))
@@ -284,10 +287,3 @@ def datajson_chunks(store: Store, settings: Settings, *, self_url: str,
     buffer.append("\n]}\n")
     yield "".join(buffer).encode()
 
-
-def write_datajson(store: Store, settings: Settings, output: BinaryIO, *, self_url: str) -> int:
-    count = 0
-    for chunk in datajson_chunks(store, settings, self_url=self_url):
-        output.write(chunk)
-        count += 1
-    return count
