@@ -120,6 +120,8 @@ class LoadContext:
     options: dict[str, Any] = field(default_factory=dict)
     fetch: Fetch | None = None
     say: Callable[[str], None] = lambda _message: None
+    standards: dict[str, str] = field(default_factory=dict)
+    """Registry standards: normalised homepage → standard IRI (for conformance checks)."""
 
     def dataset_iri(self, identifier: str) -> NamedNode:
         return self.minter.iri("dataset", self.community, identifier)

@@ -48,7 +48,7 @@ RULES: tuple[Rule, ...] = (
          url=r"/v1\.[01]/(things|datastreams|observations)|sensorthings"),
     Rule("hsds", keywords=("hsds", "open referral", "human services data specification"),
          url=r"openreferral|/hsds"),
-    Rule("waterml", keywords=("waterml",), url=r"waterml",
+    Rule("waterml2", keywords=("waterml", "waterml2", "waterml 2.0"), url=r"waterml",
          media_types=("application/vnd.ogc.waterml+xml", "application/waterml+xml")),
     Rule("geojson", url=r"\.geojson$", media_types=("application/geo+json",),
          formats=("geojson",)),
@@ -56,12 +56,21 @@ RULES: tuple[Rule, ...] = (
 
 
 def detect_conformance(
-    dataset: NamedNode, fields: "DatasetFields", existing: list[Triple]
+    dataset: NamedNode, fields: "DatasetFields", existing: list[Triple],
+    standards: dict[str, str] | None = None,
 ) -> Iterator[Triple]:
-    """Yield `dct:conformsTo` and evidence triples for each standard a rule recognises."""
+    """Yield `dct:conformsTo` and evidence triples for each standard a rule recognises.
+
+    `standards` maps a standard's homepage (as `normalise_url` gives it) to its registry
+    IRI, so a record that already names GTFS by its homepage gets no second claim.
+    """
     base = dataset.value.split("datasets/")[0]
-    declared = {t.object.value for t in existing
-                if t.predicate == DCT.conformsTo and isinstance(t.object, NamedNode)}
+    known = standards or {}
+    declared = set()
+    for t in existing:
+        if t.predicate == DCT.conformsTo and isinstance(t.object, NamedNode):
+            declared.add(t.object.value)
+            declared.add(known.get(normalise_url(t.object.value), t.object.value))
     keywords = {k.strip().lower() for k in (*fields.keywords, *fields.themes)}
     urls = [u for d in fields.distributions for u in (d.download_url, d.access_url) if u]
     media = {d.media_type.strip().lower() for d in fields.distributions if d.media_type}
@@ -80,6 +89,14 @@ def detect_conformance(
         yield Triple(evidence, RG.suggestedStandard, standard)
         yield Triple(evidence, RG.clue, Literal(clue))
         yield Triple(evidence, PROV.wasGeneratedBy, NamedNode(f"{base}activities/conformance-detection"))
+
+
+def normalise_url(url: str) -> str:
+    """Compare URLs the way a person would: scheme, www. and a final / aside."""
+    text = url.strip().lower()
+    for scheme in ("https://", "http://"):
+        text = text.removeprefix(scheme)
+    return text.removeprefix("www.").rstrip("/")
 
 
 def _match(rule: Rule, keywords: set[str], urls: list[str], media: set[str],

@@ -128,6 +128,7 @@ class DcatLoader:
                               f"{len(triples):,} triples: not a DCAT catalog")
         seen: dict[str, str] = {}
         mapper = _Remint(context, index)
+        mapper.aliases = {d: mapper.minted(d) for d in dict.fromkeys(datasets)}
         for subject in dict.fromkeys(datasets):
             yield mapper.record(subject, seen)
 
@@ -180,6 +181,18 @@ class _Remint:
         self.index = index
         self.community = context.minter.iri("community", context.community)
         self.catalog = context.minter.iri("catalog", context.source_id)
+        self.aliases: dict = {}
+        """The publisher's dataset IRIs → minted ones, so links between datasets
+        (prov:wasDerivedFrom, dct:isPartOf...) land on the minted IRIs."""
+
+    def minted(self, subject) -> NamedNode | None:
+        props = self.index.get(subject, [])
+        for t in props:
+            if t.predicate == DCT.identifier and isinstance(t.object, Literal):
+                return self.context.dataset_iri(t.object.value)
+        if isinstance(subject, NamedNode):
+            return self.context.dataset_iri(subject.value)
+        return None
 
     def record(self, subject, seen: dict[str, str]) -> Record:
         props = self.index.get(subject, [])
@@ -245,12 +258,12 @@ class _Remint:
                 issues.append(Issue(f"{p.value} points to a blank node; left out", label,
                                     p.value, "warning"))
                 continue
-            out.append(Triple(dataset, p, o))
+            out.append(Triple(dataset, p, self.aliases.get(o) or o))
         if not access_found:
             issues.append(Issue("no dct:accessRights; recorded as restricted until stated",
                                 label, "dct:accessRights", "warning"))
             out.append(Triple(dataset, RG.accessLevel, RGC.term("access/restricted")))
-        out.extend(detect_conformance(dataset, fields, out))
+        out.extend(detect_conformance(dataset, fields, out, self.context.standards))
         return Record(key=identifier, iri=dataset, triples=out, issues=issues,
                       landing_page=landing, identifier=identifier, source_iri=own)
 

@@ -282,7 +282,7 @@ class _Builder:
         for category in f.personal_data:
             self.add(d, RG.personalDataCategory, personal_data_concept(category))
         self.distributions(f.distributions)
-        for triple in detect_conformance(d, f, self.triples):
+        for triple in detect_conformance(d, f, self.triples, self.m.context.standards):
             self.triples.append(triple)
 
     def keywords(self, keywords: list[str]) -> None:

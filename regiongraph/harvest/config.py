@@ -75,7 +75,11 @@ def one_source(location: str, *, type: str, community: str, source_id: str | Non
     remote = location.startswith(("http://", "https://"))
     if not remote and not Path(location).exists():
         raise SourcesError(f"{location}: no such file")
-    ident = source_id or f"{community}-{type}-{slug(location)[-40:]}".strip("-")
+    from urllib.parse import urlparse
+
+    parsed = urlparse(location) if remote else None
+    name = Path(parsed.path).stem or parsed.netloc if parsed else Path(location).stem
+    ident = source_id or f"{community}-{slug(name)[:40]}".strip("-")
     return SourceConfig(id=ident, community=community, type=type,
                         url=location if remote else None,
                         path=None if remote else Path(location).resolve(),

@@ -146,7 +146,7 @@ class _Run:
             pages = _PageCounter(fetcher)
             context = LoadContext(minter=self.minter, community=self.source.community,
                                   source_id=self.source.id, options=self.source.options,
-                                  fetch=pages, say=self.say)
+                                  fetch=pages, say=self.say, standards=self.standards())
             with tempfile.TemporaryFile() as spool:
                 records = self.read_records(loader.records(first, context), spool)
                 self.compare(records)
@@ -289,6 +289,16 @@ class _Run:
             digest.update(b"\0")
         digest.update(content)
         return digest.hexdigest()
+
+    def standards(self) -> dict[str, str]:
+        """The registry's standards by normalised homepage (empty before a registry loads)."""
+        from regiongraph.iri import REGISTRY_GRAPH
+        from regiongraph.loaders.conformance import normalise_url as norm
+
+        rows = self.store.query(
+            f"SELECT ?s ?h WHERE {{ GRAPH <{self.minter.graph(REGISTRY_GRAPH).value}> {{ "
+            f"?s a <{DCT.Standard.value}> ; <{FOAF.homepage.value}> ?h }} }}")
+        return {norm(row["h"].value): row["s"].value for row in rows}
 
     def stored_records(self) -> dict[str, str]:
         rows = self.store.query(
