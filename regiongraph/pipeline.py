@@ -29,6 +29,8 @@ AFTER_CHANGE_HOOKS: list[str] = []
 AFTER_CHANGE_HOOKS.append("regiongraph.search:after_change")
 # The anonymous SPARQL view (a copy of the public quads) is rebuilt after any change.
 AFTER_CHANGE_HOOKS.append("regiongraph.sparql.public:invalidate")
+# The catalog exports stamp when the store changed (ETag / Last-Modified, index cache).
+AFTER_CHANGE_HOOKS.append("regiongraph.exports.model:after_change")
 
 
 @dataclass
