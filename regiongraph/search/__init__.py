@@ -21,6 +21,7 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pyoxigraph import NamedNode
@@ -97,27 +98,29 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
         with index._lock:
             if index.num_docs == 0 and RecordReader(store).subjects():
                 rebuild(store, settings, index=index)
+    elif index.visible_on != _today():
+        # Approvals start and expire by date: re-check visibility once a day, rewriting
+        # only the records whose flag flipped.
+        with index._lock:
+            if index.visible_on != _today():
+                update(store, settings, [Minter(settings.base).graph(REGISTRY_GRAPH)])
     return index
 
 
-def public_iris(store: Store, settings: Settings) -> set[str]:
-    """IRIs anonymous users may see, as `regiongraph.visibility` decides.
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
 
-    The rule lives there and only there. Until it can be imported the answer is the empty
-    set: anonymous searches then find nothing, rather than something private.
+
+def public_iris(store: Store, settings: Settings) -> set[str]:
+    """IRIs anonymous users may see today, as `regiongraph.visibility` decides.
+
+    The rule lives there and only there: its public nodes are the publishable datasets
+    and the registry's communities, standards, projects (and more, which are not records).
     """
-    try:
-        from regiongraph import visibility
-    except ImportError:
-        return set()
-    found: set[str] = set()
-    for name in ("publishable_datasets", "public_resources", "public_records"):
-        function = getattr(visibility, name, None)
-        if function is None:
-            continue
-        for item in function(store, settings):
-            found.add(item.value if isinstance(item, NamedNode) else str(item))
-    return found
+    from regiongraph.visibility import public_nodes
+
+    nodes = public_nodes(store, settings)
+    return nodes.public - nodes.private
 
 
 def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = None,
@@ -125,12 +128,14 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
     """Re-create the whole index from the store (`regiongraph reindex`)."""
     began = time.perf_counter()
     index = index or open_index(store, settings)
+    day = _today()
     reader = RecordReader(store, public=public_iris(store, settings))
     subjects = reader.subjects()
     records = reader.read(subjects)
     if progress is not None:
         records = progress(records, len(subjects))
     written, _ = index.write(records, clear=True)
+    index.mark_visible_on(day)
     return UpdateReport(candidates=len(subjects), written=written, deleted=0, unchanged=0,
                         seconds=round(time.perf_counter() - began, 3), full=True)
 
@@ -144,6 +149,7 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
     everything = {minter.graph(name).value for name in
                   (REGISTRY_GRAPH, ONTOLOGY_GRAPH, INFERENCE_GRAPH)}
     full = bool(everything.intersection(graphs)) or index.num_docs == 0
+    day = _today()
     reader = RecordReader(store, public=public_iris(store, settings))
     with index._lock:
         subjects = reader.subjects(None if full else graphs)
@@ -165,6 +171,8 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
                 fresh.append(record)
         gone = [iri for iri in stale if iri not in subjects]
         written, deleted = index.write(fresh, gone) if fresh or gone else (0, 0)
+        if full:
+            index.mark_visible_on(day)
     return UpdateReport(candidates=len(subjects), written=written, deleted=deleted,
                         unchanged=unchanged, seconds=round(time.perf_counter() - began, 3),
                         full=full)

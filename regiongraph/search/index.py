@@ -81,6 +81,7 @@ class SearchIndex:
         self._plain = plain_analyzer()
         self._lock = threading.RLock()
         self.labels: dict[str, dict[str, str]] = {}
+        self.visible_on: str | None = None
         self.index = self._open()
 
     # opening -----------------------------------------------------------------
@@ -111,13 +112,28 @@ class SearchIndex:
                 from None
         register_analyzers(index)
         marker.write_text(json.dumps({"schema": SCHEMA_VERSION}))
-        labels = self.path / LABELS
-        if labels.is_file():
+        state = self.path / LABELS
+        if state.is_file():
             try:
-                self.labels = json.loads(labels.read_text())
-            except (OSError, ValueError):
-                self.labels = {}
+                saved = json.loads(state.read_text())
+                self.labels, self.visible_on = saved["labels"], saved.get("visible_on")
+            except (OSError, ValueError, KeyError, TypeError):
+                self.labels, self.visible_on = {}, None
         return index
+
+    def _save_state(self) -> None:
+        if self.path is None:
+            return
+        tmp = self.path / (LABELS + ".tmp")
+        tmp.write_text(json.dumps({"labels": self.labels, "visible_on": self.visible_on},
+                                  ensure_ascii=False))
+        tmp.replace(self.path / LABELS)
+
+    def mark_visible_on(self, day: str) -> None:
+        """Record the day the `public` flags were computed for (approvals expire)."""
+        with self._lock:
+            self.visible_on = day
+            self._save_state()
 
     @property
     def num_docs(self) -> int:
@@ -160,10 +176,7 @@ class SearchIndex:
             finally:
                 writer.wait_merging_threads()
             self.index.reload()
-            if self.path is not None:
-                tmp = self.path / (LABELS + ".tmp")
-                tmp.write_text(json.dumps(self.labels, ensure_ascii=False))
-                tmp.replace(self.path / LABELS)
+            self._save_state()
             return written, deleted
 
     def _document(self, record: SearchRecord) -> tantivy.Document:
@@ -208,8 +221,9 @@ class SearchIndex:
             doc.add_text("modified", str(modified.year))
             doc.add_date("modified_at", modified)
         doc.add_boolean("public", record.public)
-        doc.add_unsigned("digest", record.digest())
-        doc.add_bytes("payload", json.dumps(record.payload(), ensure_ascii=False).encode())
+        payload, digest = record.encoded()
+        doc.add_unsigned("digest", digest)
+        doc.add_bytes("payload", payload)
         return doc
 
     def _remember_labels(self, record: SearchRecord) -> None:

@@ -1,0 +1,102 @@
+"""`regiongraph search` and `regiongraph reindex`.
+
+    regiongraph search "bike share"
+    regiongraph search "street light*" --facet community=saguaro --facet format=CSV
+    regiongraph search gtfs --json                 # the same answer as GET /search
+    regiongraph search "" --private --facet access=restricted   # a steward's view
+    regiongraph reindex                            # rebuild the index from the store
+
+The CLI searches what anonymous users see unless `--private` is given: whoever runs it
+may hold the store, but a command's default should not show more than the web does.
+"""
+
+import json
+from typing import Annotated
+
+import typer
+
+from regiongraph.cli.app import app, console, out, state
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, -exclude, a OR b.')],
+    facet: Annotated[list[str] | None, typer.Option(
+        "--facet", "-f", help="Filter name=value (repeat); facets: kind, community, publisher, "
+                              "theme, keyword, format, standard, project, access, modified.")]
+    = None,
+    rows: Annotated[int, typer.Option(help="Results to show (1..100).")] = 20,
+    page: Annotated[int, typer.Option(help="Page, from 1.")] = 1,
+    sort: Annotated[str, typer.Option(
+        help="relevance, title asc, title desc, modified desc, modified asc.")] = "relevance",
+    private: Annotated[bool, typer.Option(
+        "--private", help="Include non-public records and the access facet.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Search datasets, projects, standards and communities, with facet counts."""
+    from regiongraph.search import SearchInputError, index_for, parse_filters
+    from regiongraph.search.query import clamp_rows
+
+    if page < 1:
+        raise SearchInputError(f"--page must be 1 or more, not {page}")
+    size = clamp_rows(rows)
+    current = state()
+    store = current.store()
+    index = index_for(store, current.settings)
+    result = index.search(text, filters=parse_filters(facet), include_private=private,
+                          start=(page - 1) * size, rows=size, sort=sort)
+    if as_json:
+        body = {
+            "query": text, "filters": result.filters, "count": result.count, "page": page,
+            "rows": size, "results": result.hits, "notes": result.notes,
+            "facets": {name: [{"value": v.key, "label": v.label, "count": v.count}
+                              for v in values] for name, values in result.facets.items()},
+        }
+        out.print_json(json.dumps(body, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    table = Table("kind", "title", "community", "formats", "modified", "IRI",
+                  title=f"{result.count} found", title_justify="left")
+    for hit in result.hits:
+        table.add_row(hit["kind"], hit["title"],
+                      ", ".join(c["label"] for c in hit["communities"][:2]),
+                      ", ".join(hit["formats"]), (hit.get("modified") or "")[:10], hit["iri"])
+    out.print(table)
+    from rich.markup import escape
+
+    for name, values in result.facets.items():
+        if values:
+            shown = ", ".join(f"{v.label} ({v.count})" if v.label == v.key
+                              else f"{v.label} [{v.key}] ({v.count})" for v in values[:8])
+            out.print(f"[bold]{name}[/bold]: {escape(shown)}")
+
+
+@app.command()
+def reindex(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Rebuild the search index from the store (it never holds the only copy of anything)."""
+    from rich.progress import Progress
+
+    from regiongraph.search import index_location, rebuild
+
+    current = state()
+    store = current.store()
+
+    with Progress(console=console, transient=True) as bar:
+        def progress(records, total):
+            task = bar.add_task("indexing", total=total)
+            for record in records:
+                bar.advance(task)
+                yield record
+
+        report = rebuild(store, current.settings, progress=progress)
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+        return
+    where = index_location(current.settings) or "memory"
+    console.print(f"search index rebuilt at {where}: {report.written} records "
+                  f"in {report.seconds:.2f} s")
