@@ -72,7 +72,7 @@ def _datajson_ids(path: Path) -> list[str]:
 def _turtle_ids(path: Path) -> list[str]:
     try:
         with path.open("rb") as stream:
-            triples = list(parse(stream, RdfFormat.TURTLE, base_iri=path.as_uri()))
+            triples = list(parse(stream, RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
     except (OSError, SyntaxError, ValueError):
         return []
     datasets = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == DCAT_DATASET}

@@ -382,7 +382,7 @@ class _Reader:
             self.file = path.name
             try:
                 with path.open("rb") as stream:
-                    self.triples.extend(parse(stream, RdfFormat.TURTLE, base_iri=path.as_uri()))
+                    self.triples.extend(parse(stream, RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
             except SyntaxError as error:
                 self.problem(_syntax_line(error), f"Turtle syntax error: {error}")
         if self.problems:
@@ -625,7 +625,7 @@ class _Reader:
                 if offer:
                     self.add(need_node, RG.metBy, offer)
         for index, (leader, leader_line) in enumerate(self.items(entry, "data_leaders"), 1):
-            leader = self.fields(leader, leader_line, ("person", "phase"), ("on",), "data leader")
+            leader = self.fields(leader, leader_line, ("person", "phase"), ("engaged_on",), "data leader")
             if leader is None:
                 continue
             person = self.ref("person", leader["person"], leader.line_of("person"))
@@ -637,7 +637,7 @@ class _Reader:
             self.add(engagement, PROV.agent, person)
             self.add(engagement, PROV.hadRole, RGC.term("role/data-leader"))
             self.add(engagement, RG.engagedAtPhase, at)
-            self.date_triple(engagement, RG.engagedOn, leader, "on")
+            self.date_triple(engagement, RG.engagedOn, leader, "engaged_on")
             self.add(node, RG.engagement, engagement)
             self.add(node, PROV.wasAssociatedWith, person)
 

@@ -52,7 +52,8 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> Node:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
-            key = str(key)
+            # YAML 1.1 reads `on:` or `yes:` as booleans; report the word as written.
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key)
         if key in result:
             raise YamlSyntaxError(key_node.start_mark.line + 1, f"duplicate key {key!r}")
         result[key] = loader.construct_object(value_node, deep=True)
