@@ -301,12 +301,13 @@ async def run_query(
     request: Request, store: Store, settings: Settings, *, text: str,
     default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
     substitutions: dict | None = None, explicit_format: str | None = None,
+    union: bool | None = None,
 ) -> Response:
     """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
     admin = is_admin(request)
     try:
         job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
-                       substitutions=substitutions, base_iri=endpoint_url(request))
+                       substitutions=substitutions, base_iri=endpoint_url(request), union=union)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
         target = await visible_store(store, settings, admin)
@@ -459,8 +460,14 @@ async def yasgui_page(request: Request, settings: Settings) -> Response:
     })
 
 
-@router.api_route(
-    "/sparql", methods=["GET", "HEAD"],
+@router.head("/sparql", include_in_schema=False)
+async def sparql_head(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """HEAD: the headers a GET would give (the query runs until its first row)."""
+    return await sparql_get(request, store, settings)
+
+
+@router.get(
+    "/sparql",
     summary="SPARQL 1.1 query by GET; without a query: service description or YASGUI",
     response_class=Response,
 )

@@ -52,6 +52,9 @@ class QueryJob:
     substitutions: dict | None = None
     base_iri: str | None = None
     info: QueryInfo | None = None
+    union: bool | None = None
+    """Default graph as the union of all graphs; None = yes unless the request or the
+    query names a dataset."""
 
     def __post_init__(self) -> None:
         if self.info is None:
@@ -75,7 +78,9 @@ def evaluate(store: Store, job: QueryJob):
             kwargs["named_graphs"] = [NamedNode(g) for g in job.named_graphs]
     except ValueError as error:
         raise QuerySyntaxError(f"a graph IRI in the request is not an IRI: {error}") from None
-    union = not job.info.has_dataset and not job.default_graphs and not job.named_graphs
+    union = job.union
+    if union is None:
+        union = not job.info.has_dataset and not job.default_graphs and not job.named_graphs
     try:
         return store.query(with_base(job.text, job.base_iri), substitutions=job.substitutions,
                            union_default_graph=union, **kwargs)

@@ -14,10 +14,12 @@ after every change (an AFTER_CHANGE_HOOK), and the SPARQL update and Graph Store
 call it after their writes. The next anonymous request rebuilds the view; a rebuild is
 built beside the old one and swapped in by one assignment, so queries already running
 finish on the view they started with. A view is also rebuilt once it is older than
-`max_age` seconds, for writers outside this process (another process sharing a remote
+`max_age` seconds, or on a new day (UTC; approvals come into force and lapse by the
+day), and for writers outside this process (another process sharing a remote
 store); the changes they make are not hidden longer than that.
 """
 
+import datetime as dt
 import threading
 import time
 import weakref
@@ -40,6 +42,16 @@ class _View:
         self.store = store
         self.generation = generation
         self.built = built
+        self.day = _today()
+
+    def fresh(self, generation: int, max_age: float) -> bool:
+        """Same store content, same day (approvals start and lapse by the day), not too old."""
+        return (self.generation == generation and self.day == _today()
+                and time.monotonic() - self.built < max_age)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
 
 
 def invalidate(store: Store, settings: Settings | None = None,
@@ -66,17 +78,13 @@ def public_store(store: Store, settings: Settings, *, max_age: float = MAX_AGE) 
     with _lock:
         generation = _generations.get(store, 0)
         view = _views.get(store)
-    if view is not None and view.generation == generation and (
-        time.monotonic() - view.built < max_age
-    ):
+    if view is not None and view.fresh(generation, max_age):
         return view.store
     with _rebuild_lock(store):
         with _lock:
             generation = _generations.get(store, 0)
             view = _views.get(store)
-        if view is not None and view.generation == generation and (
-            time.monotonic() - view.built < max_age
-        ):
+        if view is not None and view.fresh(generation, max_age):
             return view.store
         built = build_public_store(store, settings)
         with _lock:

@@ -1,0 +1,175 @@
+"""`/store`: the SPARQL 1.1 Graph Store HTTP Protocol.
+
+`?default` names the default graph, `?graph=IRI` a named graph. GET and HEAD are open
+to anyone and read the same store the caller's SPARQL queries read (anonymous: the
+public view, so a private graph answers 404 exactly like one that does not exist); PUT,
+POST and DELETE need the admin token. Reads reuse the `/sparql` streaming path (a
+CONSTRUCT with the graph bound as a term), so limits, formats and gzip are the same.
+After a write the pipeline's after-change hooks run (public view, search index, ...).
+"""
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pyoxigraph import NamedNode, Variable
+from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
+from regiongraph.api.routes.sparql import CORS, HTTPProblem, read_body, run_query, visible_store
+from starlette.concurrency import run_in_threadpool
+
+from regiongraph.iri import MANUAL_GRAPH, Minter
+from regiongraph.settings import Settings
+from regiongraph.sparql.graphstore import (
+    UnsupportedMedia,
+    UploadError,
+    delete_graph,
+    graph_exists,
+    parse_upload,
+    post_graph,
+    put_graph,
+)
+from regiongraph.sparql.public import invalidate
+from regiongraph.store import Store
+
+router = APIRouter(tags=["graph store"])
+
+
+def target_graph(request: Request, *, required: bool = True) -> tuple[bool, NamedNode | None]:
+    """(given, graph): graph None means the default graph."""
+    params = request.query_params
+    graphs = params.getlist("graph")
+    default = "default" in params
+    if default and graphs:
+        raise HTTPProblem(400, "give either ?default or ?graph=IRI, not both")
+    if len(graphs) > 1:
+        raise HTTPProblem(400, "give one ?graph=IRI")
+    if graphs:
+        try:
+            return True, NamedNode(graphs[0])
+        except ValueError as error:
+            raise HTTPProblem(400, f"?graph={graphs[0]!r} is not an IRI: {error}") from None
+    if default:
+        return True, None
+    if required:
+        raise HTTPProblem(400, "name the graph: ?default or ?graph=IRI")
+    return False, None
+
+
+def _admin_problem(request: Request) -> HTTPProblem | None:
+    if not request.headers.get("authorization"):
+        return HTTPProblem(401, "writing graphs needs the admin token: Authorization: Bearer "
+                                "<token>", {"WWW-Authenticate": "Bearer"})
+    if not is_admin(request):
+        return HTTPProblem(403, "the token given is not the admin token")
+    return None
+
+
+@router.head("/store", include_in_schema=False)
+async def head_graph(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return await read_graph(request, store, settings)
+
+
+@router.get("/store", response_class=Response,
+            summary="Read a graph (Turtle, N-Triples, RDF/XML, JSON-LD)")
+async def read_graph(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    try:
+        _, graph = target_graph(request)
+        visible = await visible_store(store, settings, is_admin(request))
+        exists = await run_in_threadpool(graph_exists, visible, graph)
+    except HTTPProblem as problem:
+        return problem.response()
+    if not exists:
+        name = "the default graph" if graph is None else f"graph <{graph.value}>"
+        return HTTPProblem(404, f"{name} does not exist (or is not visible to you)").response()
+    if graph is None:
+        return await run_query(request, store, settings, text="CONSTRUCT WHERE { ?s ?p ?o }",
+                               union=False, explicit_format=request.query_params.get("format"))
+    return await run_query(
+        request, store, settings,
+        text="CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+        substitutions={Variable("g"): graph}, explicit_format=request.query_params.get("format"),
+    )
+
+
+async def _write(request: Request, store: Store, settings: Settings, method: str) -> Response:
+    problem = _admin_problem(request)
+    if problem:
+        return problem.response()
+    try:
+        given, graph = target_graph(request, required=method != "POST")
+    except HTTPProblem as problem:
+        return problem.response()
+    created_iri = None
+    if method == "POST" and not given:
+        # POST to the store itself creates a new graph with a server-minted name (GSP 5.5).
+        graph = Minter(settings.base).graph(MANUAL_GRAPH, uuid.uuid4().hex)
+        created_iri = graph.value
+    existed = await run_in_threadpool(graph_exists, store, graph)
+    if method == "DELETE":
+        if not existed:
+            return HTTPProblem(404, "no such graph").response()
+        await run_in_threadpool(delete_graph, store, graph)
+        return await _after(store, settings, graph, Response(status_code=204, headers=CORS))
+    try:
+        body = await read_body(request, settings)
+        media = (request.headers.get("content-type") or "").split(";")[0].strip() or None
+        base = graph.value if graph is not None else str(request.url)
+        triples = await run_in_threadpool(parse_upload, body, media, base_iri=base,
+                                          limit=settings.max_request_bytes)
+    except HTTPProblem as problem:
+        return problem.response()
+    except UnsupportedMedia as error:
+        return HTTPProblem(415, str(error)).response()
+    except UploadError as error:
+        return HTTPProblem(400, str(error)).response()
+    writer = put_graph if method == "PUT" else post_graph
+    await run_in_threadpool(writer, store, graph, triples)
+    headers = dict(CORS)
+    status = 204
+    if created_iri or not existed:
+        status = 201
+        if created_iri:
+            headers["Location"] = str(request.url_for("read_graph").include_query_params(
+                graph=created_iri))
+    return await _after(store, settings, graph, Response(status_code=status, headers=headers))
+
+
+async def _after(store: Store, settings: Settings, graph: NamedNode | None,
+                 response: Response) -> Response:
+    """Run the after-change hooks; the write stands even if a hook fails (it says so)."""
+    from regiongraph.pipeline import run_after_change
+
+    # The hooks work per named graph; a default-graph write only refreshes the public view.
+    changed = [graph] if graph is not None else []
+    try:
+        await run_in_threadpool(run_after_change, store, settings, changed)
+    except Exception as error:  # noqa: BLE001 - the write is done; report the hook's failure
+        response.headers["Regiongraph-Note"] = f"written; an after-change hook failed: {error}"
+    finally:
+        invalidate(store)
+    return response
+
+
+@router.put("/store", response_class=Response, summary="Replace a graph (admin token)")
+async def put_store(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return await _write(request, store, settings, "PUT")
+
+
+@router.post("/store", response_class=Response,
+             summary="Add triples to a graph, or create a new graph (admin token)")
+async def post_store(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return await _write(request, store, settings, "POST")
+
+
+@router.delete("/store", response_class=Response, summary="Delete a graph (admin token)")
+async def delete_store(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    return await _write(request, store, settings, "DELETE")
+
+
+@router.options("/store", include_in_schema=False)
+async def store_preflight() -> Response:
+    return Response(status_code=204, headers={
+        **CORS,
+        "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+    })
