@@ -133,7 +133,9 @@ class _Run:
 
                 first = Fetched(self.source.location, self.content)
             else:
-                first = fetcher(self.source.location,
+                params = loader.first_params(self.source.options) \
+                    if hasattr(loader, "first_params") else None
+                first = fetcher(self.source.location, params=params,
                                 etag=state.etag if has_data else None,
                                 last_modified=state.last_modified if has_data else None)
             report.http_status = first.status if self.source.is_remote else None
