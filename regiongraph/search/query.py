@@ -129,6 +129,8 @@ def parse_query(text: str | None) -> ParsedQuery:
             word = f"{key} {value}" if value else key
             phrase = None
         if phrase is not None:
+            if not phrase.strip():
+                continue
             clause = Clause("phrase", phrase, negate)
         elif word.endswith("*") and len(word.rstrip("*")) >= 2:
             clause = Clause("prefix", word.rstrip("*"), negate)
@@ -208,7 +210,8 @@ def year_range(value: str) -> tuple[int | None, int | None]:
 
 
 def sort_spec(value: str | None) -> tuple[str, str | None]:
-    key = " ".join((value or "relevance").lower().replace(",", " ").split())
+    # "score desc, metadata_modified desc": the first key decides, the rest break ties
+    key = " ".join((value or "relevance").lower().split(",")[0].split())
     if key in ("score desc", "score", "relevance desc"):
         key = "relevance"
     if key not in SORTS:
