@@ -59,15 +59,28 @@ def query(
     file: Annotated[Optional[Path], typer.Argument(help="A .rq file, or - for stdin.")] = None,
     text: Annotated[Optional[str], typer.Option("-q", "--query", help="Query text.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="|".join(QUERY_FORMATS))] = "table",
+    name: Annotated[
+        Optional[str], typer.Option("--name", "-n", help="A named query of queries/*.rq.")
+    ] = None,
+    params: Annotated[
+        Optional[list[str]], typer.Option("--param", "-p", help="name=value for --name.")
+    ] = None,
 ) -> None:
     """Run a SPARQL query over all graphs (the union default graph)."""
     from regiongraph.sparql_results import write_results
 
     if fmt not in QUERY_FORMATS:
         raise RegiongraphError(f"unknown format {fmt!r}; choose one of {', '.join(QUERY_FORMATS)}")
-    sparql = _query_text(file, text)
+    substitutions = None
+    if name:
+        from regiongraph.sparql.library import named_query_text
+
+        sparql, substitutions = named_query_text(name, params or [], state().settings.base)
+    else:
+        sparql = _query_text(file, text)
     try:
-        results = state().store(read_only=True).query(sparql, union_default_graph=True)
+        results = state().store(read_only=True).query(
+            sparql, substitutions=substitutions, union_default_graph=True)
     except SyntaxError as error:
         raise RegiongraphError(f"query syntax: {error}") from None
     write_results(results, fmt, sys.stdout.buffer, console=out)

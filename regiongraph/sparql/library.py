@@ -250,3 +250,20 @@ def get_query(name: str, folder: Path | None = None) -> NamedQuery:
     if name not in library:
         raise LibraryError(f"no named query {name!r}; known: {', '.join(sorted(library))}")
     return library[name]
+
+
+def parse_param_options(options: list[str]) -> dict[str, str]:
+    """`--param k=v` options of the CLI as a dict; a malformed one is an error naming it."""
+    values: dict[str, str] = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--param {option!r}: write it as name=value")
+        values[key.strip()] = value
+    return values
+
+
+def named_query_text(name: str, options: list[str], base: str) -> tuple[str, dict]:
+    """(query text, substitutions) for `regiongraph query --name NAME --param k=v ...`."""
+    query = get_query(name)
+    return query.text, query.bind(parse_param_options(options), Minter(base))
