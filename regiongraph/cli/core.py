@@ -60,10 +60,10 @@ def query(
     text: Annotated[Optional[str], typer.Option("-q", "--query", help="Query text.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="|".join(QUERY_FORMATS))] = "table",
     name: Annotated[
-        Optional[str], typer.Option("--name", "-n", help="A named query of queries/*.rq.")
+        str | None, typer.Option("--name", "-n", help="A named query of queries/*.rq.")
     ] = None,
     params: Annotated[
-        Optional[list[str]], typer.Option("--param", "-p", help="name=value for --name.")
+        list[str] | None, typer.Option("--param", "-p", help="name=value for --name.")
     ] = None,
 ) -> None:
     """Run a SPARQL query over all graphs (the union default graph)."""
