@@ -70,6 +70,13 @@ def _sequence(loader: _Loader, node: yaml.SequenceNode) -> Seq:
     return result
 
 
+def _timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """Keep dates as written: the reader parses them and reports an impossible one
+    (2021-02-30) as a problem on its line instead of a crash inside the YAML parser."""
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
 
