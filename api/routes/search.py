@@ -146,7 +146,7 @@ def _page_context(request: Request, body: dict, filters: dict[str, list[str]],
             entries.append({**value, "selected": selected,
                             "href": link(remove=key) if selected else link(add=key)})
         if entries:
-            facets.append({"name": name, "help": FACETS[name], "values": entries})
+            facets.append({"name": name, "help": FACETS[name], "entries": entries})
     chips = [{"name": name, "value": value, "label": labels.get((name, value), value),
               "href": link(remove=(name, value))} for name, value in active]
     json_params = request.url.query

@@ -1,0 +1,79 @@
+"""GET /search on the demo region: JSON and HTML, the bad inputs of issue 9 (never a 500)."""
+
+import pytest
+from fastapi.testclient import TestClient
+from regiongraph.api.app import create_app
+
+from regiongraph.visibility import public_nodes
+
+ADMIN = {"authorization": "Bearer test-admin-token"}
+
+
+@pytest.fixture(scope="module")
+def client(demo_store, demo_settings):
+    with TestClient(create_app(demo_settings, store=demo_store)) as test_client:
+        yield test_client
+
+
+def test_json_search_with_facets(client, demo_store, demo_settings):
+    response = client.get("/search", params={"q": "bike share", "fq": "kind:dataset"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == len(body["results"]) or body["count"] > body["rows"]
+    assert body["count"] > 0
+    assert {f for f in body["facets"]} >= {"community", "theme", "format", "keyword"}
+    assert "access" not in body["facets"]
+    nodes = public_nodes(demo_store, demo_settings)
+    assert all(r["iri"] in nodes.public for r in body["results"])
+    assert all(r["href"].startswith("/datasets/") for r in body["results"])
+    # narrowing by a facet value gives its count
+    value = body["facets"]["community"][0]
+    narrowed = client.get("/search", params=[("q", "bike share"), ("fq", "kind:dataset"),
+                                             ("fq", f"community:{value['value']}")]).json()
+    assert narrowed["count"] == value["count"]
+
+
+def test_admin_gets_private_records_and_the_access_facet(client):
+    anonymous = client.get("/search", params={"fq": "kind:dataset"}).json()
+    admin = client.get("/search", params={"fq": "kind:dataset"}, headers=ADMIN).json()
+    assert admin["count"] > anonymous["count"]
+    assert "access" in admin["facets"]
+    refused = client.get("/search", params={"fq": "access:restricted"})
+    assert refused.status_code == 400 and "admin token" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("params,status,fragment", [
+    ({"q": 'traffic "counts'}, 200, None),                  # unbalanced quote: a phrase
+    ({"q": '"""'}, 200, None),
+    ({"q": "x" * 10_000}, 400, "10,000 characters"),
+    ({"fq": "colour:red"}, 400, "unknown facet"),
+    ({"fq": "nonsense"}, 400, "name:value"),
+    ({"rows": "10000000"}, 200, None),                      # clamped
+    ({"rows": "-5"}, 200, None),                            # clamped to 1
+    ({"rows": "many"}, 400, "whole number"),
+    ({"page": "-1"}, 400, "page must be 1 or more"),
+    ({"page": "0"}, 400, "page must be 1 or more"),
+    ({"page": "99999999"}, 400, "at most"),
+    ({"sort": "colour"}, 400, "unknown sort"),
+    ({"fq": "modified:last week"}, 400, "give a year"),
+    ({"q": "a" * 200 + " OR " * 50}, 200, None),
+    ({"q": "\x00\ud7ff\u202e"}, 200, None),
+])
+def test_bad_inputs_are_a_clear_400_or_clamped(client, params, status, fragment):
+    response = client.get("/search", params=params)
+    assert response.status_code == status, response.text
+    if fragment:
+        assert fragment in response.json()["detail"]
+    if "rows" in params and status == 200:
+        assert response.json()["rows"] == (100 if params["rows"] == "10000000" else 1)
+
+
+def test_html_page_renders_results_and_facets(client):
+    response = client.get("/search", params={"q": "water"}, headers={"accept": "text/html"})
+    assert response.status_code == 200
+    html = response.text
+    assert 'name="q" value="water"' in html
+    assert 'data-facet="community"' in html and "/static/search.css" in html
+    assert "cdn" not in html.lower() and "<script" not in html.lower()
+    bad = client.get("/search", params={"page": "0", "format": "html"})
+    assert bad.status_code == 400 and "page must be 1 or more" in bad.text
