@@ -12,6 +12,8 @@ valid_from ≤ day ≤ valid_until) allows it:
   allows `use` or `share` (or names no action), and reaches the receiver: scope public or
   alliance; scope communities naming B; scope project naming the project (usage) or a
   project B takes part in (lineage);
+- an approval to publish with scope public that covers the dataset: open data may be used
+  by anyone;
 - a data-sharing agreement with A as assigner and B as assignee that covers the dataset
   (or names no dataset: a blanket agreement).
 
@@ -119,7 +121,11 @@ def allows(region: Region, record: GovernanceRecord, flow: Flow) -> bool:
         if flow.receiver not in record.assignees:
             return False
         return not record.datasets or flow.dataset in record.datasets
-    if record.actions and not {local_name(a) for a in record.actions} & ALLOWING_ACTIONS:
+    actions = {local_name(a) for a in record.actions}
+    if "publish" in actions and local_name(record.scope) == "public":
+        # Published as open data: anyone may use it, no further approval needed.
+        return _covers_data(region, record, flow)
+    if actions and not actions & ALLOWING_ACTIONS:
         return False
     return _covers_data(region, record, flow) and _reaches(region, record, flow)
 

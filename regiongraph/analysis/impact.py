@@ -60,7 +60,7 @@ GOVERNANCE_BY_PROJECT = """SELECT ?g ?d ?type ?status ?until WHERE {
 
 def impact(
     store: Store, *, root: str, cap: int = 5 * DEFAULT_CAP, manual_graph: str | None = None,
-    visible: Visible | None = None,
+    visible: Visible | None = None, include_governance: bool = True,
 ) -> ImpactResult:
     """Everything downstream of `root`, with the projects, communities and governance involved."""
     if visible is not None and root not in visible({root}):
@@ -86,8 +86,9 @@ def impact(
     for project in projects:
         communities |= members[project]
     governance: dict[str, dict] = {}
-    for template, keys in ((GOVERNANCE_BY_DATASET, sorted(datasets)),
-                           (GOVERNANCE_BY_PROJECT, sorted(projects))):
+    searches = ((GOVERNANCE_BY_DATASET, sorted(datasets)),
+                (GOVERNANCE_BY_PROJECT, sorted(projects))) if include_governance else ()
+    for template, keys in searches:
         for part in chunks(keys):
             for row in store.query(PREFIXES + template % values(part), union_default_graph=True):
                 entry = governance.setdefault(row["g"].value, {
@@ -120,8 +121,9 @@ def impact(
         f"Changing {label(root)} reaches {downstream} downstream dataset"
         f"{'s' if downstream != 1 else ''}, {len(result.projects)} project"
         f"{'s' if len(result.projects) != 1 else ''} and {len(result.communities)} "
-        f"communit{'ies' if len(result.communities) != 1 else 'y'}; "
-        f"{len(result.governance)} approval(s) or agreement(s) cover the data involved"
+        f"communit{'ies' if len(result.communities) != 1 else 'y'}"
+        + (f"; {len(result.governance)} approval(s) or agreement(s) cover the data involved"
+           if include_governance else "")
         + (" (partial: the node cap was reached)." if partial else ".")
     )
     return result

@@ -299,8 +299,9 @@ class RegionSummary(BaseModel):
     public_datasets: int
     lineage_edges: int
     standards: int
-    approvals: int
-    agreements: int
+    approvals: int | None
+    """None for anonymous users: approvals and agreements are never public."""
+    agreements: int | None
     violations: int | None
     """Validation results in the latest report graph; None when no report exists yet."""
     datasets_by_community: list[CommunityCount]

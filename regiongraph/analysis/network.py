@@ -69,7 +69,8 @@ def community_graph(region: Region, visible: set[str] | None = None):
         if flow.owner in region.communities and flow.receiver in region.communities:
             weight = g.get_edge_data(flow.owner, flow.receiver, {}).get("weight", 0)
             g.add_edge(flow.owner, flow.receiver, weight=weight + 1)
-    for record in region.governance.values():
+    # Agreements are never public: an anonymous view (visible given) links by data only.
+    for record in region.governance.values() if visible is None else ():
         if record.type != "agreement":
             continue
         for a in record.assigners:

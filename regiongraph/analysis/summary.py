@@ -31,8 +31,10 @@ def region_summary(store: Store, region: Region, *, visible: set[str] | None = N
         communities=len(region.communities), partners=len(region.partners),
         projects=len(region.projects), datasets=len(datasets), public_datasets=public,
         lineage_edges=edges, standards=len(region.standards),
-        approvals=sum(1 for g in region.governance.values() if g.type == "approval"),
-        agreements=sum(1 for g in region.governance.values() if g.type == "agreement"),
+        approvals=None if visible is not None else
+        sum(1 for g in region.governance.values() if g.type == "approval"),
+        agreements=None if visible is not None else
+        sum(1 for g in region.governance.values() if g.type == "agreement"),
         violations=violations(store),
         datasets_by_community=[
             CommunityCount(community=c, label=region.label(c), datasets=n)

@@ -150,7 +150,7 @@ def test_approval_scope_rules():
     b = build_region()
     b.record("to-c-only", datasets=["a/bus-stops"], scope="communities",
              scope_communities=["c"], owner="a", actions=["use"])
-    b.record("publish-only", datasets=["b/parking"], scope="public", actions=["publish"],
+    b.record("publish-only", datasets=["b/parking"], scope="alliance", actions=["publish"],
              owner="b")
     region = load_region(b.store())
     result = governance(region, on=date(2026, 6, 1))
@@ -158,6 +158,11 @@ def test_approval_scope_rules():
                for e in result.edges}
     assert covered[("bus-stops", "planner")] and covered[("bus-stops", "trips")]
     assert not covered[("parking", "trips")], "an approval to publish does not allow use"
+    b.record("open-data", datasets=["b/parking"], scope="public", actions=["publish"],
+             owner="b")
+    region = load_region(b.store())
+    result = governance(region, on=date(2026, 6, 1))
+    assert all(e.covered for e in result.edges), "published open data may be used by anyone"
 
 
 def test_engagement_and_capabilities():
