@@ -325,14 +325,16 @@ class SearchIndex:
                 raise SearchInputError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}")
         self.index.reload()
         searcher = self.index.searcher()
+        # rows=0 asks for counts only (CKAN clients do); tantivy panics on a zero limit
+        limit = max(1, rows)
         if sort_field == "relevance":
-            result = searcher.search(query, rows, count=True, offset=start)
+            result = searcher.search(query, limit, count=True, offset=start)
         else:
             order = tantivy.Order.Asc if direction == "asc" else tantivy.Order.Desc
-            result = searcher.search(query, rows, count=True, offset=start,
+            result = searcher.search(query, limit, count=True, offset=start,
                                      order_by_field=sort_field, order=order)
         hits = []
-        for score, address in result.hits:
+        for score, address in result.hits[:max(0, rows)]:
             payload = json.loads(searcher.doc(address).get_first("payload"))
             if sort_field == "relevance":
                 payload["score"] = round(float(score), 4)
