@@ -13,6 +13,7 @@ beside the checkout. When none is there, records load unchecked and the report s
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,9 @@ class DataJsonLoader:
                     field, message = describe_schema_error(error)
                     schema_issues.append(Issue(message, label, field, "warning"))
             record = mapper.record(self.fields(raw, legacy))
-            if record.skipped and not record.identifier and label == f"dataset[{index}]":
+            if record.skipped and not record.identifier:
                 record.key = label
+                record.issues = [replace(i, record=label) for i in record.issues]
             record.issues[:0] = schema_issues
             yield record
 

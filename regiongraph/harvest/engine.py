@@ -98,6 +98,7 @@ class _State:
     etag: str | None = None
     last_modified: str | None = None
     document_hash: str | None = None
+    config_hash: str | None = None
 
 
 class _Run:
@@ -127,6 +128,9 @@ class _Run:
             fetcher = Fetcher(policy, headers=self.source.auth_headers())
             state = self.read_state()
             has_data = self.store.count(self.graph) > 0
+            # Validators only count for the configuration that read the document: a
+            # source switched to another type or options must be read again.
+            conditional = has_data and state.config_hash == self.config_hash()
             self.say(f"{self.source.id}: reading {self.source.location}")
             if self.content is not None:
                 from regiongraph.loaders.base import Fetched
@@ -136,8 +140,8 @@ class _Run:
                 params = loader.first_params(self.source.options) \
                     if hasattr(loader, "first_params") else None
                 first = fetcher(self.source.location, params=params,
-                                etag=state.etag if has_data else None,
-                                last_modified=state.last_modified if has_data else None)
+                                etag=state.etag if conditional else None,
+                                last_modified=state.last_modified if conditional else None)
             report.http_status = first.status if self.source.is_remote else None
             if first.not_modified:
                 return self.nothing_new("not-modified", "HTTP 304: the source has not changed")
@@ -283,12 +287,18 @@ class _Run:
 
     # what is stored --------------------------------------------------------
 
-    def document_hash(self, content: bytes) -> str:
+    def config_hash(self) -> str:
+        """What, besides the document, decides the triples: loader, options, base."""
         digest = hashlib.sha256()
         for part in (MAPPING_VERSION, self.source.type, self.source.community, self.settings.base,
+                     self.source.location,
                      json.dumps(self.source.options, sort_keys=True, default=str)):
             digest.update(part.encode())
             digest.update(b"\0")
+        return digest.hexdigest()
+
+    def document_hash(self, content: bytes) -> str:
+        digest = hashlib.sha256(self.config_hash().encode())
         digest.update(content)
         return digest.hexdigest()
 
@@ -328,18 +338,21 @@ class _Run:
                 state.last_modified = value
             elif predicate == RG.documentHash:
                 state.document_hash = value
+            elif predicate == RG.harvestConfigHash:
+                state.config_hash = value
         return state
 
     def remember(self, etag: str | None, last_modified: str | None,
                  document_hash: str | None) -> None:
         """Keep validators and the document hash; called only after the data is stored."""
         meta = self.minter.graph(META_GRAPH)
+        config = self.config_hash()
         new = [Quad(self.catalog, p, Literal(v), meta) for p, v in (
             (RG.httpETag, etag), (RG.httpLastModified, last_modified),
-            (RG.documentHash, document_hash)) if v]
+            (RG.documentHash, document_hash), (RG.harvestConfigHash, config)) if v]
         old = self.read_state()
-        if (old.etag, old.last_modified, old.document_hash) == (etag, last_modified,
-                                                                document_hash):
+        if (old.etag, old.last_modified, old.document_hash, old.config_hash) == (
+                etag, last_modified, document_hash, config):
             return
         self.store.update(
             f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{self.catalog.value}> ?p ?o }} }}")
