@@ -28,6 +28,7 @@ from regiongraph.generate.records import (
     datajson_catalog,
     turtle_catalog,
 )
+from regiongraph.generate.registry import DatasetRef, MemberRef, write_registry
 
 # kind of community -> (name pattern, weight); patterns take a generated place name.
 COMMUNITY_KINDS = (
@@ -237,8 +238,10 @@ def _describe(rng: random.Random) -> str:
 def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
     """Write a synthetic region of exactly `datasets` datasets under `out`.
 
-    Layout: `catalogs/<community>/data.json` (three in four members) or `catalog.ttl`,
-    and `region.json` listing the members, their kind, file, format and dataset count.
+    Layout: `catalogs/<community>/data.json` (three in four members) or `catalog.ttl`;
+    `registry/*.yaml` in the stewards' format (communities, people, projects, approvals,
+    agreements, standards, lineage jobs); and `region.json` listing the members, their
+    kind, catalog file, format and dataset count.
     """
     if datasets < 1:
         raise ValueError("--datasets must be at least 1")
@@ -247,6 +250,7 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
     for community in communities:
         community.records = [_record(rng, community, n) for n in range(1, community.datasets + 1)]
     files = []
+    refs: list[DatasetRef] = []
     for community in communities:
         path = out / community.file
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +270,7 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
             )
         path.write_text(text, encoding="utf-8")
         files.append(community.file)
+        refs.extend(DatasetRef(community.id, r.identifier, r.domains) for r in community.records)
         community.records = []  # free memory as we go: 100k records stay cheap
     manifest = [
         {"id": c.id, "name": c.name, "kind": c.kind, "file": c.file,
@@ -278,6 +283,11 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
         + "\n", encoding="utf-8",
     )
     files.append("region.json")
+    # The registry draws from its own stream, so changing it never changes the catalogs.
+    files += write_registry(
+        out / "registry", random.Random(f"{seed}/registry"),
+        [MemberRef(c.id, c.name, c.kind, c.host) for c in communities], refs,
+    )
     return GenerateSummary(out=out, datasets=datasets, seed=seed, communities=manifest,
                            files=files)
 
