@@ -111,7 +111,7 @@ def test_standards_have_homepage_and_version(triples):
         assert versions[standard]
     ids = {s.value.rsplit("/", 1)[-1] for s in standards}
     assert {"gtfs", "gtfs-realtime", "gbfs", "mds", "cds", "wzdx", "open311", "blds",
-            "sensorthings", "fiware-sdm", "hsds", "waterml", "iso37120", "geojson",
+            "sensorthings", "fiware-sdm", "hsds", "waterml2", "iso37120", "geojson",
             "dcat-us"} <= ids
 
 
