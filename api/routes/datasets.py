@@ -57,7 +57,7 @@ def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: st
         raise HTTPException(404, "no such dataset") from None
     if not admin and not index.contains(iri):
         raise HTTPException(404, "no such dataset")
-    records = read_records(store, [iri], None if admin else index.contains)
+    records = read_records(store, [iri], None if admin else index.may_name)
     if not records:
         raise HTTPException(404, "no such dataset")
     return records[0]
@@ -90,28 +90,31 @@ def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
     local = record.iri[len(Minter(settings.base).base):]
     return TEMPLATES.TemplateResponse(request, "dataset.html", {
         "record": record, "jsonld": jsonld, "region_name": index.region.name,
-        "lineage": lineage_summary(store, index, record.iri),
+        "lineage": lineage_summary(store, index, record.iri, admin=admin),
         "approvals": approvals(store, settings, index, record.iri),
         "alternates": [{"type": s.media_type, "href": f"/{local}.{s.suffix}"} for s in SYNTAXES],
         "base": settings.base, "public": index.contains(record.iri),
     }, headers=headers)
 
 
-def lineage_summary(store: Store, index: CatalogIndex, iri: str) -> dict[str, list[dict]]:
-    """Public datasets upstream and downstream within a few hops (jobs in between walked).
+def lineage_summary(store: Store, index: CatalogIndex, iri: str, *,
+                    admin: bool = False) -> dict[str, list[dict]]:
+    """Datasets upstream and downstream within a few hops (jobs in between walked).
 
-    The walk never passes through, nor names, a dataset the catalog does not publish.
+    For anonymous users the walk never passes through, nor names, a dataset the catalog
+    does not publish; a steward sees the whole lineage.
     """
     from regiongraph.analysis.lineage import lineage
 
     def visible(nodes: set[str]) -> set[str]:
         return {n for n in nodes if index.contains(n) or "/datasets/" not in n}
 
-    result = lineage(store, root=iri, direction="both", depth=LINEAGE_DEPTH, visible=visible)
+    result = lineage(store, root=iri, direction="both", depth=LINEAGE_DEPTH,
+                     visible=None if admin else visible)
     summary: dict[str, list[dict]] = {"upstream": [], "downstream": []}
     for node in result.nodes:
-        if node.type != "dataset" or node.id == iri or not index.contains(node.id) or \
-                node.depth is None:
+        shown = admin or index.contains(node.id)
+        if node.type != "dataset" or node.id == iri or not shown or node.depth is None:
             continue
         side = "upstream" if node.depth < 0 else "downstream"
         summary[side].append({"iri": node.id, "label": node.label, "hops": abs(node.depth)})

@@ -157,6 +157,8 @@ class CatalogIndex:
     communities: dict[str, Agent]
     approvals: dict[str, frozenset[str]] = field(default_factory=dict)
     """Dataset IRI → the approvals in force that allow its publication (visibility's)."""
+    public: object | None = None
+    """`regiongraph.visibility.PublicNodes`: which IRIs an export may name."""
     _iris: frozenset[str] | None = None
 
     def select(self, *, community: str | None = None,
@@ -174,6 +176,13 @@ class CatalogIndex:
         if self._iris is None:
             self._iris = frozenset(e.iri for e in self.entries)
         return iri in self._iris
+
+    def may_name(self, iri: str) -> bool:
+        """May an export point at `iri`? Visibility's object rule: outside IRIs and public
+        alliance nodes yes; a hidden dataset, a person, an unlisted alliance IRI no."""
+        if self.public is None:
+            return self.contains(iri)
+        return self.public.object_allowed(NamedNode(iri))
 
     def community_ids(self) -> list[str]:
         return sorted({e.community for e in self.entries if e.community})
@@ -266,7 +275,8 @@ def build_index(store: Store, settings: Settings, version: str,
     minter = Minter(settings.base)
     approvals = {_iri_text(d): frozenset(a) for d, a in
                  visibility.publishing_approvals(store, settings).items()}
-    allowed = {_iri_text(d) for d in visibility.publishable_datasets(store, settings)}
+    allowed = set(approvals)  # visibility.publishable_datasets is exactly these keys
+    public = visibility.public_nodes(store, settings)
     rows = store.query(
         sparql_prefixes(["dcat", "dct", "rg"])
         + "SELECT ?d (SAMPLE(?c) AS ?community) (MAX(STR(?m)) AS ?modified) WHERE { "
@@ -290,7 +300,8 @@ def build_index(store: Store, settings: Settings, version: str,
     region, communities = _agents(store, settings)
     return CatalogIndex(version=version, last_modified=changed, entries=entries, region=region,
                         communities=communities,
-                        approvals={d: approvals.get(d, frozenset()) for d in allowed})
+                        approvals={d: approvals.get(d, frozenset()) for d in allowed},
+                        public=public)
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
@@ -339,8 +350,9 @@ def read_records(store: Store, iris: list[str],
                  visible: Callable[[str], bool] | None = None) -> list[DatasetRecord]:
     """Read the datasets named (in that order) with one query; unknown IRIs are dropped.
 
-    `visible` says which other datasets may be named (lineage links): a published dataset
-    derived from a confidential one must not reveal that one's IRI.
+    `visible` says which IRIs a record may point at (`CatalogIndex.may_name`): a published
+    dataset derived from a confidential one must not reveal that one's IRI, nor name an
+    alliance IRI (a standard, an agent) the registry does not declare public.
     """
     if not iris:
         return []
@@ -367,7 +379,7 @@ def read_records(store: Store, iris: list[str],
             record = _record(iri, facts[iri])
             if record is not None:
                 if visible is not None:
-                    record.derived_from = [d for d in record.derived_from if visible(d)]
+                    _keep_nameable(record, visible)
                 records.append(record)
     return records
 
@@ -449,6 +461,22 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
             conforms_to=values(node, DCT.conformsTo),
         ))
     return record
+
+
+def _keep_nameable(record: DatasetRecord, visible: Callable[[str], bool]) -> None:
+    """Drop every link the asker may not see (the record's own sub-nodes stay)."""
+    record.derived_from = [d for d in record.derived_from if visible(d)]
+    record.conforms_to = [s for s in record.conforms_to if visible(s.iri)]
+    record.themes = [t for t in record.themes if visible(t.iri)]
+    record.references = [r for r in record.references if visible(r)]
+    for name in ("license", "landing_page", "described_by", "accrual_periodicity"):
+        value = getattr(record, name)
+        if value is not None and not visible(value):
+            setattr(record, name, None)
+    if record.publisher is not None and not visible(record.publisher.iri):
+        record.publisher = None
+    for dist in record.distributions:
+        dist.conforms_to = [s for s in dist.conforms_to if visible(s)]
 
 
 RESTRICTIVENESS = ("public", "restricted", "internal", "confidential")

@@ -222,7 +222,7 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
     entries = index.select(community=community, modified_since=modified_since)
     paging = Paging.check(page, page_size, len(entries))
     chosen = entries[paging.offset:paging.offset + paging.size]
-    records = read_records(store, [e.iri for e in chosen], index.contains)
+    records = read_records(store, [e.iri for e in chosen], index.may_name)
     return CatalogPage(info, records, paging, index)
 
 
@@ -247,7 +247,7 @@ def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: Rd
             *dcat_ap3.catalog_triples(info, []),
             *(Triple(catalog, dcat_ap3.DCAT.dataset, NamedNode(e.iri)) for e in entries),
         ])
-        for record in all_records(store, entries, visible=index.contains):
+        for record in all_records(store, entries, visible=index.may_name):
             yield from grouped(dcat_ap3.record_triples(record))
 
     render(triples(), syntax, output)
@@ -276,7 +276,7 @@ def datajson_chunks(store: Store, settings: Settings, *, self_url: str,
     email = dcat_us.fallback_email(settings.base)
     separator = "\n"
     buffer: list[str] = []
-    for record in all_records(store, entries, visible=index.contains):
+    for record in all_records(store, entries, visible=index.may_name):
         item = dcat_us.dataset(record, catalog_modified=catalog_modified, contact_email=email,
                                region_name=index.region.name)
         buffer.append(separator + json.dumps(item, ensure_ascii=False))
