@@ -35,7 +35,7 @@ RULES: tuple[Rule, ...] = (
          url=r"gtfs[-_]?rt|gtfs-realtime|tripupdates|vehiclepositions",
          media_types=("application/x-protobuf",)),
     Rule("gtfs", keywords=("gtfs", "general transit feed specification"),
-         url=r"gtfs[^/]*\.zip$|/gtfs/?$|/gtfs[._-]", formats=("gtfs",)),
+         url=r"gtfs[^/]*\.zip$|/gtfs/?$|/gtfs[._-]|google_transit[^/]*\.zip$", formats=("gtfs",)),
     Rule("gbfs", keywords=("gbfs", "general bikeshare feed specification"),
          url=r"gbfs(\.json)?(/|$)|/gbfs/"),
     Rule("mds", keywords=("mds", "mobility data specification"), url=r"/mds/"),

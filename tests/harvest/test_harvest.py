@@ -1,0 +1,213 @@
+"""Harvest behaviour on real catalogs and a real loopback server: counts, idempotence,
+incremental changes, conditional GET, retries, removals, duplicates, manual edits, history."""
+
+import json
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from regiongraph.harvest import history
+from regiongraph.iri import Minter
+from regiongraph.namespaces import DCAT, DCT, RG, RGC
+
+
+def test_all_402_philadelphia_datasets_load_and_schema_failures_are_listed(harvest, shared_dir):
+    path = shared_dir / "samples/catalogs/philadelphia_opendataphilly_dcat-us-1.1.json"
+    report = harvest(path, community="philadelphia")
+    assert report.status == "ok"
+    assert (report.created, report.skipped) == (402, 0)
+    nulls = [e for e in report.errors if e.field == "modified"
+             and e.message == "data.gov schema: modified is null"]
+    assert len(nulls) == 391
+    assert len({e.record for e in nulls}) == 391
+    rows = harvest.store.query(
+        "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g { ?d a ?c } }",
+        named_graphs=[harvest.graph()], substitutions=None)
+    assert int(next(iter(rows))["n"].value) > 402
+    datasets = harvest.store.query(
+        f"SELECT (COUNT(?d) AS ?n) WHERE {{ GRAPH ?g {{ ?d a <{DCAT.Dataset.value}> }} }}",
+        named_graphs=[harvest.graph()])
+    assert int(next(iter(datasets))["n"].value) == 402
+    assert json.loads(report.model_dump_json())["errors"][0]["record"]
+
+
+def test_oakland_arcgis_record_loads_with_its_license_defect(harvest, shared_dir):
+    report = harvest(shared_dir / "samples/catalogs/oakland-county-mi_arcgis-hub_dcat-us-1.1"
+                                  "_1record.json", community="oakland")
+    assert (report.status, report.created) == ("ok", 1)
+    license_errors = [e for e in report.errors if e.field == "license"]
+    assert any("is not a valid uri" in e.message for e in license_errors)
+    assert any("HTML fragment" in e.message for e in license_errors)
+    assert {e.field for e in report.errors} == {"license"}
+
+
+def test_invalid_oakland_record_reports_its_email_and_url(harvest, shared_dir):
+    report = harvest(shared_dir / "samples/catalogs/oakland-county-mi_arcgis-hub_dcat-us-1.1"
+                                  "_invalid_1record.json", community="oakland")
+    assert (report.status, report.created) == ("ok", 1)
+    by_field = {e.field: e.message for e in report.errors}
+    assert "ocagoadmin@oakgov.com" in by_field["contactPoint.hasEmail"]
+    assert "mailto" in by_field["contactPoint.hasEmail"]
+    assert "'//////not-a-url.example.com/' is not a valid uri" in by_field[
+        "distribution.0.accessURL"]
+    assert "not a valid URL" in by_field["distribution[0].accessURL"]
+
+
+def test_socrata_produced_data_json_is_clean(harvest, shared_dir):
+    report = harvest(shared_dir / "samples/catalogs/new-york-state_data.ny.gov_socrata"
+                                  "_dcat-us-1.1_1record.json", community="new-york")
+    assert (report.status, report.created, report.errors) == ("ok", 1, [])
+
+
+def test_same_input_twice_gives_identical_quads_and_writes_nothing(harvest, fixtures):
+    first = harvest(fixtures / "catalog-v1.json")
+    snapshot = harvest.snapshot()
+    second = harvest(fixtures / "catalog-v1.json")
+    assert first.written_graphs and not second.written_graphs
+    assert (second.status, second.unchanged, second.message) == (
+        "unchanged", 5, "the document is the one last harvested")
+    assert harvest.snapshot() == snapshot
+
+
+def test_reformatted_document_is_compared_record_by_record(harvest, fixtures, tmp_path):
+    """Other bytes, same records: every record hash matches, so nothing is written."""
+    catalog = tmp_path / "catalog.json"
+    catalog.write_bytes((fixtures / "catalog-v1.json").read_bytes())
+    harvest(catalog)
+    snapshot = harvest.snapshot()
+    catalog.write_text(json.dumps(json.loads(catalog.read_text()), separators=(",", ":"),
+                                  sort_keys=True))
+    report = harvest(catalog)
+    assert (report.status, report.unchanged, report.written_graphs) == ("unchanged", 5, {})
+    assert report.message is None
+    assert harvest.snapshot() == snapshot
+
+
+def test_harvesting_into_a_fresh_store_gives_the_same_quads(harvest, fixtures, tmp_path):
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.harvest.conftest import Harvester
+
+    harvest(fixtures / "catalog-v1.json")
+    other_settings = Settings(store="memory")
+    other = Harvester(open_store(other_settings), other_settings)
+    other(fixtures / "catalog-v1.json")
+    assert other.snapshot() == harvest.snapshot()
+
+
+def test_changes_are_counted_and_removals_reported(harvest, portal, fixtures):
+    portal.mutable["catalog"] = ((fixtures / "catalog-v1.json").read_bytes(), "application/json")
+    harvest(portal.url + "/mutable/catalog")
+    portal.mutable["catalog"] = ((fixtures / "catalog-v2.json").read_bytes(), "application/json")
+    report = harvest(portal.url + "/mutable/catalog")
+    assert (report.created, report.updated, report.unchanged, report.removed) == (1, 1, 3, 1)
+    assert report.removed_records == ["ds-5"]
+    ids = {r["i"].value for r in harvest.store.query(
+        f"SELECT ?i WHERE {{ GRAPH ?g {{ ?d a <{DCAT.Dataset.value}> ; "
+        f"<{DCT.identifier.value}> ?i }} }}", named_graphs=[harvest.graph()])}
+    assert ids == {"ds-1", "ds-2", "ds-3", "ds-4", "ds-6"}
+    stale = harvest.store.query(
+        "ASK { GRAPH ?g { ?s ?p ?o FILTER(CONTAINS(STR(?s), 'ds-5')) } }",
+        named_graphs=[harvest.graph()])
+    assert not bool(stale)
+
+
+def test_conditional_get_sends_validators_and_304_changes_nothing(harvest, portal, fixtures):
+    portal.mutable["etag"] = ((fixtures / "catalog-v1.json").read_bytes(), "application/json")
+    first = harvest(portal.url + "/mutable/etag")
+    snapshot = harvest.snapshot()
+    portal.requests.clear()
+    second = harvest(portal.url + "/mutable/etag")
+    sent = [headers for path, headers in portal.requests if path == "/mutable/etag"]
+    assert sent and sent[0].get("If-None-Match", "").startswith('"')
+    assert sent[0].get("If-Modified-Since") == "Wed, 01 Jan 2025 00:00:00 GMT"
+    assert (second.status, second.http_status, second.written_graphs) == ("not-modified", 304, {})
+    assert second.unchanged == 5 and second.previous_report == first.report_iri
+    assert harvest.snapshot() == snapshot
+
+
+def test_5xx_is_retried_with_backoff(harvest, portal):
+    report = harvest(portal.url + "/flaky/catalog-v1.json")
+    assert (report.status, report.created, report.requests) == ("ok", 5, 3)
+
+
+def test_a_few_redirects_are_followed(harvest, portal):
+    report = harvest(portal.url + "/hop1")
+    assert (report.status, report.created) == ("ok", 5)
+
+
+def test_manual_edits_survive_reharvest(harvest, fixtures, settings):
+    minter = Minter(settings.base)
+    manual = minter.graph("manual")
+    dataset = minter.iri("dataset", "testville", "ds-1")
+    note = Quad(dataset, DCT.description, Literal("steward's note"), manual)
+    harvest(fixtures / "catalog-v1.json")
+    harvest.store.add([note])
+    harvest(fixtures / "catalog-v2.json")
+    assert list(harvest.store.quads(manual)) == [note]
+
+
+def test_access_levels_map_to_alliance_concepts(harvest, tmp_path):
+    levels = {"a": "public", "b": "restricted public", "c": "non-public"}
+    path = tmp_path / "levels.json"
+    path.write_text(json.dumps({"dataset": [
+        {"identifier": k, "title": k.upper(), "accessLevel": v} for k, v in levels.items()]}))
+    harvest(path, validate=False)
+    minter = harvest.minter
+    for ident, expected in (("a", "public"), ("b", "restricted"), ("c", "confidential")):
+        rows = list(harvest.store.query(
+            f"SELECT ?l WHERE {{ GRAPH ?g {{ <{minter.iri('dataset', 'testville', ident).value}> "
+            f"<{RG.accessLevel.value}> ?l }} }}", named_graphs=[harvest.graph()]))
+        assert [r["l"] for r in rows] == [RGC.term(f"access/{expected}")]
+
+
+def test_one_dataset_from_two_sources_is_linked_not_duplicated(harvest, portal):
+    harvest(portal.url + "/files/catalog-v1.json", id="city-datajson")
+    report = harvest(portal.url + "/socrata/api/catalog/v1", "socrata", id="city-socrata",
+                     page_size=2)
+    assert report.created == 5
+    linked = {(d.record, d.matched_by) for d in report.duplicates}
+    assert linked == {(f"ab{i:02d}-cd{i:02d}", "landingPage") for i in range(1, 6)}
+    minter = harvest.minter
+    rows = harvest.store.query(
+        f"SELECT ?a ?b WHERE {{ GRAPH ?g {{ ?a <{RG.sameDatasetAs.value}> ?b }} }}",
+        named_graphs=[harvest.graph("city-socrata")])
+    pairs = {(r["a"].value, r["b"].value) for r in rows}
+    assert (minter.iri("dataset", "testville", "ab01-cd01").value,
+            minter.iri("dataset", "testville", "ds-1").value) in pairs
+
+
+def test_conformance_is_detected_with_evidence(harvest, fixtures):
+    harvest(fixtures / "gtfs-catalog.ttl", "dcat")
+    minter = harvest.minter
+    bus = minter.iri("dataset", "testville", "bus")
+    rows = list(harvest.store.query(
+        f"SELECT ?std ?clue WHERE {{ GRAPH ?g {{ <{bus.value}> <{DCT.conformsTo.value}> ?std . "
+        f"?e <{RG.evidenceFor.value}> <{bus.value}> ; <{RG.suggestedStandard.value}> ?std ; "
+        f"<{RG.clue.value}> ?clue }} }}", named_graphs=[harvest.graph()]))
+    assert [(r["std"].value, r["clue"].value) for r in rows] == [
+        (f"{minter.base}standards/gtfs",
+         "URL https://transit.test.example/feeds/google_transit.zip")]
+
+
+def test_reports_are_kept_with_time(harvest, fixtures, settings):
+    harvest(fixtures / "catalog-v1.json")
+    harvest(fixtures / "truncated.json")
+    harvest(fixtures / "catalog-v2.json")
+    reports = history(harvest.store, Minter(settings.base), "src")
+    assert [r.status for r in reports] == ["ok", "failed", "ok"]
+    assert reports[0].started > reports[2].started
+    log = Minter(settings.base).graph("harvest-log")
+    assert harvest.store.count(log) > 0
+    assert all(not g.startswith(log.value) for r in reports for g in r.written_graphs)
+
+
+def test_source_graph_holds_catalog_records_with_hashes(harvest, fixtures):
+    report = harvest(fixtures / "catalog-v1.json")
+    rows = list(harvest.store.query(
+        f"SELECT ?key ?h ?topic WHERE {{ GRAPH ?g {{ ?r a <{DCAT.CatalogRecord.value}> ; "
+        f"<{DCT.identifier.value}> ?key ; <{RG.recordHash.value}> ?h ; "
+        f"<http://xmlns.com/foaf/0.1/primaryTopic> ?topic }} }}",
+        named_graphs=[harvest.graph()]))
+    assert len(rows) == report.created == 5
+    assert all(len(r["h"].value) == 64 for r in rows)
+    assert all(isinstance(r["topic"], NamedNode) for r in rows)
