@@ -3,10 +3,11 @@ with a raw pyoxigraph bulk load and rdflib's Memory store, on the same quads.
 
 What each row measures, in its own process:
 
-- **regiongraph harvest → embedded store**: the project's real load path. Every catalog of
-  the generated region (data.json and DCAT Turtle) goes through `regiongraph.harvest`
-  (loader, per-record checks, digests, atomic `replace_graph`) into an on-disk Oxigraph
-  store, exactly as `regiongraph harvest` does it.
+- **regiongraph load → embedded store**: the project's real load path. The ontology and
+  the generated registry go through `regiongraph.pipeline` (registry checked against the
+  catalogs, then `replace_graph`), and every catalog of the region (data.json and DCAT
+  Turtle) through `regiongraph.harvest` (loader, per-record checks, digests, atomic
+  `replace_graph`) into an on-disk Oxigraph store, as `regiongraph demo`/`harvest` do.
 - **regiongraph store layer (replace_graph)**: the same quads, already RDF, written graph
   by graph through `Store.replace_graph` — the store's own overhead without the loaders.
 - **pyoxigraph bulk_load (disk)**: the floor. The quads the harvest wrote, dumped to
@@ -34,9 +35,14 @@ GOAL = 1.5
 
 
 def harvest_region(region: str, store_dir: str) -> dict:
-    """Harvest every catalog of a generated region into an embedded store on disk."""
+    """Load a generated region into an embedded store on disk the way the project does:
+    the ontology and the registry through `regiongraph.pipeline`, then every catalog
+    through `regiongraph.harvest` (after-change hooks — inference, validation, search —
+    are other benchmarks' business and are not run)."""
     from regiongraph.errors import RegiongraphError
     from regiongraph.harvest import harvest_source, one_source
+    from regiongraph.iri import Minter
+    from regiongraph.pipeline import LoadSummary, load_ontology, load_registry
     from regiongraph.settings import Settings
     from regiongraph.store import open_store
 
@@ -47,6 +53,11 @@ def harvest_region(region: str, store_dir: str) -> dict:
     failed: list[str] = []
     errors = 0
     start = time.perf_counter()
+    summary = LoadSummary()
+    load_ontology(store, Minter(settings.base), summary)
+    if (root / "registry").is_dir():
+        load_registry(store, settings, root / "registry", summary)
+    registry_seconds = time.perf_counter() - start
     for community in manifest["communities"]:
         kind = "datajson" if community["format"] == "dcat-us-1.1" else "dcat"
         try:
@@ -64,8 +75,9 @@ def harvest_region(region: str, store_dir: str) -> dict:
     seconds = time.perf_counter() - start
     quads = sum(store.graphs().values())
     store.close()
-    return {"seconds": seconds, "quads": quads, "failed": failed, "record_errors": errors,
-            "sources": len(manifest["communities"])}
+    return {"seconds": seconds, "registry_seconds": registry_seconds,
+            "harvest_seconds": seconds - registry_seconds, "quads": quads, "failed": failed,
+            "record_errors": errors, "sources": len(manifest["communities"])}
 
 
 def dump_store(store_dir: str, nquads: str) -> dict:
@@ -136,8 +148,8 @@ def run(ctx: Context) -> Section:
         generated = ctx.generated[size]
         ctx.log(f"load {size}: harvest")
         store_dir = ctx.scratch(f"load-{size}-harvest")
-        harvest = measure("regiongraph harvest → embedded store", "bench.bench_load:harvest_region",
-                          region, store_dir)
+        harvest = measure("regiongraph load (ontology + registry + harvest) → embedded store",
+                          "bench.bench_load:harvest_region", region, store_dir)
         dump = ctx.scratch(f"load-{size}-dump") / "region.nq"
         measure("dump", "bench.bench_load:dump_store", store_dir, dump)
         ctx.log(f"load {size}: peers")
@@ -155,9 +167,14 @@ def run(ctx: Context) -> Section:
         for step in (harvest, layer, bulk, rdflib):
             rows.append(_row(size, quads, step, bulk))
         ratio = harvest.seconds / bulk.seconds
-        goal_lines.append(f"{size:,} datasets: harvest {fmt_ratio(ratio)} the raw bulk load "
-                          f"({'meets' if ratio <= GOAL else 'misses'} the {GOAL}× goal); "
-                          f"rdflib {fmt_ratio(rdflib.seconds / bulk.seconds)}")
+        goal_lines.append(
+            f"{size:,} datasets: regiongraph load {fmt_ratio(ratio)} the raw bulk load "
+            f"({'meets' if ratio <= GOAL else 'misses'} the {GOAL}× goal; of its "
+            f"{fmt_seconds(harvest.seconds)} s, ontology + registry "
+            f"{fmt_seconds(harvest.result['registry_seconds'])} s, harvest "
+            f"{fmt_seconds(harvest.result['harvest_seconds'])} s); store layer alone "
+            f"{fmt_ratio(layer.seconds / bulk.seconds)}; rdflib "
+            f"{fmt_ratio(rdflib.seconds / bulk.seconds)}")
         failed = harvest.result["failed"]
         if failed:
             notes.append(f"{size}: {len(failed)} of {harvest.result['sources']} sources were "
@@ -166,8 +183,8 @@ def run(ctx: Context) -> Section:
             notes.append(f"{size}: the harvest reported {harvest.result['record_errors']} "
                          "record errors")
     notes = [*goal_lines, *notes, (
-        "Quads per dataset include what the harvest adds (catalog records, digests, harvest "
-        "log), so every peer loads exactly the quads the harvest wrote."
+        "Every peer loads exactly the quads the regiongraph load wrote (dumped as N-Quads): "
+        "catalog records, digests, harvest log, registry and ontology included."
     )]
     return Section(
         area="load", title=TITLE, command=ctx.command,

@@ -56,7 +56,7 @@ def test_load_benchmark_end_to_end(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = results.read_text(encoding="utf-8")
-    for step in ("regiongraph harvest → embedded store", "pyoxigraph bulk_load (disk)",
+    for step in ("regiongraph load (ontology + registry + harvest)", "pyoxigraph bulk_load (disk)",
                  "rdflib Dataset (Memory)", "regiongraph store layer"):
         assert step in text
     assert "python -m bench.run --sizes 120 --only load" in text
