@@ -83,7 +83,12 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
     access = eu_access_right(record.access_level)
     if access:
         yield Triple(d, DCT.accessRights, NamedNode(access))
-    licence = eu_licence(record.license)
+    licence = eu_licence(record.license) or record.license
+    if record.license:
+        # DCAT 3 lets any resource carry a licence; DCAT-AP reads it on distributions
+        # (below, as the EU authority IRI). The publisher's own IRI stays on the dataset
+        # so harvesters that read the dataset (ckanext-dcat, regiongraph) keep it.
+        yield Triple(d, DCT.license, NamedNode(record.license))
     if record.landing_page:
         yield Triple(d, DCAT.landingPage, NamedNode(record.landing_page))
         yield Triple(NamedNode(record.landing_page), RDF.type, FOAF.Document)
@@ -178,9 +183,8 @@ def distribution_summary(record: DatasetRecord, dist) -> str:
 
 
 def dataset_licence(record: DatasetRecord) -> Iterator[Triple]:
-    """The licence on the dataset itself (as DCAT-US and schema.org put it)."""
-    licence = eu_licence(record.license)
-    if licence:
+    """The licences named are `dct:LicenseDocument`s (DCAT-AP's range for dct:license)."""
+    for licence in {eu_licence(record.license), record.license} - {None}:
         yield Triple(NamedNode(licence), RDF.type, DCT.LicenseDocument)
 
 
