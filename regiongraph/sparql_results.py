@@ -35,7 +35,8 @@ RESULT_FORMATS = [
     ResultFormat("tsv", "text/tab-separated-values", results=QueryResultsFormat.TSV),
 ]
 GRAPH_FORMATS = [
-    ResultFormat("ttl", "text/turtle", rdf=RdfFormat.TURTLE, also=("application/x-turtle",)),
+    ResultFormat("ttl", "text/turtle", rdf=RdfFormat.TURTLE,
+                 also=("application/x-turtle", "application/turtle")),
     ResultFormat("nt", "application/n-triples", rdf=RdfFormat.N_TRIPLES, also=("text/plain",)),
     ResultFormat("xml", "application/rdf+xml", rdf=RdfFormat.RDF_XML,
                  also=("application/xml", "text/xml")),

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
-from regiongraph.api.negotiate import choose, parse_accept
+from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
 from regiongraph.settings import Settings
@@ -179,9 +179,10 @@ def choose_format(request: Request, explicit: str | None, *, graph: bool) -> Res
     kind = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
     if explicit:
         wanted = explicit.strip().lower()
-        for fmt in table:
-            if wanted in (fmt.name, fmt.media_type, *fmt.also):
-                return fmt
+        for candidate in (wanted, ALIASES.get(wanted), "text/turtle" if wanted == "n3" else None):
+            for fmt in table:
+                if candidate in (fmt.name, fmt.media_type, *fmt.also):
+                    return fmt
         if graph and wanted == "json":
             return next(f for f in table if f.name == "jsonld")
         names = ", ".join(f.name for f in table)
