@@ -19,7 +19,10 @@ def generate(
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Write catalogs (data.json and DCAT Turtle) of N datasets; same arguments, same bytes."""
+    """Write a synthetic region of N datasets: catalogs (data.json, DCAT Turtle) and a registry.
+
+    The same arguments always give byte-identical files.
+    """
     from regiongraph.generate.synthetic import generate_region
 
     if datasets < 1:
