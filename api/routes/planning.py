@@ -69,6 +69,7 @@ def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: A
     return _page(request, "planning/dashboard.html", {
         "summary": summary, "expiring": soon, "admin": admin,
         "community_rows": [(c.label, c.datasets) for c in summary.datasets_by_community],
+        "quality_rows": [(name, round(share * 100)) for name, share in summary.quality.items()],
         "reuse": reuse(region, visible=visible, duplicates=False).items[:8],
         "network": network(region, visible=visible, top=5),
         "communities": sorted(region.communities, key=region.label), "label": region.label,

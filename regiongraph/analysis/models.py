@@ -304,5 +304,7 @@ class RegionSummary(BaseModel):
     agreements: int | None
     violations: int | None
     """Validation results in the latest report graph; None when no report exists yet."""
+    quality: dict[str, float] = Field(default_factory=dict)
+    """Share (0-1) of the datasets shown that have each recommended DCAT field."""
     datasets_by_community: list[CommunityCount]
     projects_by_phase: dict[str, int]

@@ -64,8 +64,9 @@ def community_graph(region: Region, visible: set[str] | None = None):
     g = nx.Graph()
     g.add_nodes_from(region.communities)
     for flow in cross_community_flows(region):
-        if visible is not None and flow.dataset not in visible:
-            continue
+        if visible is not None and (flow.dataset not in visible or (
+                flow.target not in visible and flow.target not in region.projects)):
+            continue  # a hidden dataset or a job at either end: not for anonymous eyes
         if flow.owner in region.communities and flow.receiver in region.communities:
             weight = g.get_edge_data(flow.owner, flow.receiver, {}).get("weight", 0)
             g.add_edge(flow.owner, flow.receiver, weight=weight + 1)

@@ -69,14 +69,16 @@ def reuse(region: Region, *, community: str | None = None, visible: set[str] | N
             continue
         insiders = set(project.participants) | ({project.lead} if project.lead else set())
         own = project.uses | project.produces
-        own_standards = set().union(*(dataset_standards.get(d, set()) for d in own)) if own \
+        # Evidence may only come from data the asker may see (own is still excluded whole).
+        seen = {d for d in own if allowed(d)}
+        own_standards = set().union(*(dataset_standards.get(d, set()) for d in seen)) if seen \
             else set()
         for s, domains in region.standard_domains.items():
             if domains & project.domains:
                 own_standards.add(s)
-        own_keywords = set().union(*(region.datasets[d].keywords for d in own
-                                     if d in region.datasets)) if own else set()
-        own_boxes = [b for d in own if d in region.datasets for b in region.datasets[d].bboxes]
+        own_keywords = set().union(*(region.datasets[d].keywords for d in seen
+                                     if d in region.datasets)) if seen else set()
+        own_boxes = [b for d in seen if d in region.datasets for b in region.datasets[d].bboxes]
 
         candidates: set[str] = set()
         for theme in project.domains:

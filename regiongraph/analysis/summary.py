@@ -19,6 +19,24 @@ def violations(store: Store) -> int | None:
     return int(found[0][0] or 0)
 
 
+QUALITY_FIELDS = {
+    "description": "dct:description", "license": "dct:license", "keywords": "dcat:keyword",
+    "contact point": "dcat:contactPoint", "modified date": "dct:modified",
+    "distribution": "dcat:distribution", "conforms to a standard": "dct:conformsTo",
+}
+
+
+def quality(store: Store, datasets: set[str]) -> dict[str, float]:
+    """For each recommended field, the share of `datasets` that have it."""
+    if not datasets:
+        return {}
+    out = {}
+    for name, predicate in QUALITY_FIELDS.items():
+        having = {d for (d,) in rows(store, f"SELECT DISTINCT ?d WHERE {{ ?d {predicate} ?x }}")}
+        out[name] = round(len(having & datasets) / len(datasets), 3)
+    return out
+
+
 def region_summary(store: Store, region: Region, *, visible: set[str] | None = None
                    ) -> RegionSummary:
     datasets = [d for d in region.datasets.values() if visible is None or d.iri in visible]
@@ -26,7 +44,7 @@ def region_summary(store: Store, region: Region, *, visible: set[str] | None = N
     per_community = Counter(d.publisher for d in datasets if d.publisher)
     phases = Counter(local_name(p.phase) or "unknown" for p in region.projects.values())
     edges = sum(1 for up, down, _ in region.edges
-                if visible is None or (up in visible or down in visible))
+                if visible is None or (up in visible and down in visible))
     return RegionSummary(
         communities=len(region.communities), partners=len(region.partners),
         projects=len(region.projects), datasets=len(datasets), public_datasets=public,
@@ -36,6 +54,7 @@ def region_summary(store: Store, region: Region, *, visible: set[str] | None = N
         agreements=None if visible is not None else
         sum(1 for g in region.governance.values() if g.type == "agreement"),
         violations=violations(store),
+        quality=quality(store, {d.iri for d in datasets}),
         datasets_by_community=[
             CommunityCount(community=c, label=region.label(c), datasets=n)
             for c, n in sorted(per_community.items(), key=lambda i: (-i[1], i[0]))
