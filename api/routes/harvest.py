@@ -34,12 +34,9 @@ def sources_file(settings: Settings) -> Path:
 
 
 def _after_change(store, settings: Settings, report: HarvestReport) -> None:
-    if report.written_graphs:
-        from pyoxigraph import NamedNode
+    from regiongraph.harvest import after_harvest
 
-        from regiongraph.pipeline import run_after_change
-
-        run_after_change(store, settings, [NamedNode(g) for g in report.written_graphs])
+    after_harvest(store, settings, [report])
 
 
 @router.post("/harvest/{source}", response_model=HarvestReport,

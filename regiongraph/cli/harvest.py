@@ -38,6 +38,7 @@ def harvest(
 ) -> None:
     """Harvest sources into their own named graphs, atomically, and report every record."""
     from regiongraph.harvest import (
+        after_harvest,
         harvest_sources,
         history,
         one_source,
@@ -45,7 +46,6 @@ def harvest(
     )
     from regiongraph.iri import Minter
     from regiongraph.paths import data_path
-    from regiongraph.pipeline import run_after_change
 
     current = state()
     settings = current.settings
@@ -90,11 +90,7 @@ def harvest(
             reports.append(report)
             if not as_json:
                 console.print(_line(report))
-    changed = [g for r in reports for g in r.written_graphs]
-    if changed:
-        from pyoxigraph import NamedNode
-
-        run_after_change(store, settings, [NamedNode(g) for g in changed])
+    after_harvest(store, settings, reports)
     _print(reports, as_json, many=len(reports) != 1 or all_sources)
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(2)

@@ -7,12 +7,23 @@ API (`POST /harvest/{source}`) are thin layers over these two calls.
 """
 
 from regiongraph.harvest.config import SourceConfig, SourcesError, one_source, read_sources
-from regiongraph.harvest.engine import harvest_source, harvest_sources
+from regiongraph.harvest.engine import after_harvest, harvest_source, harvest_sources
 from regiongraph.harvest.fetch import Fetcher, FetchError, FetchPolicy
 from regiongraph.harvest.report import HarvestReport, RecordError, history, last_report
 
 __all__ = [
-    "FetchError", "FetchPolicy", "Fetcher", "HarvestReport", "RecordError", "SourceConfig",
-    "SourcesError", "harvest_source", "harvest_sources", "history", "last_report", "one_source",
+    "FetchError",
+    "FetchPolicy",
+    "Fetcher",
+    "HarvestReport",
+    "RecordError",
+    "SourceConfig",
+    "SourcesError",
+    "after_harvest",
+    "harvest_source",
+    "harvest_sources",
+    "history",
+    "last_report",
+    "one_source",
     "read_sources",
 ]
