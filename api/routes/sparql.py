@@ -267,6 +267,16 @@ class QueueOutput(Output):
             self.queue.get_nowait()
 
 
+def _without_frames(error: BaseException) -> BaseException:
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return error
+
+
 def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
     if isinstance(error, HTTPProblem):
         return error
@@ -322,6 +332,7 @@ async def run_query(
     out = QueueOutput(loop, queue, deadline, timeout)
 
     def work() -> None:
+        failure: BaseException | None = None
         try:
             results = evaluate(target, job)
             produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout)
@@ -329,7 +340,13 @@ async def run_query(
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - handed to the loop, which answers
-            out.fail(error)
+            failure = error
+        finally:
+            # pyoxigraph result iterators must die on the thread that made them: drop them
+            # here, and send the error on without the frames (tracebacks) that hold them.
+            results = None
+        if failure is not None:
+            out.fail(_without_frames(failure))
 
     loop.run_in_executor(EXECUTOR, work)
     try:
