@@ -129,6 +129,8 @@ def _page_context(request: Request, body: dict, filters: dict[str, list[str]],
         params += [("fq", f"{name}:{value}") for name, value in chosen]
         if body["sort"] != "relevance":
             params.append(("sort", body["sort"]))
+        if body["rows"] != DEFAULT_ROWS:
+            params.append(("rows", str(body["rows"])))
         if page and page > 1:
             params.append(("page", str(page)))
         return "/search" + ("?" + urlencode(params) if params else "")
@@ -154,6 +156,7 @@ def _page_context(request: Request, body: dict, filters: dict[str, list[str]],
         "q": q, "result": body, "facets": facets, "active": chips, "error": None,
         "sort": body["sort"],
         "hidden": [f"{name}:{value}" for name, value in active],
+        "rows": body["rows"] if body["rows"] != DEFAULT_ROWS else None,
         "prev": link(page=body["page"] - 1) if body["page"] > 1 else None,
         "next": link(page=body["page"] + 1) if body["page"] < body["pages"] else None,
         "json_href": "/search?" + (json_params + "&" if json_params else "") + "format=json",

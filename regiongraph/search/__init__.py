@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
-from regiongraph.iri import INFERENCE_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
+from regiongraph.iri import INFERENCE_GRAPH, META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.search.index import SearchIndex, SearchIndexError, SearchResult
 from regiongraph.search.query import SearchInputError, parse_filters, parse_query
 from regiongraph.search.records import RecordReader, SearchRecord
@@ -127,53 +127,101 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
             progress=None) -> UpdateReport:
     """Re-create the whole index from the store (`regiongraph reindex`)."""
     began = time.perf_counter()
-    index = index or open_index(store, settings)
     day = _today()
+    index = index or open_index(store, settings)
     reader = RecordReader(store, public=public_iris(store, settings))
     subjects = reader.subjects()
-    records = reader.read(subjects)
+    hashes = reader.record_hashes()
+    graphs = sorted({g for found in hashes.values() for g in found})
+    stamps = reader.harvest_stamps(graphs, _meta(settings)) if graphs else {}
+    records = _with_hashes(reader.read(subjects), hashes)
     if progress is not None:
         records = progress(records, len(subjects))
     written, _ = index.write(records, clear=True)
-    index.mark_visible_on(day)
+    index.remember(visible_on=day, stamps=stamps, clear=True)
     return UpdateReport(candidates=len(subjects), written=written, deleted=0, unchanged=0,
                         seconds=round(time.perf_counter() - began, 3), full=True)
 
 
+def _meta(settings: Settings) -> str:
+    return Minter(settings.base).graph(META_GRAPH).value
+
+
+def _with_hashes(records, hashes: dict[str, dict[str, str]]):
+    for record in records:
+        record.source_hashes = {g: h for g, h in hashes.get(record.iri, {}).items()
+                                if g in record.graphs}
+        yield record
+
+
 def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str]) -> UpdateReport:
-    """Bring the index in step after `changed` graphs were rewritten, record by record."""
+    """Bring the index in step after `changed` graphs were rewritten, record by record.
+
+    Which records to re-read: a change to the registry, ontology or inference graph can
+    move any record's labels or visibility, so then all of them (but only those whose
+    content moved are rewritten). For other graphs, the records with a triple there —
+    and of those, when a harvest wrote the graph, only the ones whose harvest record hash
+    differs from the one indexed (the harvest's own created/updated verdict), so a 1%
+    change re-reads 1% of the records. Records that left the graph are deleted, or
+    re-read if they still exist elsewhere.
+    """
     began = time.perf_counter()
+    day = _today()
     index = open_index(store, settings)
     graphs = sorted({g.value if isinstance(g, NamedNode) else str(g) for g in changed})
     minter = Minter(settings.base)
     everything = {minter.graph(name).value for name in
                   (REGISTRY_GRAPH, ONTOLOGY_GRAPH, INFERENCE_GRAPH)}
     full = bool(everything.intersection(graphs)) or index.num_docs == 0
-    day = _today()
     reader = RecordReader(store, public=public_iris(store, settings))
     with index._lock:
-        subjects = reader.subjects(None if full else graphs)
-        # Records indexed from these graphs that are no longer in them: deleted, or moved.
-        stale = index.all_ids() - set(subjects) if full else \
-            index.ids_in_graphs(graphs, excluding=set(subjects))
-        if stale and not full:
-            moved = reader.subjects(None)
-            for iri in stale:
-                if iri in moved:
-                    subjects[iri] = moved[iri]
-        known = index.digests(sorted(subjects))
+        if full:
+            subjects = reader.subjects()
+            stale = index.all_ids() - set(subjects)
+            candidates = dict(subjects)
+            stamps = None
+        else:
+            by_graph = reader.subjects_by_graph(graphs)
+            subjects = {s: k for found in by_graph.values() for s, k in found.items()}
+            stamps = reader.harvest_stamps(graphs, _meta(settings))
+            trusted = [g for g in graphs if stamps[g] and stamps[g] != index.stamps.get(g)]
+            hashes = reader.record_hashes(trusted) if trusted else {}
+            stored = index.stored_state(sorted(subjects))
+            candidates = {}
+            for graph in graphs:
+                for iri, kind in by_graph[graph].items():
+                    if iri in candidates:
+                        continue
+                    known = stored.get(iri)
+                    now = hashes.get(iri, {}).get(graph)
+                    if graph not in trusted or known is None or now is None \
+                            or now != known[1].get(graph):
+                        candidates[iri] = kind
+            stale = index.ids_in_graphs(graphs, excluding=set(subjects))
+            if stale:
+                elsewhere = reader.subjects(None)
+                for iri in stale:
+                    if iri in elsewhere:
+                        candidates[iri] = elsewhere[iri]
+        known_state = index.stored_state(sorted(candidates))
         fresh: list[SearchRecord] = []
         unchanged = 0
-        for record in reader.read(subjects):
-            if known.get(record.iri) == record.digest():
+        records = list(reader.read(candidates))
+        all_hashes = reader.record_hashes(iris=[r.iri for r in records]) if records else {}
+        for record in _with_hashes(records, all_hashes):
+            if record.iri in known_state and known_state[record.iri][0] == record.digest():
                 unchanged += 1
             else:
                 fresh.append(record)
-        gone = [iri for iri in stale if iri not in subjects]
+        gone = [iri for iri in stale if iri not in candidates]
         written, deleted = index.write(fresh, gone) if fresh or gone else (0, 0)
         if full:
-            index.mark_visible_on(day)
-    return UpdateReport(candidates=len(subjects), written=written, deleted=deleted,
+            graphs_now = sorted({g for found in all_hashes.values() for g in found})
+            index.remember(visible_on=day, stamps=reader.harvest_stamps(
+                graphs_now, _meta(settings)) if graphs_now else {}, clear=True)
+        else:
+            index.remember(stamps=stamps)
+    return UpdateReport(candidates=len(candidates), written=written, deleted=deleted,
                         unchanged=unchanged, seconds=round(time.perf_counter() - began, 3),
                         full=full)
 

@@ -82,6 +82,7 @@ class SearchIndex:
         self._lock = threading.RLock()
         self.labels: dict[str, dict[str, str]] = {}
         self.visible_on: str | None = None
+        self.stamps: dict[str, str | None] = {}
         self.index = self._open()
 
     # opening -----------------------------------------------------------------
@@ -117,22 +118,29 @@ class SearchIndex:
             try:
                 saved = json.loads(state.read_text())
                 self.labels, self.visible_on = saved["labels"], saved.get("visible_on")
+                self.stamps = saved.get("stamps", {})
             except (OSError, ValueError, KeyError, TypeError):
-                self.labels, self.visible_on = {}, None
+                self.labels, self.visible_on, self.stamps = {}, None, {}
         return index
 
     def _save_state(self) -> None:
         if self.path is None:
             return
         tmp = self.path / (LABELS + ".tmp")
-        tmp.write_text(json.dumps({"labels": self.labels, "visible_on": self.visible_on},
-                                  ensure_ascii=False))
+        tmp.write_text(json.dumps({"labels": self.labels, "visible_on": self.visible_on,
+                                   "stamps": self.stamps}, ensure_ascii=False))
         tmp.replace(self.path / LABELS)
 
-    def mark_visible_on(self, day: str) -> None:
-        """Record the day the `public` flags were computed for (approvals expire)."""
+    def remember(self, *, visible_on: str | None = None,
+                 stamps: dict[str, str | None] | None = None, clear: bool = False) -> None:
+        """Keep the day the `public` flags were computed for (approvals expire) and the
+        harvest stamps of the graphs indexed (see `RecordReader.harvest_stamps`)."""
         with self._lock:
-            self.visible_on = day
+            if visible_on is not None:
+                self.visible_on = visible_on
+            if clear:
+                self.stamps = {}
+            self.stamps.update(stamps or {})
             self._save_state()
 
     @property
@@ -159,7 +167,7 @@ class SearchIndex:
             try:
                 if clear:
                     writer.delete_all_documents()
-                    self.labels = {}
+                    self.labels, self.stamps = {}, {}
                 for iri in deletes:
                     writer.delete_documents_by_term("id", iri)
                     deleted += 1
@@ -224,6 +232,7 @@ class SearchIndex:
         payload, digest = record.encoded()
         doc.add_unsigned("digest", digest)
         doc.add_bytes("payload", payload)
+        doc.add_bytes("hashes", json.dumps(record.source_hashes).encode())
         return doc
 
     def _remember_labels(self, record: SearchRecord) -> None:
@@ -241,16 +250,18 @@ class SearchIndex:
 
     # reading -----------------------------------------------------------------
 
-    def digests(self, iris: list[str]) -> dict[str, int]:
-        """IRI → stored digest for those of `iris` that are indexed."""
-        found: dict[str, int] = {}
+    def stored_state(self, iris: list[str]) -> dict[str, tuple[int, dict[str, str]]]:
+        """IRI → (digest, harvest record hashes) for those of `iris` that are indexed."""
+        found: dict[str, tuple[int, dict[str, str]]] = {}
         searcher = self.index.searcher()
         for start in range(0, len(iris), 1000):
             batch = iris[start:start + 1000]
             query = tantivy.Query.term_set_query(self.schema, "id", batch)
             for _score, address in searcher.search(query, len(batch), count=False).hits:
                 doc = searcher.doc(address)
-                found[doc.get_first("id")] = doc.get_first("digest")
+                hashes = doc.get_first("hashes")
+                found[doc.get_first("id")] = (doc.get_first("digest"),
+                                              json.loads(hashes) if hashes else {})
         return found
 
     def ids_in_graphs(self, graphs: list[str], *, excluding: set[str]) -> set[str]:

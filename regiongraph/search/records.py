@@ -124,6 +124,8 @@ class SearchRecord:
     resources: list[Resource] = field(default_factory=list)
     graphs: list[str] = field(default_factory=list)
     extra_text: list[str] = field(default_factory=list)
+    source_hashes: dict[str, str] = field(default_factory=dict)
+    """graph → the harvest's `rg:recordHash` of this record there (see `record_hashes`)."""
 
     @property
     def uuid(self) -> str:
@@ -159,8 +161,8 @@ class SearchRecord:
         An update rewrites a record only when its fingerprint moved.
         """
         payload = json.dumps(self.payload(), ensure_ascii=False).encode()
-        extra = json.dumps([self.graphs, self.concept_labels, self.extra_text],
-                           ensure_ascii=False).encode()
+        extra = json.dumps([self.graphs, self.concept_labels, self.extra_text,
+                            sorted(self.source_hashes.items())], ensure_ascii=False).encode()
         digest = hashlib.blake2b(payload + b"\0" + extra, digest_size=8).digest()
         return payload, int.from_bytes(digest, "big") >> 1
 
@@ -289,6 +291,63 @@ class RecordReader:
                 if subject.value not in found or _rank(kind) < _rank(found[subject.value]):
                     found[subject.value] = kind
         return found
+
+    def subjects_by_graph(self, graphs: list[str]) -> dict[str, dict[str, str]]:
+        """graph → {IRI → kind} of the records with a triple in that graph."""
+        classes = self.kind_classes()
+        sparql = (
+            f"SELECT DISTINCT ?g ?s ?t WHERE {{ VALUES ?g {{ {_values(graphs)} }} "
+            f"GRAPH ?g {{ ?s ?p ?o }} VALUES ?t {{ {_values(classes)} }} ?s a ?t }}"
+        )
+        found: dict[str, dict[str, str]] = {g: {} for g in graphs}
+        for row in self.store.query(sparql, union_default_graph=True):
+            subject = row["s"]
+            if isinstance(subject, NamedNode):
+                bucket = found[row["g"].value]
+                kind = classes[row["t"].value]
+                if subject.value not in bucket or _rank(kind) < _rank(bucket[subject.value]):
+                    bucket[subject.value] = kind
+        return found
+
+    def record_hashes(self, graphs: list[str] | None = None,
+                      iris: list[str] | None = None) -> dict[str, dict[str, str]]:
+        """IRI → {graph → hash} from the harvest's catalog records.
+
+        A harvest writes one `dcat:CatalogRecord` per dataset with `rg:recordHash`, the
+        digest of everything the loader produced for it. Comparing those (one row per
+        dataset) is how an update finds the few records a harvest changed without reading
+        the triples of all the others.
+        """
+        scope = ""
+        if graphs is not None:
+            scope += f"VALUES ?g {{ {_values(graphs)} }} "
+        if iris is not None:
+            scope += f"VALUES ?d {{ {_values(iris)} }} "
+        sparql = (
+            f"SELECT ?g ?d ?h WHERE {{ {scope}GRAPH ?g {{ ?r a <{DCAT.CatalogRecord.value}> ; "
+            f"<{RG.recordHash.value}> ?h ; <{FOAF.primaryTopic.value}> ?d }} }}"
+        )
+        found: dict[str, dict[str, str]] = defaultdict(dict)
+        for row in self.store.query(sparql):
+            found[row["d"].value][row["g"].value] = row["h"].value
+        return dict(found)
+
+    def harvest_stamps(self, graphs: list[str], meta: str) -> dict[str, str | None]:
+        """graph → the harvest's stored document hash(es) of the catalog(s) it holds.
+
+        It changes exactly when a harvest rewrote the graph; a graph that changed while
+        its stamp did not was written some other way (SPARQL Update, Graph Store), and
+        then its record hashes cannot be trusted to say what changed.
+        """
+        sparql = (
+            f"SELECT ?g ?c ?h WHERE {{ VALUES ?g {{ {_values(graphs)} }} "
+            f"GRAPH ?g {{ ?c a <{DCAT.Catalog.value}> }} "
+            f"GRAPH <{meta}> {{ ?c <{RG.documentHash.value}> ?h }} }}"
+        )
+        parts: dict[str, list[str]] = defaultdict(list)
+        for row in self.store.query(sparql):
+            parts[row["g"].value].append(f"{row['c'].value} {row['h'].value}")
+        return {g: "|".join(sorted(parts[g])) if parts.get(g) else None for g in graphs}
 
     # labels --------------------------------------------------------------
 

@@ -14,7 +14,7 @@ not stemmed), because typo tolerance and prefixes must work on the word as writt
 
 import tantivy
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bumped whenever fields or analyzers change; an index of another version is rebuilt."""
 
 STEM = "rg_stem"
@@ -82,6 +82,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_date_field("modified_at", indexed=True, fast=True)
     builder.add_unsigned_field("digest", stored=True)
     builder.add_bytes_field("payload", stored=True)
+    builder.add_bytes_field("hashes", stored=True)
     return builder.build()
 
 
