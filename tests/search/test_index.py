@@ -237,3 +237,56 @@ def test_a_registry_change_rechecks_every_record_but_rewrites_none_unchanged(dis
     store.replace_graph(registry, [])
     report = update(store, settings, [NamedNode(registry.value)])
     assert report.full and report.candidates == 8 and report.written == 0
+
+
+# harvests: record by record -----------------------------------------------------------
+
+
+def _catalog(n: int, edited: int | None = None) -> bytes:
+    import json
+
+    records = [{"identifier": f"sensor-{i}", "title": f"Air quality sensor {i}",
+                "description": f"Hourly readings of station {i}.", "keyword": ["air"],
+                "accessLevel": "public", "modified": "2024-01-01"} for i in range(n)]
+    if edited is not None:
+        records[edited]["title"] = "Ozone monitor readings"
+    return json.dumps({"dataset": records}).encode()
+
+
+def test_a_harvest_change_re_reads_only_the_records_it_changed(tmp_path):
+    from regiongraph.harvest import harvest_source, one_source
+
+    settings = Settings(store=str(tmp_path / "store"), base=BASE)
+    store = open_store(settings)
+    try:
+        path = tmp_path / "data.json"
+        path.write_bytes(_catalog(30))
+        source = one_source(str(path), type="datajson", community="saguaro", source_id="air")
+
+        def harvest() -> list[NamedNode]:
+            report = harvest_source(store, settings, source)
+            return [NamedNode(g) for g in report.written_graphs]
+
+        first = update(store, settings, harvest())
+        assert first.written == 30
+        path.write_bytes(_catalog(30, edited=7))
+        report = update(store, settings, harvest())
+        # only the edited record was read again, and rewritten
+        assert (report.candidates, report.written, report.full) == (1, 1, False)
+        index = open_index(store, settings)
+        assert titles(index, "ozone") == ["Ozone monitor readings"]
+        # a write that bypasses the harvest (SPARQL Update) leaves record hashes stale:
+        # then every record of the graph is read again, and the edit is still found
+        graph = Minter(BASE).graph("source", "air")
+        target = BASE + "datasets/saguaro/sensor-3"
+        title = "<http://purl.org/dc/terms/title>"
+        store.update(
+            f"DELETE {{ GRAPH <{graph.value}> {{ <{target}> {title} ?t }} }} "
+            f"INSERT {{ GRAPH <{graph.value}> {{ <{target}> {title} "
+            f"\"Particulate matter station\" }} }} "
+            f"WHERE {{ GRAPH <{graph.value}> {{ <{target}> {title} ?t }} }}")
+        direct = update(store, settings, [graph])
+        assert direct.candidates == 30 and direct.written == 1
+        assert titles(index, "particulate") == ["Particulate matter station"]
+    finally:
+        store.close()
