@@ -5,6 +5,7 @@
     python -m bench.run --large         # 1k, 10k and 100k
     python -m bench.run --only load     # one module (bench/bench_load.py)
     python -m bench.run --sizes 500     # explicit sizes
+    python -m bench.run --repeat 3      # keep the fastest of 3 runs per step
 
 Modules are the `bench/bench_<area>.py` files (see bench/harness.py for the contract);
 each one's section of bench/RESULTS.md is rewritten, the others are kept.
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="add 100k datasets")
     parser.add_argument("--sizes", type=int, nargs="+", help="explicit dataset counts")
     parser.add_argument("--only", nargs="+", metavar="AREA", help=f"areas: {', '.join(modules())}")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each step N times and keep the fastest (shared machines)")
     parser.add_argument("--results", type=Path, default=RESULTS, help="results file to update")
     parser.add_argument("--workdir", type=Path, help="keep generated regions and stores here")
     args = parser.parse_args(argv)
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="rg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ctx = Context(sizes=sizes, workdir=workdir, command=command, quick=args.quick,
+                  repeat=args.repeat,
                   log=lambda m: print(f"[bench] {m}", file=sys.stderr, flush=True))
     sections: list[Section] = []
     failures = 0
