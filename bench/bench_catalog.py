@@ -1,0 +1,184 @@
+"""Catalog benchmark (issue 7): the cost of one page of 100 as the catalog grows, and the
+peak memory of the server while it streams `/data.json`.
+
+The service runs for real (uvicorn on loopback, in the measured child process) over an
+embedded store on disk loaded by the project's own path (`bench_load.harvest_region`).
+
+- **page of 100**: `GET /catalog.ttl?page=N&page_size=100` for the first, middle and last
+  pages, ten rounds; the median. The first request after start-up builds the catalog
+  index (visibility's rule over the whole store, once per store version) and is reported
+  apart as "index build". Goal (issue 7): a page at 100k costs at most 2× a page at 1k.
+- **/data.json stream**: the whole document read by a client in the same process that
+  discards each chunk; peak RSS of that process (server, store and client together) and
+  its RSS before the stream began. Goal: ≤ 1 GB at 100k.
+
+The generated region has no approval to publish (its approvals cover project use), so
+nothing would be public. Like the demo's registry, the benchmark adds one open-data
+approval per community (`<community>/*`, scope public, given by the community's own
+executive) to a copy of the registry before loading: every public-access dataset is then
+publishable, and the catalog is as large as the region allows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+from bench.harness import Context, Section, measure
+
+TITLE = "Catalog: a page of 100 and the /data.json stream (issue 7)"
+ROUNDS = 10
+PAGE_SIZE = 100
+GOAL_RATIO = 2.0
+GOAL_MB = 1024
+
+
+def publishable_region(region: Path, target: Path) -> Path:
+    """A copy of `region` whose registry also holds one open-data approval per community.
+
+    Catalog files are linked, not copied (they are large at 100k); the approver of each
+    community is the executive its existing approvals name.
+    """
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    shutil.copy(region / "region.json", target / "region.json")
+    shutil.copytree(region / "registry", target / "registry")
+    (target / "catalogs").symlink_to((region / "catalogs").resolve())
+    approvals_file = target / "registry" / "approvals.yaml"
+    import yaml
+
+    existing = yaml.safe_load(approvals_file.read_text(encoding="utf-8")) or []
+    approver = {a["owner"]: a["approver"] for a in existing if a.get("approver")}
+    manifest = json.loads((region / "region.json").read_text(encoding="utf-8"))
+    added = []
+    for community in manifest["communities"]:
+        cid = community["id"]
+        if cid not in approver:
+            continue
+        added.append({"id": f"{cid}-open-data", "title": f"{community['name']} open data policy",
+                      "owner": cid, "approver": approver[cid], "actions": ["publish"],
+                      "datasets": [f"{cid}/*"], "scope": "public", "status": "approved",
+                      "valid_from": "2020-01-01"})
+    with approvals_file.open("a", encoding="utf-8") as stream:
+        stream.write("\n# Added by bench/bench_catalog.py: publication of each catalog.\n")
+        for item in added:
+            stream.write("- " + json.dumps(item) + "\n")
+    return target
+
+
+def _serve(store_dir: str):
+    from regiongraph.api.app import create_app
+
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.support import serve_app
+
+    settings = Settings(store=store_dir)
+    store = open_store(settings, read_only=True)
+    return store, serve_app(create_app(settings, store=store))
+
+
+def serve_pages(store_dir: str) -> dict:
+    """Child step: time pages of 100 over real HTTP; only the warm requests are the result."""
+    import httpx
+
+    store, server = _serve(store_dir)
+    with server as url, httpx.Client(base_url=url, timeout=600) as client:
+        start = time.perf_counter()
+        first = client.get(f"/catalog.ttl?page=1&page_size={PAGE_SIZE}")
+        cold = time.perf_counter() - start
+        assert first.status_code == 200, first.text[:500]
+        total = int(first.text.split("hydra:totalItems ")[1].split()[0].rstrip(";"))
+        assert total > 0, "nothing publishable: the benchmark would measure an empty page"
+        last = -(-total // PAGE_SIZE)
+        pages = sorted({1, (last + 1) // 2, last})
+        times = []
+        for _ in range(ROUNDS):
+            for page in pages:
+                start = time.perf_counter()
+                response = client.get(f"/catalog.ttl?page={page}&page_size={PAGE_SIZE}")
+                times.append(time.perf_counter() - start)
+                assert response.status_code == 200
+        etag = first.headers["etag"]
+        start = time.perf_counter()
+        not_modified = client.get(f"/catalog.ttl?page=1&page_size={PAGE_SIZE}",
+                                  headers={"If-None-Match": etag})
+        revalidate = time.perf_counter() - start
+        assert not_modified.status_code == 304
+    store.close()
+    return {"seconds": statistics.median(times), "cold": cold, "total": total,
+            "bytes": len(first.content), "revalidate": revalidate}
+
+
+def stream_datajson(store_dir: str) -> dict:
+    """Child step: stream /data.json through a client that keeps nothing."""
+    import resource
+
+    import httpx
+
+    store, server = _serve(store_dir)
+    with server as url, httpx.Client(base_url=url, timeout=3600) as client:
+        client.get("/catalog?page_size=1", headers={"Accept": "text/turtle"})  # index warm
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        size = 0
+        start = time.perf_counter()
+        with client.stream("GET", "/data.json") as response:
+            assert response.status_code == 200
+            tail = b""
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                tail = (tail + chunk)[-64:]
+        seconds = time.perf_counter() - start
+    store.close()
+    assert tail.rstrip().endswith(b"]}"), "the stream did not finish"
+    return {"seconds": seconds, "bytes": size, "peak_before_mb": before}
+
+
+def run(ctx: Context) -> Section:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    pages: dict[int, float] = {}
+    for size in ctx.sizes:
+        region = publishable_region(ctx.region(size), ctx.workdir / f"catalog-region-{size}")
+        store_dir = ctx.scratch(f"catalog-{size}") / "store"
+        ctx.log(f"loading {size} datasets for the catalog benchmark")
+        load = measure(f"load {size}", "bench.bench_load:harvest_region", region, store_dir)
+        ctx.log(f"catalog pages at {size}")
+        page = measure("pages", "bench.bench_catalog:serve_pages", store_dir)
+        ctx.log(f"/data.json stream at {size}")
+        stream = measure("data.json", "bench.bench_catalog:stream_datajson", store_dir)
+        pages[size] = page.seconds
+        smallest = min(pages)
+        ratio = page.seconds / pages[smallest]
+        total = page.result["total"]
+        rows.append([f"{size:,}", f"{total:,}", "page of 100 (Turtle, warm)",
+                     f"{page.seconds * 1000:.1f} ms", f"{ratio:.2f}×", f"{page.peak_mb:.0f}",
+                     f"{page.result['bytes'] / 1024:.0f} KiB a page"])
+        rows.append([f"{size:,}", f"{total:,}", "index build (first request)",
+                     f"{page.result['cold']:.2f} s", "", "",
+                     "once per store version (and per day: approvals expire)"])
+        rows.append([f"{size:,}", f"{total:,}", "conditional GET → 304",
+                     f"{page.result['revalidate'] * 1000:.1f} ms", "", "", ""])
+        mb = stream.peak_mb
+        rows.append([f"{size:,}", f"{total:,}", "/data.json stream", f"{stream.seconds:.2f} s",
+                     "", f"{mb:.0f}",
+                     (f"{stream.result['bytes'] / 2**20:.1f} MiB streamed; RSS before the "
+                      f"stream {stream.result['peak_before_mb']:.0f} MB; goal ≤ {GOAL_MB} MB "
+                      + ("met" if mb <= GOAL_MB else "MISSED"))])
+        notes.append(f"{size:,} datasets: {load.result['quads']:,} quads loaded in "
+                     f"{load.seconds:.1f} s (setup, not measured here)")
+    if len(pages) > 1:
+        small, large = min(pages), max(pages)
+        ratio = pages[large] / pages[small]
+        notes.append(f"a page of 100 at {large:,} datasets costs {ratio:.2f}× a page at "
+                     f"{small:,} (goal ≤ {GOAL_RATIO:.0f}×: {'met' if ratio <= GOAL_RATIO else 'MISSED'})")
+    notes.append("Pages slice an index of the publishable datasets (sorted by IRI) that is "
+                 "built once per store version, then read 100 records with one query; the "
+                 "stream reads 500 records per query and writes each as it is encoded.")
+    return Section(area="catalog", title=TITLE, command=ctx.command,
+                   headers=["datasets", "public", "step", "time", "vs smallest", "peak MB",
+                            "notes"], rows=rows, notes=notes)
