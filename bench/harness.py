@@ -131,15 +131,16 @@ class Context:
         return target
 
     def measure(self, name: str, target: str, *args: object, scratch: str | None = None,
-                ) -> Measurement:
+                repeat: int | None = None) -> Measurement:
         """`measure` repeated `repeat` times, keeping the fastest run: on a shared machine the
         minimum is the run least disturbed by others (peak memory: the largest seen).
 
         With `scratch`, each run gets a fresh empty directory of that name as its last
         argument (a store to write into); the last run's directory stays for later steps.
+        `repeat` overrides the run's setting (a module may run its largest size once).
         """
         runs = []
-        for _ in range(max(1, self.repeat)):
+        for _ in range(max(1, repeat if repeat is not None else self.repeat)):
             extra = (self.scratch(scratch),) if scratch else ()
             runs.append(measure(name, target, *args, *extra))
         fastest = min(runs, key=lambda m: m.seconds)
