@@ -50,7 +50,7 @@ REGISTRY_STANDARDS = {
     "hmis": ("hmis", "FY2024", ["text/csv"], ["homelessness"]),
     "iso37120": ("iso37120", "2018", ["text/csv"], ["performance"]),
     "fiware": ("fiware-sdm", "2024", ["application/json"], ["street-lighting"]),
-    "tmg": ("tmg", "2022", ["text/csv"], ["traffic"]),
+    "tmg": ("fhwa-tmg", "2022", ["text/csv"], ["traffic"]),
     "opensidewalks": ("opensidewalks", "0.2", ["application/geo+json"], ["pedestrian-safety"]),
     "ntd": ("ntd", "2024", ["text/csv", "application/vnd.ms-excel"], ["transit"]),
 }
