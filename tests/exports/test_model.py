@@ -1,0 +1,62 @@
+"""The export model's own promises: versions that follow changes and the calendar, the
+profile registry, the EU vocabulary maps (doctests), and paging arithmetic."""
+
+import datetime as dt
+import doctest
+
+import pytest
+
+from regiongraph.exports import UnknownProfileError, dcat_ap3, get_profile, model, vocab
+from regiongraph.exports.serializer import ExportError, Paging, rdf_syntax
+
+
+@pytest.mark.parametrize("module", [vocab, model, dcat_ap3])
+def test_docstring_examples_run(module):
+    failures, tried = doctest.testmod(module)
+    assert tried and not failures
+
+
+def test_profiles_are_found_by_name_and_alias():
+    assert get_profile("dcat").NAME == get_profile("dcat-ap-3").NAME == "dcat-ap-3"
+    assert get_profile("datajson").NAME == "dcat-us-1.1"
+    assert get_profile("schemaorg").NAME == "schema.org"
+    with pytest.raises(UnknownProfileError) as error:
+        get_profile("ckan")
+    assert "ckan" in str(error.value) and "dcat-us-1.1" in str(error.value)
+    with pytest.raises(ExportError):
+        rdf_syntax("yaml")
+
+
+def test_paging_arithmetic():
+    assert Paging.check(1, 100, 0).last == 1
+    assert Paging.check(3, 100, 250).offset == 200
+    with pytest.raises(ExportError):
+        Paging.check(4, 100, 250)
+    with pytest.raises(ExportError):
+        Paging.check(1, 1001, 250)
+
+
+def test_a_pipeline_change_and_a_new_day_change_the_version(demo_settings):
+    """ETags and the cached index follow every change, and approvals that start or end."""
+    from regiongraph.iri import Minter
+    from regiongraph.pipeline import load_demo, run_after_change
+    from regiongraph.store import open_store
+
+    store = open_store(demo_settings)
+    load_demo(store, demo_settings)
+    today = dt.date(2026, 11, 25)
+    version, changed = model.store_version(store, demo_settings, today)
+    assert model.store_version(store, demo_settings, today)[0] == version
+    tomorrow = model.store_version(store, demo_settings, today + dt.timedelta(days=1))
+    assert tomorrow[0] != version and tomorrow[1] > changed
+    index = model.catalog_index(store, demo_settings)
+    run_after_change(store, demo_settings, [Minter(demo_settings.base).graph("registry")])
+    assert model.store_version(store, demo_settings, today)[0] != version
+    assert model.catalog_index(store, demo_settings) is not index, "the cache followed"
+    store.close()
+
+
+def test_most_restrictive_access_level_wins():
+    assert model._most_restrictive(["public", "confidential"]) == "confidential"
+    assert model._most_restrictive(["public"]) == "public"
+    assert model._most_restrictive([]) is None
