@@ -18,6 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from pyoxigraph import Literal
+
 from regiongraph.namespaces import sparql_prefixes
 from regiongraph.store import Store
 
@@ -172,17 +174,21 @@ def _labels(store: Store, region: Region) -> None:
     # Preference: dct:title, skos:prefLabel, foaf:name, rdfs:label; English or untagged first.
     ranked: dict[str, tuple[int, str]] = {}
     query = """SELECT ?s ?p ?l WHERE {
-      VALUES ?p { dct:title skos:prefLabel foaf:name rdfs:label }
-      ?s ?p ?l . FILTER(isLiteral(?l) && (lang(?l) = "" || langMatches(lang(?l), "en")))
-    }"""
+      VALUES ?p { dct:title skos:prefLabel foaf:name rdfs:label } ?s ?p ?l }"""
     preference = {
         "http://purl.org/dc/terms/title": 0, "http://www.w3.org/2004/02/skos/core#prefLabel": 1,
         "http://xmlns.com/foaf/0.1/name": 2, "http://www.w3.org/2000/01/rdf-schema#label": 3,
     }
-    for subject, predicate, text in rows(store, query):
-        rank = preference.get(predicate or "", 9)
-        if subject and text and (subject not in ranked or rank < ranked[subject][0]):
-            ranked[subject] = (rank, text)
+    for row in store.query(PREFIXES + query, union_default_graph=True):
+        subject, text = row["s"], row["l"]
+        language = getattr(text, "language", None)
+        if not isinstance(text, Literal) or language not in (None, "") and \
+                not language.lower().startswith("en"):
+            continue
+        rank = preference.get(row["p"].value, 9)
+        key = subject.value
+        if key not in ranked or rank < ranked[key][0]:
+            ranked[key] = (rank, text.value)
     region.labels = {s: t for s, (_, t) in ranked.items()}
 
 
@@ -203,25 +209,24 @@ def _datasets(store: Store, region: Region) -> None:
             if found is not None and value is not None:
                 yield found, value
 
-    for d, value in each("SELECT ?d ?p WHERE { ?d a dcat:Dataset ; dct:publisher ?p }"):
+    for d, value in each("SELECT ?d ?p WHERE { ?d dct:publisher ?p }"):
         d.publisher = d.publisher or value
-    for d, value in each("SELECT ?d ?p WHERE { ?d a dcat:Dataset ; rg:community ?p }"):
+    for d, value in each("SELECT ?d ?p WHERE { ?d rg:community ?p }"):
         d.publisher = d.publisher or value
-    for d, value in each("SELECT ?d ?t WHERE { ?d a dcat:Dataset ; dcat:theme ?t }"):
+    for d, value in each("SELECT ?d ?t WHERE { ?d dcat:theme ?t }"):
         d.themes.add(value)
-    for d, value in each("SELECT ?d ?k WHERE { ?d a dcat:Dataset ; dcat:keyword ?k }"):
+    for d, value in each("SELECT ?d ?k WHERE { ?d dcat:keyword ?k }"):
         d.keywords.add(value.strip().lower())
-    for d, value in each("SELECT ?d ?s WHERE { ?d a dcat:Dataset ; dct:conformsTo ?s }"):
+    for d, value in each("SELECT ?d ?s WHERE { ?d dct:conformsTo ?s }"):
         d.standards.add(value)
-    for d, value in each("SELECT ?d ?a WHERE { ?d a dcat:Dataset ; rg:accessLevel ?a }"):
+    for d, value in each("SELECT ?d ?a WHERE { ?d rg:accessLevel ?a }"):
         d.access.add(value)
     for d, value in each(
-        "SELECT ?d ?c WHERE { ?d a dcat:Dataset . "
-        "{ ?d rg:personalDataCategory ?c } UNION { ?d rg:personalData ?c } }"
+        "SELECT ?d ?c WHERE { { ?d rg:personalDataCategory ?c } UNION { ?d rg:personalData ?c } }"
     ):
         d.personal.add(value)
     for d, value in each(
-        "SELECT ?d ?w WHERE { ?d a dcat:Dataset ; dct:spatial/dcat:bbox ?w }"
+        "SELECT ?d ?w WHERE { ?d dct:spatial/dcat:bbox ?w }"
     ):
         box = wkt_bbox(value)
         if box is not None:

@@ -14,8 +14,15 @@ evidence a planner can check, each piece kept as a reason with the IRIs it rests
 
 Only datasets with at least one of the first three (the strong reasons) and a score of
 at least `min_score` are recommended; keywords and area refine the ranking, they never
-recommend on their own. Candidates come from indexes (by theme, by standard, by use),
-so the cost grows with the number of matches, not projects × datasets.
+recommend on their own.
+
+Candidates come from pools (datasets by theme, by standard, and those used by projects
+in the same domain), each kept in one region-wide order of usefulness (used by more
+projects first, then conforming to more standards). A project scores only the first
+`pool_size` eligible datasets of each of its pools, so the cost grows with the number of
+projects, i.e. linearly with the region, not with projects × datasets; the price is that
+when more than `pool_size` datasets tie on a pool, the ones further down are not scored.
+Reasons (pydantic objects) are built only for the winners.
 
 Near-duplicates are datasets with nearly the same title (Jaccard similarity of title
 words, community names left out) and a common theme, kept separately by two or more
@@ -34,6 +41,8 @@ from regiongraph.analysis.region import Region, local_name
 POINTS = {"domain": 3.0, "standard": 2.0, "used-elsewhere": 1.5, "spatial": 1.0,
           "keyword": 0.5, "keywords-max": 2.0}
 STRONG = {"domain", "standard", "used-elsewhere"}
+POOL = 200
+"""Candidates a project takes from the head of each pool (per domain, standard, use)."""
 STOPWORDS = {
     "a", "an", "and", "the", "of", "for", "in", "on", "at", "to", "by", "with", "from", "per",
     "data", "dataset", "datasets", "city", "county", "town", "all", "annual", "monthly",
@@ -42,26 +51,36 @@ STOPWORDS = {
 
 
 def reuse(region: Region, *, community: str | None = None, visible: set[str] | None = None,
-          per_project: int = 10, min_score: float = 3.0, duplicates: bool = True) -> ReuseResult:
+          per_project: int = 10, min_score: float = 3.0, duplicates: bool = True,
+          pool_size: int = POOL) -> ReuseResult:
     """Ranked cross-community recommendations, optionally only for one community's projects."""
     allowed = (lambda d: d in visible) if visible is not None else (lambda d: True)
-    by_theme: dict[str, list[str]] = defaultdict(list)
-    by_standard: dict[str, list[str]] = defaultdict(list)
     standard_names = {name: s for s, names in region.standards.items() for name in names}
-    dataset_standards: dict[str, set[str]] = {}
-    for iri, d in region.datasets.items():
-        if not allowed(iri) or d.publisher is None:
-            continue
-        for theme in d.themes:
-            by_theme[theme].append(iri)
-        resolved = {standard_names.get(s, s) for s in d.standards}
-        dataset_standards[iri] = resolved
-        for s in resolved:
-            by_standard[s].append(iri)
     users: dict[str, set[str]] = defaultdict(set)
     for p in region.projects.values():
         for d in p.uses:
             users[d].add(p.iri)
+    dataset_standards: dict[str, set[str]] = {
+        iri: {standard_names.get(s, s) for s in d.standards}
+        for iri, d in region.datasets.items() if allowed(iri) and d.publisher is not None
+    }
+    # Candidate pools in one global order of usefulness (already used by more projects, then
+    # conforming to more standards), so a project looks at the head of each pool only.
+    prior = sorted(dataset_standards, key=lambda i: (-len(users.get(i, ())),
+                                                     -len(dataset_standards[i]), i))
+    rank = {iri: n for n, iri in enumerate(prior)}
+    by_theme: dict[str, list[str]] = defaultdict(list)
+    by_standard: dict[str, list[str]] = defaultdict(list)
+    for iri in prior:
+        for theme in region.datasets[iri].themes:
+            by_theme[theme].append(iri)
+        for standard in dataset_standards[iri]:
+            by_standard[standard].append(iri)
+    used_in_domain: dict[str, set[str]] = defaultdict(set)
+    for p in region.projects.values():
+        for domain in p.domains:
+            used_in_domain[domain].update(d for d in p.uses if d in rank)
+    used_pool = {k: sorted(v, key=rank.__getitem__) for k, v in used_in_domain.items()}
 
     items: list[ReuseItem] = []
     for project in sorted(region.projects.values(), key=lambda p: p.iri):
@@ -80,29 +99,45 @@ def reuse(region: Region, *, community: str | None = None, visible: set[str] | N
                                      if d in region.datasets)) if seen else set()
         own_boxes = [b for d in seen if d in region.datasets for b in region.datasets[d].bboxes]
 
+        def take(pool: list[str], own=own, insiders=insiders) -> list[str]:
+            out = []
+            for iri in pool:
+                if iri not in own and region.datasets[iri].publisher not in insiders:
+                    out.append(iri)
+                    if len(out) >= pool_size:
+                        break
+            return out
+
         candidates: set[str] = set()
-        for theme in project.domains:
-            candidates.update(by_theme.get(theme, ()))
-        for s in own_standards:
-            candidates.update(by_standard.get(s, ()))
-        for other in region.projects.values():
-            if other.iri != project.iri and other.domains & project.domains:
-                candidates.update(d for d in other.uses if allowed(d))
+        for theme in sorted(project.domains):
+            candidates.update(take(by_theme.get(theme, [])))
+            candidates.update(take(used_pool.get(theme, [])))
+        for standard in sorted(own_standards):
+            candidates.update(take(by_standard.get(standard, [])))
 
         scored = []
-        for iri in candidates - own:
-            d = region.datasets.get(iri)
-            if d is None or d.publisher is None or d.publisher in insiders:
-                continue
-            reasons = _reasons(region, project, d, dataset_standards.get(iri, set()),
-                               own_standards, own_keywords, own_boxes, users)
-            kinds = {r.kind for r in reasons}
-            score = round(sum(r.points for r in reasons), 2)
-            if kinds & STRONG and score >= min_score:
-                scored.append((score, iri, reasons))
-        for score, iri, reasons in heapq.nlargest(per_project, scored,
-                                                  key=lambda s: (s[0], s[1])):
+        for iri in candidates:
             d = region.datasets[iri]
+            score, strong = 0.0, False
+            if d.themes & project.domains:
+                score, strong = score + POINTS["domain"], True
+            if dataset_standards[iri] & own_standards:
+                score, strong = score + POINTS["standard"], True
+            if any(p != project.iri and region.projects[p].lead not in (None, project.lead,
+                                                                          d.publisher)
+                   for p in users.get(iri, ())):
+                score, strong = score + POINTS["used-elsewhere"], True
+            if own_boxes and any(_overlap(a, b) for a in d.bboxes for b in own_boxes):
+                score += POINTS["spatial"]
+            if own_keywords:
+                score += min(POINTS["keywords-max"],
+                             POINTS["keyword"] * len(d.keywords & own_keywords))
+            if strong and score >= min_score:
+                scored.append((round(score, 2), iri))
+        for score, iri in heapq.nlargest(per_project, scored):
+            d = region.datasets[iri]
+            reasons = _reasons(region, project, d, dataset_standards[iri], own_standards,
+                               own_keywords, own_boxes, users)
             items.append(ReuseItem(
                 dataset=iri, dataset_label=region.label(iri), publisher=d.publisher,
                 publisher_label=region.label(d.publisher), for_community=project.lead,
@@ -187,28 +222,46 @@ def near_duplicates(region: Region, *, visible: set[str] | None = None, threshol
         return x
 
     similarity: dict[str, list[float]] = defaultdict(list)
-    checked: set[tuple[str, str]] = set()
+    publisher = {iri: region.datasets[iri].publisher for iri in terms}
+
+    # 1. Same title words: one hash group each, linear however common the title is.
+    by_signature: dict[frozenset[str], list[str]] = defaultdict(list)
     for iri, words in terms.items():
-        # Block on the dataset's rarest term: a near-duplicate shares most terms, so it
-        # shares this one unless the similarity is low anyway.
-        rare = sorted(words, key=lambda w: (len(index[w]), w))[:2]
-        for w in rare:
-            if len(index[w]) > max_df:
-                continue
-            for other in index[w]:
-                if other <= iri or (iri, other) in checked:
+        by_signature[words].append(iri)
+    for members in by_signature.values():
+        if len({publisher[m] for m in members}) < 2:
+            continue
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+        for m in members:
+            similarity[m].append(1.0)
+
+    # 2. Nearly the same: block on each dataset's two rarest words (a near-duplicate shares
+    # most words, so it almost always shares one of these); blocks larger than max_df are
+    # too common to say anything and are skipped, which keeps the pairs linear in the region.
+    blocks: dict[str, list[str]] = defaultdict(list)
+    for iri, words in terms.items():
+        for w in sorted(words, key=lambda w: (len(index[w]), w))[:2]:
+            if len(index[w]) <= max_df:
+                blocks[w].append(iri)
+    checked: set[tuple[str, str]] = set()
+    for members in blocks.values():
+        for i, a_iri in enumerate(members):
+            for b_iri in members[i + 1:]:
+                pair = (a_iri, b_iri) if a_iri < b_iri else (b_iri, a_iri)
+                if pair in checked or publisher[a_iri] == publisher[b_iri]:
                     continue
-                checked.add((iri, other))
-                a, b = region.datasets[iri], region.datasets[other]
-                if a.publisher == b.publisher:
-                    continue
+                checked.add(pair)
+                if terms[a_iri] == terms[b_iri]:
+                    continue  # already grouped above
+                a, b = region.datasets[a_iri], region.datasets[b_iri]
                 if a.themes and b.themes and not (a.themes & b.themes):
                     continue
-                jaccard = len(words & terms[other]) / len(words | terms[other])
+                jaccard = len(terms[a_iri] & terms[b_iri]) / len(terms[a_iri] | terms[b_iri])
                 if jaccard >= threshold:
-                    parent[find(iri)] = find(other)
-                    similarity[iri].append(jaccard)
-                    similarity[other].append(jaccard)
+                    parent[find(a_iri)] = find(b_iri)
+                    similarity[a_iri].append(jaccard)
+                    similarity[b_iri].append(jaccard)
     clusters: dict[str, list[str]] = defaultdict(list)
     for iri in similarity:
         clusters[find(iri)].append(iri)
