@@ -173,7 +173,7 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
     everything = {minter.graph(name).value for name in
                   (REGISTRY_GRAPH, ONTOLOGY_GRAPH, INFERENCE_GRAPH)}
     full = bool(everything.intersection(graphs)) or index.num_docs == 0
-    reader = RecordReader(store, public=public_iris(store, settings))
+    reader = RecordReader(store)
     with index._lock:
         if full:
             subjects = reader.subjects()
@@ -203,6 +203,7 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
                 for iri in stale:
                     if iri in elsewhere:
                         candidates[iri] = elsewhere[iri]
+        reader.public = _visible(store, settings, full, candidates)
         known_state = index.stored_state(sorted(candidates))
         fresh: list[SearchRecord] = []
         unchanged = 0
@@ -224,6 +225,21 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
     return UpdateReport(candidates=len(candidates), written=written, deleted=deleted,
                         unchanged=unchanged, seconds=round(time.perf_counter() - began, 3),
                         full=full)
+
+
+def _visible(store: Store, settings: Settings, full: bool, candidates: dict[str, str]
+             ) -> set[str]:
+    """What anonymous users may see, asked of `regiongraph.visibility` as cheaply as the
+    change allows: the whole public view when the registry, the ontology or a non-dataset
+    record changed; otherwise only which datasets are publishable (the registry, which
+    decides about everything else, did not change)."""
+    if full or any(kind != "dataset" for kind in candidates.values()):
+        return public_iris(store, settings)
+    if not candidates:
+        return set()
+    from regiongraph.visibility import publishable_datasets
+
+    return {str(getattr(d, "value", d)) for d in publishable_datasets(store, settings)}
 
 
 def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:

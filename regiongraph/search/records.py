@@ -351,33 +351,35 @@ class RecordReader:
 
     # labels --------------------------------------------------------------
 
-    def labels(self) -> dict[str, list[tuple[str, str]]]:
-        """IRI → [(predicate, label)] for everything that is not a dataset.
+    def labels(self, iri: str) -> list[tuple[str, str]]:
+        """[(predicate, label)] of one IRI (a concept, community, standard, class ...).
 
-        Read once per update: concepts, communities, partners, standards and projects are
-        few next to datasets, and every record needs their names.
+        Fetched on first use and cached for the update: records point at few distinct
+        things, so this costs the same for 1 changed record as for 100,000.
         """
         if self._labels is None:
+            self._labels = {}
+        if iri not in self._labels:
             preds = _values(p.value for p in {*LABEL_PREDICATES, *CONCEPT_LABELS})
-            sparql = (
-                f"SELECT ?x ?p ?l WHERE {{ VALUES ?p {{ {preds} }} ?x ?p ?l "
-                f"FILTER(isIRI(?x) && isLiteral(?l)) "
-                f"FILTER NOT EXISTS {{ ?x a <{DCAT.Dataset.value}> }} "
-                f"FILTER NOT EXISTS {{ ?x a <{DCAT.Distribution.value}> }} }}"
-            )
-            found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-            for row in self.store.query(sparql, union_default_graph=True):
+            found: list[tuple[str, str]] = []
+            rows = self.store.query(
+                f"SELECT ?p ?l WHERE {{ VALUES ?p {{ {preds} }} <{iri}> ?p ?l "
+                f"FILTER(isLiteral(?l)) }}", union_default_graph=True)
+            for row in rows:
                 label: Literal = row["l"]
                 if label.language and not label.language.startswith("en"):
                     continue
                 entry = (row["p"].value, label.value)
-                if entry not in found[row["x"].value]:
-                    found[row["x"].value].append(entry)
-            self._labels = dict(found)
-        return self._labels
+                if entry not in found:
+                    found.append(entry)
+            self._labels[iri] = found
+        return self._labels[iri]
+
+    def has_label(self, iri: str) -> bool:
+        return bool(self.labels(iri))
 
     def label(self, iri: str) -> str:
-        entries = self.labels().get(iri, [])
+        entries = self.labels(iri)
         for predicate in LABEL_PREDICATES:
             for p, text in entries:
                 if p == predicate.value:
@@ -420,7 +422,7 @@ class RecordReader:
 
     def concept_labels(self, iri: str) -> list[str]:
         """Every label of a concept plus the preferred labels of its broader concepts."""
-        entries = self.labels().get(iri, [])
+        entries = self.labels(iri)
         texts = [text for p, text in entries if p in {c.value for c in CONCEPT_LABELS}]
         for broader in self.broader().get(iri, []):
             texts.append(self.label(broader))
@@ -530,7 +532,7 @@ class RecordReader:
             record.themes.append(Ref(short_key(concept), self.label(concept), concept))
         # the labels of a record's own classes: "city", "transit agency", "university"
         for cls in iris(RDF.type):
-            if cls in self.labels():
+            if self.has_label(cls):
                 record.concept_labels.append(self.label(cls))
         community_iris = iris(*COMMUNITY_LINKS)
         if kind == "community":
@@ -561,7 +563,7 @@ class RecordReader:
                 media_type=media.rsplit("media-types/", 1)[-1] if media else None,
             ))
         standard_iris = list(dict.fromkeys(self.standard(s) for s in standard_iris))
-        record.standards = [Ref(short_key(s), self.label(s) if s in self.labels() else s, s)
+        record.standards = [Ref(short_key(s), self.label(s) if self.has_label(s) else s, s)
                             for s in standard_iris]
         record.projects = [Ref(short_key(x), self.label(x), x) for x in projects]
         if kind == "project":
