@@ -185,7 +185,8 @@ def parse_query_file(path: Path) -> NamedQuery:
         ptype = str(spec.get("type", "string"))
         if not (ptype in SIMPLE_TYPES or ptype.startswith("concept/")
                 or (ptype.startswith("id/") and ptype[3:] in KINDS)):
-            raise LibraryError(f"{path.name}: parameter {pname!r} has type {ptype!r}; use {TYPE_HELP}")
+            raise LibraryError(
+                f"{path.name}: parameter {pname!r} has type {ptype!r}; use {TYPE_HELP}")
         params.append(Parameter(
             name=str(pname), type=ptype,
             default=None if spec.get("default") is None else str(spec["default"]),

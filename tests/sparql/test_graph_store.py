@@ -18,7 +18,8 @@ def store_url(scratch_service):
 
 
 def test_put_get_post_delete_lifecycle(store_url):
-    created = httpx.put(store_url, params={"graph": GRAPH}, content=PERSON, headers={**ADMIN, **TTL})
+    created = httpx.put(store_url, params={"graph": GRAPH}, content=PERSON,
+                        headers={**ADMIN, **TTL})
     assert created.status_code == 201
     replaced = httpx.put(store_url, params={"graph": GRAPH}, content=PERSON,
                          headers={**ADMIN, **TTL})
@@ -27,11 +28,13 @@ def test_put_get_post_delete_lifecycle(store_url):
                     headers={**ADMIN, "Accept": "application/n-triples"})
     assert got.status_code == 200
     assert len(got.text.strip().splitlines()) == 2 and "Jane Doe" in got.text
-    head = httpx.head(store_url, params={"graph": GRAPH}, headers={**ADMIN, "Accept": "text/turtle"})
+    head = httpx.head(store_url, params={"graph": GRAPH},
+                      headers={**ADMIN, "Accept": "text/turtle"})
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-type"].startswith("text/turtle")
     merged = httpx.post(store_url, params={"graph": GRAPH}, headers={**ADMIN, **TTL},
-                        content='<http://example.org/people/jane> <http://xmlns.com/foaf/0.1/nick> "JD" .')
+                        content='<http://example.org/people/jane> '
+                                '<http://xmlns.com/foaf/0.1/nick> "JD" .')
     assert merged.status_code == 204
     got = httpx.get(store_url, params={"graph": GRAPH, "format": "nt"}, headers=ADMIN)
     assert len(got.text.strip().splitlines()) == 3

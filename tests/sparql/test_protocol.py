@@ -147,7 +147,8 @@ def test_update_needs_the_token(endpoint):
     wrong = httpx.post(endpoint, content="CLEAR ALL", headers={
         "Content-Type": "application/sparql-update", "Authorization": "Bearer nope"})
     assert wrong.status_code == 403
-    assert ask(httpx.get(endpoint, params={"query": f"ASK {{ GRAPH <{DATA}data1.rdf> {{ ?s ?p ?o }} }}"},
+    still = f"ASK {{ GRAPH <{DATA}data1.rdf> {{ ?s ?p ?o }} }}"
+    assert ask(httpx.get(endpoint, params={"query": still},
                          headers=ADMIN))
 
 
@@ -227,16 +228,18 @@ def test_query_multiple_dataset(endpoint):
 
 
 def test_query_from_clause_is_kept_without_parameters(endpoint):
-    yes = httpx.get(endpoint, params={"query": f"ASK FROM <{DATA}data1.rdf> {{ <{DATA}data1.rdf> ?p ?o }}"},
+    template = "ASK FROM <{0}data1.rdf> {{ <{0}data{1}.rdf> ?p ?o }}"
+    yes = httpx.get(endpoint, params={"query": template.format(DATA, 1)},
                     headers=ADMIN)
-    no = httpx.get(endpoint, params={"query": f"ASK FROM <{DATA}data1.rdf> {{ <{DATA}data2.rdf> ?p ?o }}"},
+    no = httpx.get(endpoint, params={"query": template.format(DATA, 2)},
                    headers=ADMIN)
     assert ask(yes) is True and ask(no) is False
 
 
 @pytest.mark.parametrize("query,expected", [
-    ("SELECT (1 AS ?value) {}", {"application/sparql-results+xml", "application/sparql-results+json",
-                                 "text/csv", "text/tab-separated-values"}),
+    ("SELECT (1 AS ?value) {}", {"application/sparql-results+xml",
+                                 "application/sparql-results+json", "text/csv",
+                                 "text/tab-separated-values"}),
     ("ASK {}", {"application/sparql-results+xml", "application/sparql-results+json"}),
     ("DESCRIBE <http://example.org/>", {"application/rdf+xml", "text/turtle",
                                         "application/n-triples"}),
@@ -252,13 +255,15 @@ def test_query_content_type(endpoint, query, expected):
 
 def test_update_post_form_and_direct(endpoint):
     graph = "http://example.org/protocol-update-test/"
-    form = httpx.post(endpoint, data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{ <http://e/a> <http://e/p> 1 }} }}"},
+    insert = "INSERT DATA {{ GRAPH <{0}> {{ <http://e/{1}> <http://e/p> 1 }} }}"
+    form = httpx.post(endpoint, data={"update": insert.format(graph, "a")},
                       headers=ADMIN)
     assert form.status_code == 204
-    direct = httpx.post(endpoint, content=f"INSERT DATA {{ GRAPH <{graph}> {{ <http://e/b> <http://e/p> 2 }} }}",
+    direct = httpx.post(endpoint, content=insert.format(graph, "b"),
                         headers={**ADMIN, "Content-Type": "application/sparql-update"})
     assert direct.status_code == 204
-    count = httpx.get(endpoint, params={"query": f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+    counting = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    count = httpx.get(endpoint, params={"query": counting},
                       headers=ADMIN)
     assert count.json()["results"]["bindings"][0]["n"]["value"] == "2"
     httpx.post(endpoint, data={"update": f"DROP GRAPH <{graph}>"}, headers=ADMIN)
@@ -268,16 +273,20 @@ def test_update_dataset_default_graphs(endpoint):
     """using-graph-uri makes those graphs the WHERE clause's default graph."""
     target = "http://example.org/protocol-update-dataset-graphs-test/"
     update = (f"PREFIX dc: <http://purl.org/dc/terms/>\nPREFIX foaf: <{FOAF}>\n"
-              f"INSERT DATA {{ GRAPH <{DATA}data1.rdf> {{ <{DATA}data1.rdf> a foaf:Document }} }} ;\n"
-              f"INSERT DATA {{ GRAPH <{DATA}data2.rdf> {{ <{DATA}data2.rdf> a foaf:Document }} }} ;\n"
+              f"INSERT DATA {{ GRAPH <{DATA}data1.rdf> {{ <{DATA}data1.rdf> a foaf:Document }} }}"
+              " ;\n"
+              f"INSERT DATA {{ GRAPH <{DATA}data2.rdf> {{ <{DATA}data2.rdf> a foaf:Document }} }}"
+              " ;\n"
               f"INSERT {{ GRAPH <{target}> {{ ?s a dc:BibliographicResource }} }}\n"
               "WHERE { ?s a foaf:Document }")
     response = httpx.post(endpoint, params=[("using-graph-uri", f"{DATA}data1.rdf"),
                                             ("using-graph-uri", f"{DATA}data2.rdf")],
-                          content=update, headers={**ADMIN, "Content-Type": "application/sparql-update"})
+                          content=update,
+                          headers={**ADMIN, "Content-Type": "application/sparql-update"})
     assert response.status_code == 204, response.text
-    check = (f"ASK {{ GRAPH <{target}> {{ <{DATA}data1.rdf> a <http://purl.org/dc/terms/BibliographicResource> . "
-             f"<{DATA}data2.rdf> a <http://purl.org/dc/terms/BibliographicResource> }} }}")
+    resource = "<http://purl.org/dc/terms/BibliographicResource>"
+    check = (f"ASK {{ GRAPH <{target}> {{ <{DATA}data1.rdf> a {resource} . "
+             f"<{DATA}data2.rdf> a {resource} }} }}")
     assert ask(httpx.get(endpoint, params={"query": check}, headers=ADMIN)) is True
     httpx.post(endpoint, data={"update": f"DROP GRAPH <{target}>"}, headers=ADMIN)
 
@@ -286,8 +295,8 @@ def test_update_dataset_named_graphs(endpoint):
     target = "http://example.org/protocol-update-dataset-named-graphs-test/"
     update = (f"INSERT {{ GRAPH <{target}> {{ ?g a <http://example.org/Seen> }} }} "
               "WHERE { GRAPH ?g { ?s ?p ?o } }")
-    response = httpx.post(endpoint, data={"update": update,
-                                          "using-named-graph-uri": f"{DATA}data3.rdf"}, headers=ADMIN)
+    response = httpx.post(endpoint, headers=ADMIN, data={
+        "update": update, "using-named-graph-uri": f"{DATA}data3.rdf"})
     assert response.status_code == 204, response.text
     seen = httpx.get(endpoint, params={"query": f"SELECT ?g {{ GRAPH <{target}> {{ ?g a ?c }} }}"},
                      headers=ADMIN).json()["results"]["bindings"]
