@@ -77,8 +77,8 @@ ADVERSARIAL_QUERIES = [
     PREFIXES + "SELECT ?a ?who WHERE { ?a a rg:Approval ; rg:approvedBy ?who }",
     PREFIXES + "SELECT ?x WHERE { ?x a rg:DataSharingAgreement }",
     PREFIXES + "SELECT ?x ?c WHERE { ?x rg:personalDataCategory ?c }",
-    "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), 'restricted') "
-    "|| CONTAINS(STR(?s), 'confidential')) }",
+    ("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), 'restricted') "
+     "|| CONTAINS(STR(?s), 'confidential')) }"),
 ]
 
 

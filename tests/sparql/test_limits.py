@@ -72,12 +72,12 @@ def test_time_limit_answers_at_the_deadline(tight):
 
 def test_streams_stop_at_the_deadline(tight):
     """Past the deadline mid-stream the connection is broken off, never silently cut."""
-    with pytest.raises(httpx.HTTPError):
-        with httpx.stream("GET", tight, params={"query": cross_join(1500)}, headers=ADMIN,
-                          timeout=30) as response:
-            assert response.status_code == 200
-            for _ in response.iter_bytes():
-                time.sleep(0.01)
+    with pytest.raises(httpx.HTTPError), httpx.stream(
+        "GET", tight, params={"query": cross_join(1500)}, headers=ADMIN, timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        for _ in response.iter_bytes():
+            time.sleep(0.01)
 
 
 def test_request_size_limit(tight):

@@ -147,19 +147,19 @@ def test_cli_runs_the_same_named_query(demo_service, tmp_path):
     store = tmp_path / "store"
     base = [sys.executable, "-m", "regiongraph", "--store", str(store)]
     restored = subprocess.run([*base, "restore", str(dump)], capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, check=False)
     assert restored.returncode == 0, restored.stderr
     result = subprocess.run([*base, "query", "--name", "datasets-by-community", "--param",
                              "community=valley-transit", "--format", "json"],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     cli_rows = json.loads(result.stdout)["results"]["bindings"]
     api = httpx.get(f"{demo_service.url}/queries/datasets-by-community",
                     params={"community": "valley-transit"}, headers=ADMIN).json()
     assert normalised(cli_rows) == normalised(api["results"]["bindings"]) and cli_rows
     unknown = subprocess.run([*base, "query", "--name", "nope"], capture_output=True, text=True,
-                             timeout=120)
+                             timeout=120, check=False)
     assert unknown.returncode == 2 and "known: " in unknown.stderr
     wrong = subprocess.run([*base, "query", "-n", "approvals-expiring-soon", "-p", "days=x"],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=120, check=False)
     assert wrong.returncode == 2 and "not a valid integer" in wrong.stderr
