@@ -67,6 +67,8 @@ def impact(
         raise LineageError(f"no such dataset: {root}")
     distance, _edges, partial = walk(store, root, "down", UNBOUNDED, cap, manual_graph, visible)
     info = describe(store, list(distance))
+    if len(distance) == 1 and not info.get(root):
+        raise LineageError(f"no such dataset: {root}")
     datasets = {n: d for n, d in distance.items() if info.get(n, {}).get("type") == "dataset"}
     if root not in datasets:
         datasets[root] = 0

@@ -163,6 +163,8 @@ def lineage(
         for up, down, kind in found_edges:
             edges.setdefault((up, down), kind)
     info = describe(store, list(depths))
+    if not edges and "type" not in info.get(root, {}) and "label" not in info.get(root, {}):
+        raise LineageError(f"no such dataset: {root}")
     nodes = [
         LineageNode(id=n, label=info.get(n, {}).get("label") or local_name(n),
                     type=info.get(n, {}).get("type", "other"), depth=d,

@@ -107,6 +107,8 @@ def test_bad_arguments_are_refused():
         lineage(store, root=ds("a/x").value, direction="sideways")  # type: ignore[arg-type]
     with pytest.raises(LineageError):
         lineage(store, root=ds("a/x").value, depth=-1)
+    with pytest.raises(LineageError, match="no such dataset"):
+        lineage(store, root=ds("a/unknown").value)
 
 
 def test_rollups_to_project_and_community():

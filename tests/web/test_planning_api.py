@@ -145,6 +145,8 @@ def test_reuse_json(planning_url, publishable):
     assert mesquite["items"]
     assert all(i["for_community"].endswith("/communities/mesquite") for i in mesquite["items"])
     assert httpx.get(f"{planning_url}/reuse?community=atlantis", timeout=60).status_code == 404
+    for path in ("/lineage/atlantis/nothing", "/impact/atlantis/nothing", "/lineage/nonsense"):
+        assert httpx.get(planning_url + path, timeout=60).status_code == 404, path
 
 
 def test_governance_needs_admin_and_lapse_works(planning_url, admin_headers):
