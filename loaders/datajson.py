@@ -43,15 +43,64 @@ def find_standard(relative: Path, explicit: str | None = None) -> Path | None:
     return None
 
 
+COMPILE_AFTER = 300
+"""Records validated the slow way before the fast validator is compiled."""
+
+
+class RecordValidator:
+    """All schema errors of a record, at the speed of a compiled check.
+
+    jsonschema reports every error with its path but costs ~2 ms a record (a 100k
+    catalog would spend minutes there). fastjsonschema compiles the schema to Python and
+    answers valid/invalid ~10x faster, with the same format checks (the formats are
+    jsonschema's own checkers). Valid records — most of a healthy catalog — stop there;
+    only invalid ones go through jsonschema for the full list of what is wrong.
+    """
+
+    def __init__(self, schema: dict) -> None:
+        from jsonschema import Draft202012Validator
+
+        self.schema = schema
+        self.checker = Draft202012Validator.FORMAT_CHECKER
+        self.full = Draft202012Validator(schema, format_checker=self.checker)
+        self.fast = None
+        self.calls = 0
+
+    def _compile(self) -> None:
+        """Compiling takes about a second: only worth it for a catalog of some size."""
+        schema, checker = self.schema, self.checker
+        try:
+            import fastjsonschema
+
+            # fastjsonschema knows drafts 4-7; the schemas use nothing later than draft 7
+            # besides the `$defs` name, which `$ref` pointers reach all the same.
+            draft7 = {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
+            formats = {name: (lambda value, name=name: checker.conforms(value, name))
+                       for name in checker.checkers}
+            self.fast = fastjsonschema.compile(draft7, formats=formats)
+            self._invalid = fastjsonschema.JsonSchemaException
+        except Exception:  # noqa: BLE001 - the full validator still answers, only slower
+            self.fast = None
+
+    def iter_errors(self, instance):
+        self.calls += 1
+        if self.calls == COMPILE_AFTER:
+            self._compile()
+        if self.fast is not None:
+            try:
+                self.fast(instance)
+                return iter(())
+            except self._invalid:
+                pass
+        return self.full.iter_errors(instance)
+
+
 @lru_cache(maxsize=8)
-def record_validator(path: str):
+def record_validator(path: str) -> RecordValidator:
     """One compiled validator per schema file (compiling per record would dominate)."""
     import json
 
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return RecordValidator(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def describe_schema_error(error) -> tuple[str, str]:

@@ -49,7 +49,7 @@ def test_sigkill_mid_harvest_keeps_previous_graph(tmp_path, fixtures, moment):
     store.close()
 
     big = tmp_path / "big.json"
-    big_catalog(big, 40_000)
+    big_catalog(big, 15_000)
     process = subprocess.Popen([sys.executable, "-c", SCRIPT, settings.store, str(big)],
                                stdout=subprocess.PIPE, text=True)
     marker = "records read" if moment == "reading" else "writing"
