@@ -125,3 +125,14 @@ def test_every_page_renders_cleanly(browser, planning_url, admin_headers, demo_r
 def test_cytoscape_is_served_from_node_modules(planning_url):
     response = httpx.get(f"{planning_url}/assets/cytoscape/cytoscape.min.js")
     assert response.status_code == 200 and len(response.content) > 100_000
+
+
+def test_the_watch_sees_errors_and_outside_requests(watched, planning_url):
+    """The checks above mean something only if the watch catches what it looks for."""
+    page, watch = watched
+    page.goto(planning_url + "/explore")
+    page.evaluate("console.error('probe')")
+    page.evaluate("fetch('https://example.org/tracker.js').catch(() => null)")
+    page.wait_for_timeout(200)
+    assert "probe" in watch.errors
+    assert watch.outside == ["https://example.org/tracker.js"]
