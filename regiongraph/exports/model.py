@@ -15,6 +15,7 @@ accident.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from regiongraph.namespaces import (
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+MEDIA_TYPE = re.compile(r"^[-\w.+]+/[-\w.+]+$")
 LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
 CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
@@ -159,6 +161,8 @@ class CatalogIndex:
     """Dataset IRI → the approvals in force that allow its publication (visibility's)."""
     public: object | None = None
     """`regiongraph.visibility.PublicNodes`: which IRIs an export may name."""
+    twins: dict[str, str] = field(default_factory=dict)
+    """A publishable dataset another source also offers → the IRI it is listed under."""
     _iris: frozenset[str] | None = None
 
     def select(self, *, community: str | None = None,
@@ -173,8 +177,9 @@ class CatalogIndex:
         return chosen
 
     def contains(self, iri: str) -> bool:
+        """Is `iri` a publishable dataset (listed, or the twin of one listed)?"""
         if self._iris is None:
-            self._iris = frozenset(e.iri for e in self.entries)
+            self._iris = frozenset(e.iri for e in self.entries) | frozenset(self.twins)
         return iri in self._iris
 
     def may_name(self, iri: str) -> bool:
@@ -296,12 +301,35 @@ def build_index(store: Store, settings: Settings, version: str,
             community=minter.local_id(community.value, "community") if community else None,
             modified=parse_time(modified.value) if modified else None,
         ))
+    twins = _twins(store, allowed)
+    entries = [e for e in entries if e.iri not in twins]
     entries.sort(key=lambda e: e.iri)
     region, communities = _agents(store, settings)
     return CatalogIndex(version=version, last_modified=changed, entries=entries, region=region,
                         communities=communities,
                         approvals={d: approvals.get(d, frozenset()) for d in allowed},
-                        public=public)
+                        public=public, twins=twins)
+
+
+def _twins(store: Store, allowed: set[str]) -> dict[str, str]:
+    """Groups of publishable datasets linked by `rg:sameDatasetAs` (one dataset offered by
+    two sources): every member but the smallest IRI → that IRI, which alone is listed."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    rows = store.query(f"SELECT ?a ?b WHERE {{ ?a <{RG.sameDatasetAs.value}> ?b }}",
+                       union_default_graph=True)
+    for row in rows:
+        a, b = row["a"].value, row["b"].value
+        if a in allowed and b in allowed:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {x: find(x) for x in list(parent) if find(x) != x}
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
@@ -466,6 +494,8 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
         media = first(node, DCAT.mediaType)
         if media and "/media-types/" in media:
             media = media.split("/media-types/", 1)[1]
+        if media and not MEDIA_TYPE.match(media):
+            media = None  # not an IANA media type (some catalogs put a file-type IRI here)
         fmt = first(node, DCT.term("format"))
         if fmt and fmt.startswith(FILE_TYPE):
             fmt = fmt[len(FILE_TYPE):]  # an EU file-type IRI: its code is the readable name
