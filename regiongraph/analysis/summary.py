@@ -10,13 +10,19 @@ from regiongraph.store import Store
 
 
 def violations(store: Store) -> int | None:
-    """SHACL results (sh:Violation) in the report graphs; None when no report exists."""
-    found = rows(store, """SELECT (COUNT(?r) AS ?n) (COUNT(DISTINCT ?report) AS ?reports)
-        WHERE { { ?report a sh:ValidationReport } UNION
-                { ?report sh:result ?r . ?r sh:resultSeverity sh:Violation } }""")
-    if not found or not found[0][1] or int(found[0][1]) == 0:
+    """sh:Violation results of the latest validation report; None when none exists yet.
+
+    Reports are kept per run, each in its own graph (`Minter.graph("reports", <time>)`),
+    so counting across all of them would add up history: the latest graph name wins.
+    """
+    found = rows(store, """SELECT ?g (COUNT(?r) AS ?n) WHERE { GRAPH ?g {
+        ?report a sh:ValidationReport .
+        OPTIONAL { ?report sh:result ?r . ?r sh:resultSeverity sh:Violation } } }
+        GROUP BY ?g""")
+    if not found:
         return None
-    return int(found[0][0] or 0)
+    latest = max(found, key=lambda row: row[0] or "")
+    return int(latest[1] or 0)
 
 
 QUALITY_FIELDS = {

@@ -101,3 +101,17 @@ def test_manual_edges_round_trip(tmp_path):
     audit = json.loads(run(path, "edges", "list", "--deleted").stdout)
     assert audit[0]["deleted_at"] and audit[0]["deletion_reason"] == "wrong"
     assert audit[0]["deleted_by"].endswith("/people/ana")
+
+
+def test_planning_commands_import_nothing_heavy():
+    """`regiongraph --help` must stay fast: the planning module loads no analysis code."""
+    code = ("import sys, regiongraph.cli.planning; "
+            "heavy = [m for m in ('networkx', 'regiongraph.analysis.region', "
+            "'regiongraph.analysis.network') if m in sys.modules]; "
+            "print(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True)
+    assert done.stdout.strip() == "[]"
+    helped = subprocess.run([sys.executable, "-m", "regiongraph", "lineage", "--help"],
+                            check=True, capture_output=True, text=True)
+    assert "--direction" in helped.stdout and "--level" in helped.stdout

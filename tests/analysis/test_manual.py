@@ -80,3 +80,26 @@ def test_summary_counts_and_quality():
     anonymous = region_summary(store, region, visible={ds("a/raw").value})
     assert anonymous.datasets == 1 and anonymous.lineage_edges == 0
     assert anonymous.approvals is None and anonymous.agreements is None
+
+
+def test_violations_come_from_the_latest_report():
+    from pyoxigraph import BlankNode, NamedNode
+
+    from regiongraph.analysis.summary import violations
+    from regiongraph.namespaces import RDF, SH
+
+    store = small().store()
+    assert violations(store) is None
+    for stamp, n in (("2026-11-24T10:00:00Z", 5), ("2026-11-25T10:00:00Z", 2)):
+        graph = MINTER.graph("reports", stamp)
+        report = NamedNode(graph.value + "/report")
+        quads = [Quad(report, RDF.type, SH.ValidationReport, graph)]
+        for _ in range(n):
+            result = BlankNode()
+            quads += [Quad(report, SH.result, result, graph),
+                      Quad(result, SH.resultSeverity, SH.Violation, graph)]
+        warning = BlankNode()
+        quads += [Quad(report, SH.result, warning, graph),
+                  Quad(warning, SH.resultSeverity, SH.Warning, graph)]
+        store.add(quads)
+    assert violations(store) == 2
