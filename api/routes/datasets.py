@@ -37,13 +37,17 @@ SUFFIXES = {"." + s.suffix: s.media_type for s in SYNTAXES}
 LINEAGE_DEPTH = 3
 
 APPROVAL_DETAILS = sparql_prefixes(["rg", "rdfs", "skos", "foaf", "dct"]) + """
-SELECT ?approval ?label ?approverName ?approver ?scopeLabel ?scope ?from ?until WHERE {
-  OPTIONAL { ?approval rdfs:label|dct:title|skos:prefLabel ?label }
-  OPTIONAL { ?approval rg:approvedBy ?approver .
-             OPTIONAL { ?approver foaf:name|rdfs:label|skos:prefLabel ?approverName } }
-  OPTIONAL { ?approval rg:scope ?scope }
-  OPTIONAL { ?approval rg:validFrom ?from }
-  OPTIONAL { ?approval rg:validUntil ?until }
+SELECT ?approval ?registry ?label ?approverName ?scope ?scopeLabel ?from ?until ?basis WHERE {
+  GRAPH ?registry {
+    OPTIONAL { ?approval rdfs:label|dct:title|skos:prefLabel ?label }
+    OPTIONAL { ?approval rg:approvedBy ?approver .
+               OPTIONAL { ?approver foaf:name|rdfs:label|skos:prefLabel ?approverName } }
+    OPTIONAL { ?approval rg:scope ?scope }
+    OPTIONAL { ?approval rg:validFrom ?from }
+    OPTIONAL { ?approval rg:validUntil ?until }
+    OPTIONAL { ?approval rg:legalBasis ?basis }
+  }
+  OPTIONAL { ?scope skos:prefLabel ?scopeLabel }
 }"""
 
 
@@ -91,7 +95,7 @@ def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
     return TEMPLATES.TemplateResponse(request, "dataset.html", {
         "record": record, "jsonld": jsonld, "region_name": index.region.name,
         "lineage": lineage_summary(store, index, record.iri, admin=admin),
-        "approvals": approvals(store, settings, index, record.iri),
+        "approvals": approvals(store, settings, index, record.iri, admin=admin),
         "alternates": [{"type": s.media_type, "href": f"/{local}.{s.suffix}"} for s in SYNTAXES],
         "base": settings.base, "public": index.contains(record.iri),
     }, headers=headers)
@@ -121,23 +125,28 @@ def lineage_summary(store: Store, index: CatalogIndex, iri: str, *,
     return summary
 
 
-def approvals(store: Store, settings: Settings, index: CatalogIndex,
-              iri: str) -> list[dict[str, str | None]]:
+def approvals(store: Store, settings: Settings, index: CatalogIndex, iri: str, *,
+              admin: bool = False) -> list[dict[str, str | None]]:
     """The approvals that allow this dataset's publication, as `regiongraph.visibility`
-    found them, described from the registry graph (the only graph trusted for them)."""
+    found them, described from the registry graph (the only graph trusted for them).
+
+    The approver is a person, and people are never public: only a steward sees the name.
+    """
     registry = Minter(settings.base).graph(REGISTRY_GRAPH)
     found: list[dict[str, str | None]] = []
     for approval in sorted(index.approvals.get(iri, ())):
-        rows = store.query(APPROVAL_DETAILS, substitutions={_var("approval"): NamedNode(approval)},
-                           default_graph=[registry])
+        rows = store.query(APPROVAL_DETAILS, substitutions={
+            _var("approval"): NamedNode(approval), _var("registry"): registry},
+            union_default_graph=True)
         for row in rows:
             found.append({
                 "iri": approval,
                 "label": _value(row["label"]),
-                "approver": _value(row["approverName"]) or _value(row["approver"]),
-                "scope": _value(row["scope"]),
+                "approver": _value(row["approverName"]) if admin else None,
+                "scope": _value(row["scopeLabel"]) or _value(row["scope"]),
                 "valid_from": _value(row["from"]),
                 "valid_until": _value(row["until"]),
+                "legal_basis": _value(row["basis"]),
             })
             break
     return found

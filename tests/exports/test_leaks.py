@@ -108,3 +108,27 @@ def test_every_alliance_iri_in_the_catalog_is_public(client, demo_store, demo_se
                                                           for k in range(5, len(owner)))
                         if p in published)
             assert iri in nodes.public or owned or iri.startswith(catalogs), iri
+
+
+def test_approval_shown_without_the_approver_unless_admin(client, demo_store, demo_settings,
+                                                          demo_index):
+    """People are never public: the page names the approval, a steward also sees who."""
+    rows = demo_store.query(
+        "SELECT ?a ?name WHERE { ?a <https://w3id.org/regiongraph/ns#approvedBy> ?p . "
+        "?p <http://xmlns.com/foaf/0.1/name> ?name }", union_default_graph=True)
+    approver = {row["a"].value: row["name"].value for row in rows}
+    token = {"Authorization": f"Bearer {demo_settings.admin_token}"}
+    checked = 0
+    for entry in demo_index.entries[::15]:
+        names = {approver[a] for a in demo_index.approvals.get(entry.iri, ()) if a in approver}
+        if not names:
+            continue
+        path = "/datasets/" + entry.iri[len(demo_settings.base + "datasets/"):]
+        public = client.get(path, headers={"Accept": "text/html"}).text
+        section = public.split("<h2>Approval to publish</h2>")[1]
+        assert '<ul class="approvals">' in section
+        assert not any(name in section for name in names), entry.iri
+        steward = client.get(path, headers={"Accept": "text/html", **token}).text
+        assert all(name in steward for name in names)
+        checked += 1
+    assert checked, "no public dataset with a named approver was checked"
