@@ -118,10 +118,13 @@ def index_queries(store_dir: str, index_dir: str) -> dict:
     return {"samples": samples, "counts": counts}
 
 
+EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+FORMAT_TERMS = {"CSV": '"CSV"', "GEOJSON": '"GeoJSON"', "XLSX": '"XLSX"'}
+"""How the generated catalogs spell each format: a literal (data.json) or an EU file-type
+IRI (DCAT Turtle). SPARQL gets both spellings as VALUES, its fastest form."""
 FACET_PATTERNS = {
     "community": "?d rg:community ?facet .",
-    "format": "?d dcat:distribution ?dist . ?dist dct:format ?fmt . "
-              "FILTER(UCASE(STR(?fmt)) = UCASE(STR(?facet)))",
+    "format": "?d dcat:distribution ?dist . ?dist dct:format ?fmt . VALUES ?fmt {{ {terms} }}",
     "theme": "?d dcat:theme ?facet .",
 }
 
@@ -151,9 +154,12 @@ def sparql_queries(store_dir: str) -> dict:
             bound = NamedNode(f"{RGC}domain/{value}")
         else:
             bound = Literal(value)
-        where = (f"?d a dcat:Dataset ; dct:title ?title . "
+        pattern = FACET_PATTERNS[facet]
+        if facet == "format":
+            pattern = pattern.format(terms=f"{FORMAT_TERMS[value]} <{EU_FILE_TYPE}{value}>")
+        where = (f"?d a dcat:Dataset ; dct:title ?title . {pattern} "
                  f"OPTIONAL {{ ?d dct:description ?d0 }} BIND(COALESCE(?d0, \"\") AS ?desc) "
-                 f"{FACET_PATTERNS[facet]} FILTER({test})")
+                 f"FILTER({test})")
         hits = sparql_prefixes() + (f"SELECT DISTINCT ?d ?title ?q ?facet WHERE {{ {where} }} "
                                     "ORDER BY ?title LIMIT 20")
         facets = sparql_prefixes() + (

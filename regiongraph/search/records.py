@@ -219,13 +219,19 @@ def short_key(iri: str) -> str:
     return slug(iri)
 
 
+FORMAT_SYNONYMS = {"SHAPEFILE": "SHP", "PROTOCOL BUFFERS": "PROTOBUF", "GEO+JSON": "GEOJSON",
+                   "ESRI SHAPEFILE": "SHP", "EXCEL": "XLSX", "ZIPPED SHAPEFILE": "SHP"}
+
+
 def format_name(fmt: str | None, media_type: str | None) -> str | None:
-    """One spelling per format for the facet: 'csv', 'text/csv' and its IANA IRI → CSV."""
+    """One spelling per format for the facet: 'csv', 'text/csv', its IANA IRI, the EU
+    file-type IRI …/CSV → CSV; 'Shapefile' and SHP are one format."""
     if fmt:
         text = fmt.strip()
         if "/" in text:
             return MEDIA_FORMATS.get(text.lower().rsplit("media-types/", 1)[-1], text.upper())
-        return text.upper().lstrip(".") or None
+        name = text.upper().lstrip(".")
+        return FORMAT_SYNONYMS.get(name, name) or None
     if media_type:
         media = media_type.lower().rsplit("media-types/", 1)[-1]
         return MEDIA_FORMATS.get(media, media.rsplit("/", 1)[-1].upper())
@@ -547,8 +553,9 @@ class RecordReader:
                                    publishers[0])
         standard_iris = iris(DCT.conformsTo)
         for dist_iri, dist in distributions.items():
-            fmt = next((t.value for t in dist.get(DCT.term("format").value, [])
-                        if isinstance(t, Literal)), None)
+            # a literal ("CSV") or a file-type IRI (…/file-type/CSV): the last segment
+            fmt = next((t.value.rstrip("/").rsplit("/", 1)[-1] if isinstance(t, NamedNode)
+                        else t.value for t in dist.get(DCT.term("format").value, [])), None)
             media = next((t.value for t in dist.get(DCAT.mediaType.value, [])), None)
             name = format_name(fmt, media)
             if name and name not in record.formats:
