@@ -1,0 +1,90 @@
+"""Rules commands: `validate` (SHACL metadata and governance rules) and `quality` (MQA).
+
+`validate` exits 0 when nothing is violated and 1 otherwise (warnings do not fail it), so a
+steward's script or CI can gate on it; 2 stays for errors (RegiongraphError).
+"""
+
+import datetime as dt
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from regiongraph.cli.app import app, console, out, state
+
+FORMATS = ("text", "json", "ttl")
+
+
+def _day(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def validate(
+    format: Annotated[str, typer.Option("--format", "-f",
+                                        help="text (grouped by community and rule), json or ttl.")] = "text",
+    today: Annotated[str | None, typer.Option(
+        help="Judge approvals as of this day (YYYY-MM-DD) instead of today.")] = None,
+    store_report: Annotated[bool, typer.Option(
+        "--store/--no-store", help="Keep the report in its own named graph (history).")] = True,
+) -> None:
+    """Check the store against the metadata and governance rules (shapes/)."""
+    from regiongraph.rules.reports import report_text, report_turtle
+    from regiongraph.rules.reports import store_report as keep
+    from regiongraph.rules.validate import validate as run
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
+    current = state()
+    store = current.store()
+    report = run(store, current.settings, today=_day(today))
+    if store_report:
+        keep(store, current.settings, report)
+    if format == "json":
+        out.print_json(json.dumps(report.as_json()))
+    elif format == "ttl":
+        sys.stdout.write(report_turtle(store, current.settings, report).decode())
+    else:
+        for line in report_text(report):
+            out.print(line, markup=False)
+    raise typer.Exit(0 if report.conforms else 1)
+
+
+@app.command()
+def quality(
+    community: Annotated[str | None, typer.Option(help="Only this community's datasets.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    check_urls: Annotated[bool, typer.Option(
+        "--check-urls", help="Check that access and download URLs answer (slow; cached).")] = False,
+    today: Annotated[str | None, typer.Option(
+        help="Judge publication as of this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Score public datasets with the data.europa.eu MQA indicators (405 points)."""
+    from regiongraph.rules.quality import assess, store_assessment
+
+    current = state()
+    store = current.store()
+    assessment = assess(store, current.settings, check_urls=check_urls, today=_day(today))
+    store_assessment(store, current.settings, assessment)
+    summary = assessment.summary(community=community)
+    if community is not None and community not in assessment.communities():
+        console.print(f"no public dataset of community {community!r} was scored")
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    from rich.table import Table
+
+    table = Table("scope", "datasets", "mean", "band", "Excellent", "Good", "Sufficient", "Bad")
+    for row in [summary["region"], *summary["communities"]]:
+        bands = row["bands"]
+        table.add_row(row["scope"], str(row["datasets"]), f"{row['mean']:.0f}", row["band"],
+                      *(str(bands.get(b, 0)) for b in ("Excellent", "Good", "Sufficient", "Bad")))
+    out.print(table)
+    if not check_urls:
+        out.print("URL reachability not checked (--check-urls): those 80 points count as 0.")

@@ -1,0 +1,175 @@
+"""Validate the store against the shapes, per focus node, on Oxigraph.
+
+`validate(store, settings)` runs every compiled shape (see `regiongraph.rules.shapes`) over
+the data graphs (everything except reports, meta data and harvest logs); `focus=` limits it
+to some nodes, which is how re-validation after a change stays cheap. `pyshacl_pairs` runs
+pyshacl on the same data as one rdflib graph: the reference the tests and benchmarks hold
+the fast path to.
+"""
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+from pyoxigraph import NamedNode
+
+from regiongraph.iri import Minter
+from regiongraph.rules.shapes import ShapeSet, load_shapes
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+VIOLATION = "http://www.w3.org/ns/shacl#Violation"
+WARNING = "http://www.w3.org/ns/shacl#Warning"
+# Graphs that describe the data rather than hold it: never validated.
+EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state")
+FOCUS_CHUNK = 2_000
+
+
+@dataclass(frozen=True, order=True)
+class Result:
+    focus: str
+    shape: str
+    severity: str
+    message: str
+    path: str | None = None
+    value: str | None = None
+    community: str | None = None
+
+    @property
+    def severity_name(self) -> str:
+        return self.severity.rsplit("#", 1)[-1]
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity_name
+        return data
+
+
+@dataclass
+class Report:
+    results: list[Result] = field(default_factory=list)
+    day: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    focus_checked: int | None = None
+    """How many focus nodes were re-checked (None: the whole store)."""
+    seconds: float = 0.0
+    iri: str | None = None
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r.severity == VIOLATION for r in self.results)
+
+    @property
+    def pairs(self) -> set[tuple[str, str]]:
+        return {(r.focus, r.shape) for r in self.results}
+
+    def as_json(self) -> dict:
+        return {"conforms": self.conforms, "results": [r.as_json() for r in self.results],
+                "day": self.day.isoformat(), "created": self.created.isoformat(),
+                "report": self.iri}
+
+
+def data_graphs(store: Store, settings: Settings) -> list[NamedNode]:
+    """The named graphs holding data (sources, registry, ontology, inferences, manual)."""
+    prefix = Minter(settings.base).graph("")
+    graphs = []
+    for name in store.graphs():
+        if not name or name.startswith("urn:regiongraph:staging"):
+            continue
+        local = name.removeprefix(prefix.value)
+        if local.split("/")[0] in EXCLUDED_GRAPH_PARTS:
+            continue
+        graphs.append(NamedNode(name))
+    return sorted(graphs, key=lambda g: g.value)
+
+
+def _today(day: dt.date | None) -> dt.date:
+    return day or dt.datetime.now(dt.UTC).date()
+
+
+def _render(message: str, focus: str, value: str | None) -> str:
+    text = message.replace("{$this}", focus).replace("{?this}", focus)
+    return text.replace("{?value}", value if value is not None else "(none)")
+
+
+def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = None,
+             today: dt.date | None = None, shapes: ShapeSet | None = None) -> Report:
+    """Every result of every shape, for all focus nodes or only those in `focus`."""
+    started = time.perf_counter()
+    day = _today(today)
+    compiled = (shapes or load_shapes()).for_day(day)
+    graphs = data_graphs(store, settings)
+    focus_list = sorted(set(focus)) if focus is not None else None
+    found: set[tuple] = set()
+    for check in compiled.checks:
+        chunks = ([focus_list[i:i + FOCUS_CHUNK] for i in range(0, len(focus_list), FOCUS_CHUNK)]
+                  if focus_list is not None else [None])
+        for chunk in chunks:
+            if chunk == []:
+                continue
+            rows = store.query(check.query(compiled.prefixes, chunk), default_graph=graphs)
+            for row in rows:
+                this = row["this"]
+                if this is None:
+                    continue
+                value = None
+                if check.aggregate_having is None:
+                    bound = row["value"]
+                    value = bound.value if bound is not None else None
+                found.add((this.value, check.shape, check.severity, check.message, check.path,
+                           value))
+    communities = community_of(store, graphs, {f for f, *_ in found})
+    results = sorted(
+        Result(focus=f, shape=shape, severity=severity, message=_render(message, f, value),
+               path=path, value=value, community=communities.get(f))
+        for f, shape, severity, message, path, value in found)
+    return Report(results=results, day=day,
+                  focus_checked=len(focus_list) if focus_list is not None else None,
+                  seconds=time.perf_counter() - started)
+
+
+def community_of(store: Store, graphs: list[NamedNode], nodes: set[str]) -> dict[str, str]:
+    """The community each focus node belongs to, for grouping reports (id, not IRI)."""
+    found: dict[str, str] = {}
+    items = sorted(nodes)
+    for i in range(0, len(items), FOCUS_CHUNK):
+        values = " ".join(f"<{n}>" for n in items[i:i + FOCUS_CHUNK])
+        rows = store.query(f"""
+            SELECT ?this ?c WHERE {{
+              VALUES ?this {{ {values} }}
+              {{ ?this <http://purl.org/dc/terms/publisher> ?c }}
+              UNION {{ ?this <https://w3id.org/regiongraph/ns#leadCommunity> ?c }}
+              UNION {{ ?this <https://w3id.org/regiongraph/ns#dataOwner> ?c }}
+              UNION {{ ?this <http://www.w3.org/ns/odrl/2/assigner> ?c }}
+              UNION {{ ?d <http://www.w3.org/ns/dcat#distribution> ?this .
+                      ?d <http://purl.org/dc/terms/publisher> ?c }}
+            }}""", default_graph=graphs)
+        for row in rows:
+            if row["c"] is not None and row["this"].value not in found:
+                found[row["this"].value] = row["c"].value.rstrip("/").rsplit("/", 1)[-1]
+    return found
+
+
+def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = None,
+                  shapes: ShapeSet | None = None) -> set[tuple[str, str]]:
+    """(focus node, shape) pairs pyshacl finds on the whole data as one rdflib graph."""
+    import pyshacl
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    from regiongraph.rdfconv import rdflib_graph
+
+    compiled = (shapes or load_shapes()).for_day(_today(today))
+    data = Graph()
+    for graph in data_graphs(store, settings):
+        rdflib_graph(store.quads(graph), data)
+    _conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=compiled.graph, inference="none", abort_on_first=False,
+        allow_warnings=True, allow_infos=True)
+    pairs = set()
+    for result in report.subjects(SH.focusNode, None):
+        focus = report.value(result, SH.focusNode)
+        shape = report.value(result, SH.sourceShape)
+        pairs.add((str(focus), str(shape)))
+    return pairs
