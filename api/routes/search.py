@@ -95,7 +95,10 @@ def search(
 
 def _hit(hit: dict, base: str) -> dict:
     out = {
-        "iri": hit["iri"], "href": _local_href(hit["iri"], base), "kind": hit["kind"],
+        "iri": hit["iri"], "kind": hit["kind"],
+        # datasets, projects and communities have pages here; a standard, its homepage
+        "href": (hit.get("landing_page") or hit["iri"]) if hit["kind"] == "standard"
+        else _local_href(hit["iri"], base),
         "title": hit["title"], "description": hit["description"],
         "keywords": hit["keywords"],
         "themes": [{"value": t["key"], "label": t["label"]} for t in hit["themes"]],

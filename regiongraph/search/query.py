@@ -46,6 +46,10 @@ FACET_ALIASES = {
 """Other names people (and CKAN clients) use for the facets."""
 
 
+TEXT_KEYS = frozenset({"title", "notes", "text", "description", "name"})
+"""Field names CKAN clients put before words (`title:parking`); searched as plain words."""
+
+
 class SearchInputError(RegiongraphError):
     """The request cannot be honoured as asked; the message says what to change."""
 
@@ -125,9 +129,14 @@ def parse_query(text: str | None) -> ParsedQuery:
             if facet is not None and value and value != "*":
                 parsed.filters.setdefault(facet, []).append(value)
                 continue
-            # not a facet: the key is just another word ("GTFS:schedule")
-            word = f"{key} {value}" if value else key
-            phrase = None
+            if key.lower() in TEXT_KEYS and value:
+                # Solr/CKAN field syntax (title:parking): the words are what matter
+                if phrase is None:
+                    word = value
+            else:
+                # not a facet: the key is just another word ("GTFS:schedule")
+                word = f"{key} {value}" if value else key
+                phrase = None
         if phrase is not None:
             if not phrase.strip():
                 continue

@@ -95,3 +95,8 @@ def test_sorts_and_rows():
     assert clamp_rows(10_000_000) == 100
     assert clamp_rows(0) == 1
     assert clamp_rows(None) == 20
+
+
+def test_ckan_text_fields_are_plain_words():
+    assert texts(parse_query('title:parking notes:"bike lanes"')) == [
+        [("word", "parking")], [("phrase", "bike lanes")]]
