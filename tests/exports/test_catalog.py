@@ -163,21 +163,21 @@ def shapes(shared_dir):
 
 
 def test_every_demo_page_passes_the_dcat_ap_mandatory_shapes(served, demo_index, shapes):
-    """Every page (page_size 50) and every community catalog; warnings are counted."""
+    """Every page at the default page size, and every community catalog; the warnings of
+    the recommended shapes are counted over the whole catalog (reported, not failed)."""
     import pyshacl
 
     mandatory, recommended = shapes
-    urls = [f"{served}/catalog.nt?page={n}&page_size=50"
-            for n in range(1, -(-len(demo_index.entries) // 50) + 1)]
+    urls = [f"{served}/catalog.nt?page={n}"
+            for n in range(1, -(-len(demo_index.entries) // 100) + 1)]
     urls += [f"{served}/communities/{c}/catalog.nt?page_size=1000"
              for c in demo_index.community_ids()]
-    warnings = 0
     for url in urls:
         graph = parse(httpx.get(url), "nt")
         conforms, _report, text = pyshacl.validate(graph, shacl_graph=mandatory)
         assert conforms, f"{url}\n{text[:3000]}"
-        if "/catalog.nt?page=" in url:
-            _ok, report, _text = pyshacl.validate(graph, shacl_graph=recommended)
-            warnings += len(set(report.subjects(RDF.type, SH.ValidationResult)))
+    whole = parse(httpx.get(f"{served}/catalog.nt?page_size=1000"), "nt")
+    _ok, report, _text = pyshacl.validate(whole, shacl_graph=recommended)
+    warnings = len(set(report.subjects(RDF.type, SH.ValidationResult)))
     print(f"\nDCAT-AP 3 recommended-shape warnings over the region catalog: {warnings} "
           f"for {len(demo_index.entries)} datasets")
