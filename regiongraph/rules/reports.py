@@ -113,7 +113,7 @@ def load_report(store: Store, settings: Settings, graph: str) -> Report:
             value=row["value"].value if row["value"] is not None else None,
             community=(row["c"].value.rstrip("/").rsplit("/", 1)[-1]
                        if row["c"] is not None else None)))
-    report.results.sort()
+    report.results.sort(key=Result.sort_key)
     return report
 
 

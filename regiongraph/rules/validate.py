@@ -26,7 +26,7 @@ EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-stat
 FOCUS_CHUNK = 2_000
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Result:
     focus: str
     shape: str
@@ -35,6 +35,9 @@ class Result:
     path: str | None = None
     value: str | None = None
     community: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.focus, self.shape, self.path or "", self.value or "", self.message)
 
     @property
     def severity_name(self) -> str:
@@ -120,10 +123,11 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
                 found.add((this.value, check.shape, check.severity, check.message, check.path,
                            value))
     communities = community_of(store, graphs, {f for f, *_ in found})
-    results = sorted(
+    results = [
         Result(focus=f, shape=shape, severity=severity, message=_render(message, f, value),
                path=path, value=value, community=communities.get(f))
-        for f, shape, severity, message, path, value in found)
+        for f, shape, severity, message, path, value in found]
+    results.sort(key=Result.sort_key)
     return Report(results=results, day=day,
                   focus_checked=len(focus_list) if focus_list is not None else None,
                   seconds=time.perf_counter() - started)
