@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from regiongraph.api.deps import is_admin
 
 from regiongraph import __version__
-from regiongraph.search import SearchInputError, index_for
+from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
 from regiongraph.search.query import FACET_ALIASES, facet_name
 from regiongraph.search.records import ckan_name, parse_date
@@ -465,7 +465,10 @@ async def action(action: str, request: Request) -> JSONResponse:
             index = index_for(app.state.store, app.state.settings)
             return handler(Context(request, index, admin), params)
 
-        result = await run_in_threadpool(run)
+        try:
+            result = await run_in_threadpool(run)
+        except SearchIndexError as error:
+            raise CkanError(503, "Search Index Error", f"Search index error: {error}") from None
     except CkanError as error:
         return _envelope(request, action, error=error)
     return _envelope(request, action, result=result)

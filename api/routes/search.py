@@ -20,7 +20,13 @@ from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
-from regiongraph.search import SearchInputError, index_for, parse_filters, parse_query
+from regiongraph.search import (
+    SearchIndexError,
+    SearchInputError,
+    index_for,
+    parse_filters,
+    parse_query,
+)
 from regiongraph.search.query import MAX_ROWS, clamp_rows
 from regiongraph.search.schema import FACETS, PRIVATE_FACETS
 
@@ -66,6 +72,9 @@ def search(
         index = index_for(store, settings)
         result = index.search(parsed, filters=filters, include_private=admin,
                               start=(page_number - 1) * size, rows=size, sort=sort)
+    except SearchIndexError as error:
+        raise HTTPException(503, f"the search index is not available: {error}",
+                            headers={"Retry-After": "30"}) from None
     except SearchInputError as error:
         if media == "text/html":
             return TEMPLATES.TemplateResponse(

@@ -77,3 +77,42 @@ def test_html_page_renders_results_and_facets(client):
     assert "cdn" not in html.lower() and "<script" not in html.lower()
     bad = client.get("/search", params={"page": "0", "format": "html"})
     assert bad.status_code == 400 and "page must be 1 or more" in bad.text
+
+
+def test_a_busy_index_is_a_503_not_a_500(tmp_path):
+    """Another process holds the index writer while the index needs building."""
+    from pathlib import Path
+
+    import tantivy
+    from pyoxigraph import RdfFormat, parse
+
+    from regiongraph.iri import Minter
+    from regiongraph.search import index_location
+    from regiongraph.search.schema import build_schema
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    settings = Settings(store=str(tmp_path / "store"), admin_token="t")
+    store = open_store(settings)
+    small = Path(__file__).with_name("small.ttl").read_bytes()
+    store.replace_graph(Minter(settings.base).graph("source", "s"),
+                        parse(small, RdfFormat.TURTLE))
+    folder = index_location(settings)
+    folder.mkdir(parents=True)
+    (folder / "regiongraph-search.json").write_text('{"schema": 0}')
+    holder = None
+    try:
+        with TestClient(create_app(settings, store=store)) as client:
+            client.get("/health")
+            from regiongraph.search import open_index
+
+            open_index(store, settings)  # the directory is now a current, empty index
+            holder = tantivy.Index(build_schema(), path=str(folder), reuse=True).writer()
+            response = client.get("/search", params={"q": "bike"})
+            assert response.status_code == 503
+            assert "being written by another process" in response.json()["detail"]
+            ckan = client.get("/api/3/action/package_search")
+            assert ckan.status_code == 503 and ckan.json()["success"] is False
+    finally:
+        del holder
+        store.close()
