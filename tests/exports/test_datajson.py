@@ -88,3 +88,13 @@ def test_community_data_json(served, demo_index):
     expected = sum(1 for e in demo_index.entries if e.community == community)
     assert len(response.json()["dataset"]) == expected
     assert httpx.get(f"{served}/communities/nowhere/data.json").status_code == 404
+
+
+def test_data_json_streams_gzipped_on_request(served, data_json):
+    import gzip
+
+    with httpx.stream("GET", f"{served}/data.json", headers={"Accept-Encoding": "gzip"},
+                      timeout=60) as response:
+        assert response.headers["content-encoding"] == "gzip"
+        raw = b"".join(response.iter_raw())
+    assert json.loads(gzip.decompress(raw)) == data_json
