@@ -4,7 +4,7 @@ ckanext-dcat's lesson: every export profile (DCAT-AP 3, DCAT-US 1.1, schema.org)
 the same `DatasetRecord`, so the three can never disagree about what a dataset is, and a
 profile never opens the store. This module is the only place that reads datasets for
 export: `CatalogIndex` lists the publishable datasets in a stable order (by IRI) once per
-store version, and `read_records` fetches one page of them with one query.
+store version, and `read_records` fetches one page of them with two lookups.
 
 What is publishable is decided by `regiongraph.visibility` alone; this module asks it and
 never re-states the rule. Only fields named here leave the store, so a property added to
