@@ -20,6 +20,16 @@ the evaluator as the value of a variable; the query text never changes.
 pyoxigraph requires a substituted variable to be in the SELECT projection (NOTES.md §1),
 so every SELECT query projects its parameters; the loader checks this when it reads the
 library, not when a user first calls the query.
+
+How pyoxigraph 0.5 substitutes (measured): the value stands in for the variable wherever
+it occurs, and the output column shows it. So a parameter filters only where the query
+*matches* it: inside OPTIONAL alone it filters nothing (every row comes back, labelled
+with the value), and `BOUND(?param)` is false even when a value is given. The loader
+refuses `BOUND(?param)`; the tests check that every filtering parameter gives exactly the
+matching subset of the unfiltered rows. A parameter that is absent stays a free
+variable, which the queries use as "any". Substitution is also evaluated after planning,
+so it can be slower than a constant in the text (measured up to 25x on small queries);
+that is the price of never turning a value into query text.
 """
 
 import re
@@ -219,6 +229,14 @@ def _check_projection(query: NamedQuery) -> None:
             star = True
         if token.kind == "var":
             projected.add(token.text[1:])
+    everywhere = tokens(query.text)
+    for index, token in enumerate(everywhere[:-2]):
+        if token.keyword == "BOUND" and everywhere[index + 2].kind == "var":
+            name = everywhere[index + 2].text[1:]
+            if name in {p.name for p in query.params}:
+                raise LibraryError(
+                    f"{query.path.name}: BOUND(?{name}) is always false for a parameter "
+                    "(pyoxigraph substitutes the value for the variable); match it instead")
     missing = [p.name for p in query.params if not star and p.name not in projected]
     if missing:
         raise LibraryError(

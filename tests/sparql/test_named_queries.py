@@ -130,6 +130,11 @@ def test_header_errors_name_the_file(tmp_path):
                    "SELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
     with pytest.raises(LibraryError, match="has type 'weird'"):
         parse_query_file(bad)
+    bad.write_text("#+ name: bad\n#+ summary: s\n#+ params:\n#+   x:\n#+     type: iri\n"
+                   "SELECT ?x ?s WHERE { ?s ?p ?o FILTER(!BOUND(?x) || ?o = ?x) }\n",
+                   encoding="utf-8")
+    with pytest.raises(LibraryError, match=r"BOUND\(\?x\) is always false"):
+        parse_query_file(bad)
 
 
 def normalised(rows: list[dict]) -> list[dict]:
@@ -163,3 +168,37 @@ def test_cli_runs_the_same_named_query(demo_service, tmp_path):
     wrong = subprocess.run([*base, "query", "-n", "approvals-expiring-soon", "-p", "days=x"],
                            capture_output=True, text=True, timeout=120, check=False)
     assert wrong.returncode == 2 and "not a valid integer" in wrong.stderr
+
+
+def _rows(store, query, values, minter):
+    from regiongraph.sparql.execute import QueryJob, evaluate
+
+    results = evaluate(store, QueryJob(query.text, substitutions=query.bind(values, minter)))
+    names = [v.value for v in results.variables]
+    return sorted(json.dumps({n: str(row[n]) for n in names if row[n] is not None},
+                             sort_keys=True) for row in results)
+
+
+def test_filter_parameters_select_a_subset(demo_store, demo_settings, library):
+    """A parameter that filters (an IRI with no default) must give exactly the rows of the
+    unfiltered query that carry its value. pyoxigraph substitutes the constant for the
+    variable, so a parameter read only inside OPTIONAL, or through BOUND(), would not
+    filter (it did, in an earlier community-members): this catches every such query."""
+    minter = Minter(demo_settings.base)
+    checked = 0
+    for query in library.values():
+        if query.form != "SELECT":
+            continue
+        for param in query.params:
+            if param.default is not None or param.example is None or not (
+                param.type == "iri" or param.type.startswith(("id/", "concept/"))
+            ):
+                continue
+            term = param.to_term(param.example, minter)
+            everything = _rows(demo_store, query, {}, minter)
+            narrowed = _rows(demo_store, query, {param.name: param.example}, minter)
+            expected = [row for row in everything
+                        if json.loads(row).get(param.name) == str(term)]
+            assert narrowed == sorted(expected), (query.name, param.name)
+            checked += 1
+    assert checked >= 10
