@@ -99,12 +99,32 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
             if index.num_docs == 0 and RecordReader(store).subjects():
                 rebuild(store, settings, index=index)
     elif index.visible_on != _today():
-        # Approvals start and expire by date: re-check visibility once a day, rewriting
-        # only the records whose flag flipped.
+        # Approvals start and expire by date: re-check visibility once a day.
         with index._lock:
             if index.visible_on != _today():
-                update(store, settings, [Minter(settings.base).graph(REGISTRY_GRAPH)])
+                refresh_visibility(store, settings)
     return index
+
+
+def refresh_visibility(store: Store, settings: Settings) -> UpdateReport:
+    """Re-read only the records whose visibility flipped since the index last asked.
+
+    Nothing in the store changed, only the day: an approval came into force or expired.
+    """
+    began = time.perf_counter()
+    index = open_index(store, settings)
+    with index._lock:
+        public = public_iris(store, settings)
+        shown = index.all_ids(public_only=True)
+        flipped = sorted(iri for iri in index.all_ids() if (iri in public) != (iri in shown))
+        reader = RecordReader(store, public=public)
+        records = list(reader.read(index.kinds(flipped))) if flipped else []
+        hashes = reader.record_hashes(iris=[r.iri for r in records]) if records else {}
+        written, _ = index.write(_with_hashes(records, hashes)) if records else (0, 0)
+        index.remember(visible_on=_today())
+    return UpdateReport(candidates=len(flipped), written=written, deleted=0,
+                        unchanged=len(flipped) - written,
+                        seconds=round(time.perf_counter() - began, 3), full=False)
 
 
 def _today() -> str:
@@ -258,5 +278,5 @@ def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> 
 __all__ = [
     "SearchIndex", "SearchIndexError", "SearchInputError", "SearchRecord", "SearchResult",
     "UpdateReport", "after_change", "index_for", "index_location", "open_index",
-    "parse_filters", "parse_query", "public_iris", "rebuild", "update",
+    "parse_filters", "parse_query", "public_iris", "rebuild", "refresh_visibility", "update",
 ]

@@ -281,13 +281,28 @@ class SearchIndex:
         hits = searcher.search(query, total, count=False).hits
         return {searcher.doc(address).get_first("id") for _score, address in hits}
 
-    def all_ids(self) -> set[str]:
+    def all_ids(self, *, public_only: bool = False) -> set[str]:
         searcher = self.index.searcher()
         total = searcher.num_docs
         if not total:
             return set()
-        hits = searcher.search(tantivy.Query.all_query(), total, count=False).hits
+        query = tantivy.Query.all_query()
+        if public_only:
+            query = self._public_only(query)
+        hits = searcher.search(query, total, count=False).hits
         return {searcher.doc(address).get_first("id") for _score, address in hits}
+
+    def kinds(self, iris: list[str]) -> dict[str, str]:
+        """IRI → record kind, for those of `iris` that are indexed."""
+        found: dict[str, str] = {}
+        searcher = self.index.searcher()
+        for start in range(0, len(iris), 1000):
+            batch = iris[start:start + 1000]
+            query = tantivy.Query.term_set_query(self.schema, "id", batch)
+            for _score, address in searcher.search(query, len(batch), count=False).hits:
+                payload = json.loads(searcher.doc(address).get_first("payload"))
+                found[payload["iri"]] = payload["kind"]
+        return found
 
     def get(self, key: str, *, include_private: bool = False) -> dict | None:
         """A record's payload by IRI, CKAN UUID or CKAN name (None if absent or hidden)."""

@@ -71,3 +71,23 @@ def test_every_kind_is_searchable(index):
     kinds = {v.key for v in index.search("").facets["kind"]}
     assert kinds == {"dataset", "project", "standard", "community"}
     assert index.search("GTFS", filters={"kind": ["standard"]}).count >= 1
+
+
+def test_a_new_day_re_reads_only_records_whose_visibility_flipped(index, demo_store,
+                                                                  demo_settings):
+    """Approvals come into force and expire by date, with no change in the store."""
+    from regiongraph.search import index_for
+    from regiongraph.search.records import RecordReader
+
+    iri = min(publishable_datasets(demo_store, demo_settings))
+    reader = RecordReader(demo_store, public=set())  # as if its approval were not yet valid
+    (stale,) = list(reader.read({iri: "dataset"}))
+    index.write([stale])
+    assert index.get(iri) is None
+    index.remember(visible_on="2000-01-01")
+    try:
+        assert index_for(demo_store, demo_settings) is index  # the first search of the day
+        assert index.get(iri)["iri"] == iri
+        assert index.visible_on != "2000-01-01"
+    finally:
+        index.write(list(RecordReader(demo_store, public={iri}).read({iri: "dataset"})))
