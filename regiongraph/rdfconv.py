@@ -26,7 +26,8 @@ def to_rdflib(term: NamedNode | BlankNode | Literal) -> rdflib.term.Node:
         datatype = term.datatype.value
         if datatype == XSD_STRING:
             return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+        # normalize=False keeps the lexical form exactly (rdflib rewrites "Z" as "+00:00").
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype), normalize=False)
     raise TypeError(f"cannot convert {term!r} to rdflib (RDF-star terms are not used here)")
 
 
