@@ -25,7 +25,13 @@ from regiongraph.api.templating import TEMPLATES
 from regiongraph.exports import schema_org
 from regiongraph.exports.dcat_ap3 import record_triples
 from regiongraph.exports.model import CatalogIndex, DatasetRecord, catalog_index, read_records
-from regiongraph.exports.serializer import SYNTAXES, grouped, rdf_syntax, render
+from regiongraph.exports.serializer import (
+    SYNTAXES,
+    grouped,
+    rdf_syntax,
+    render,
+    with_registry_agents,
+)
 from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import sparql_prefixes
 from regiongraph.settings import Settings
@@ -64,7 +70,7 @@ def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: st
     records = read_records(store, [iri], None if admin else index.may_name)
     if not records:
         raise HTTPException(404, "no such dataset")
-    return records[0]
+    return with_registry_agents(records, index)[0]
 
 
 @router.get("/datasets/{path:path}", summary="A dataset: HTML page or DCAT-AP 3 RDF")

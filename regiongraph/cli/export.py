@@ -76,7 +76,8 @@ def _write(name: str, store, settings, output: BinaryIO, fmt: str,
                                      index=index))
         return len(entries)
     output.write(b"[")
-    for n, record in enumerate(all_records(store, entries, visible=index.may_name)):
+    records = all_records(store, entries, visible=index.may_name, index=index)
+    for n, record in enumerate(records):
         item = schema_org.dataset(record, page_url=record.iri)
         output.write((",\n" if n else "\n").encode() + json.dumps(item).encode())
     output.write(b"\n]\n")

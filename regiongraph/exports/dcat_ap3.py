@@ -12,6 +12,8 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from regiongraph.exports.model import Agent, CatalogInfo, DatasetRecord
 from regiongraph.exports.vocab import (
+    PUBLISHER_TYPE,
+    PUBLISHER_TYPES,
     eu_access_right,
     eu_file_type,
     eu_frequency,
@@ -51,6 +53,8 @@ def agent_triples(agent: Agent) -> Iterator[Triple]:
     yield Triple(node, FOAF.name, Literal(agent.name))
     if agent.homepage:
         yield Triple(node, FOAF.homepage, NamedNode(agent.homepage))
+    if agent.kind in PUBLISHER_TYPES:
+        yield Triple(node, DCT.type, NamedNode(PUBLISHER_TYPE + PUBLISHER_TYPES[agent.kind]))
 
 
 def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:

@@ -55,6 +55,8 @@ class Agent:
     iri: str
     name: str
     homepage: str | None = None
+    kind: str | None = None
+    """The registry's class for it (`City`, `StateAgency`, ...), when known."""
 
 
 @dataclass
@@ -357,7 +359,13 @@ def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
             continue
         local = minter.local_id(iri, "community")
         if local is not None:
-            communities[local] = Agent(iri, name or local, home)
+            kind = row["kind"].value.rsplit("#", 1)[-1]
+            known = communities.get(local)
+            if known is None:
+                communities[local] = Agent(iri, name or local, home,
+                                           None if kind == "Community" else kind)
+            elif kind != "Community":
+                known.kind = kind
     if region is None:
         region = Agent(minter.iri("region", "region").value, _host(settings.base))
     return region, communities

@@ -223,15 +223,26 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
     paging = Paging.check(page, page_size, len(entries))
     chosen = entries[paging.offset:paging.offset + paging.size]
     records = read_records(store, [e.iri for e in chosen], index.may_name)
-    return CatalogPage(info, records, paging, index)
+    return CatalogPage(info, with_registry_agents(records, index), paging, index)
+
+
+def with_registry_agents(records: list[DatasetRecord], index: CatalogIndex
+                         ) -> list[DatasetRecord]:
+    """Publishers as the registry describes them (name, homepage, kind), where it does."""
+    by_iri = {agent.iri: agent for agent in index.communities.values()}
+    for record in records:
+        if record.publisher is not None and record.publisher.iri in by_iri:
+            record.publisher = by_iri[record.publisher.iri]
+    return records
 
 
 def all_records(store: Store, entries: list[IndexEntry], *,
-                visible: Callable[[str], bool] | None,
+                visible: Callable[[str], bool] | None, index: CatalogIndex | None = None,
                 batch: int = READ_BATCH) -> Iterator[DatasetRecord]:
     """Every record of `entries`, read `batch` at a time (memory stays bounded)."""
     for start in range(0, len(entries), batch):
-        yield from read_records(store, [e.iri for e in entries[start:start + batch]], visible)
+        records = read_records(store, [e.iri for e in entries[start:start + batch]], visible)
+        yield from (with_registry_agents(records, index) if index is not None else records)
 
 
 def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: RdfSyntax, *,
@@ -247,7 +258,7 @@ def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: Rd
             *dcat_ap3.catalog_triples(info, []),
             *(Triple(catalog, dcat_ap3.DCAT.dataset, NamedNode(e.iri)) for e in entries),
         ])
-        for record in all_records(store, entries, visible=index.may_name):
+        for record in all_records(store, entries, visible=index.may_name, index=index):
             yield from grouped(dcat_ap3.record_triples(record))
 
     render(triples(), syntax, output)
@@ -276,7 +287,7 @@ def datajson_chunks(store: Store, settings: Settings, *, self_url: str,
     email = dcat_us.fallback_email(settings.base)
     separator = "\n"
     buffer: list[str] = []
-    for record in all_records(store, entries, visible=index.may_name):
+    for record in all_records(store, entries, visible=index.may_name, index=index):
         item = dcat_us.dataset(record, catalog_modified=catalog_modified, contact_email=email,
                                region_name=index.region.name)
         buffer.append(separator + json.dumps(item, ensure_ascii=False))

@@ -117,6 +117,14 @@ ISO_DURATIONS = {
 }
 """Dublin Core Collection frequency name → DCAT-US 1.1 accrualPeriodicity."""
 
+PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
+PUBLISHER_TYPES = {
+    "City": "LocalAuthority", "County": "LocalAuthority", "SpecialDistrict": "LocalAuthority",
+    "TransitAgency": "LocalAuthority", "StateAgency": "RegionalAuthority",
+}
+"""The registry's community class → ADMS publisher type (DCAT-AP's `dct:type` of an agent).
+Tribal nations and the alliance itself fit none of ADMS's types and get none."""
+
 CLD_FREQ = "http://purl.org/cld/freq/"
 EU_FREQ_TO_CLD = {code: name for name, code in FREQUENCIES.items()}
 
