@@ -54,26 +54,29 @@ def chunks(items: list[str], size: int = CHUNK):
         yield items[start:start + size]
 
 
+# Every pattern names its graph: the manual graph must be told apart, and a remote store
+# given an explicit default graph may expose no named graphs, so these run without the
+# union default graph and read the named graphs directly.
 STEP_UP = """SELECT DISTINCT ?node ?next ?kind ?g WHERE {
   VALUES ?node { %s }
   { GRAPH ?g { ?node prov:wasDerivedFrom ?next } BIND("derivation" AS ?kind) }
   UNION { GRAPH ?g { ?node prov:wasGeneratedBy ?next } BIND("generated" AS ?kind)
-          FILTER NOT EXISTS { ?next a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?next a rg:Project } } }
   UNION { GRAPH ?g { ?next prov:generated ?node } BIND("generated" AS ?kind)
-          FILTER NOT EXISTS { ?next a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?next a rg:Project } } }
   UNION { GRAPH ?g { ?node prov:used ?next } BIND("used" AS ?kind)
-          FILTER NOT EXISTS { ?node a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?node a rg:Project } } }
 }"""
 
 STEP_DOWN = """SELECT DISTINCT ?node ?next ?kind ?g WHERE {
   VALUES ?node { %s }
   { GRAPH ?g { ?next prov:wasDerivedFrom ?node } BIND("derivation" AS ?kind) }
   UNION { GRAPH ?g { ?next prov:used ?node } BIND("used" AS ?kind)
-          FILTER NOT EXISTS { ?next a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?next a rg:Project } } }
   UNION { GRAPH ?g { ?node prov:generated ?next } BIND("generated" AS ?kind)
-          FILTER NOT EXISTS { ?node a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?node a rg:Project } } }
   UNION { GRAPH ?g { ?next prov:wasGeneratedBy ?node } BIND("generated" AS ?kind)
-          FILTER NOT EXISTS { ?node a rg:Project } }
+          FILTER NOT EXISTS { GRAPH ?t { ?node a rg:Project } } }
 }"""
 
 
@@ -82,7 +85,7 @@ def step(store: Store, frontier: list[str], direction: str, manual_graph: str | 
     template = STEP_UP if direction == "up" else STEP_DOWN
     found: dict[tuple[str, str], str] = {}
     for part in chunks(frontier):
-        result = store.query(PREFIXES + template % values(part), union_default_graph=True)
+        result = store.query(PREFIXES + template % values(part))
         for row in result:
             node, nxt, kind, graph = (row[v] for v in ("node", "next", "kind", "g"))
             if not isinstance(nxt, NamedNode):
