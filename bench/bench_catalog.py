@@ -7,7 +7,10 @@ embedded store on disk loaded by the project's own path (`bench_load.harvest_reg
 - **page of 100**: `GET /catalog.ttl?page=N&page_size=100` for the first, middle and last
   pages, ten rounds; the median. The first request after start-up builds the catalog
   index (visibility's rule over the whole store, once per store version) and is reported
-  apart as "index build". Goal (issue 7): a page at 100k costs at most 2× a page at 1k.
+  apart as "index build". Then one process serves every size at once and the pages are
+  requested round-robin across sizes ("interleaved"), so that whatever else loads the
+  machine weighs on all sizes alike: that ratio is the one the goal is judged on.
+  Goal (issue 7): a page at 100k costs at most 2× a page at 1k.
 - **/data.json stream**: the whole document read by a client in the same process that
   discards each chunk; peak RSS of that process (server, store and client together) and
   its RSS before the stream began. Goal: ≤ 1 GB at 100k.
@@ -138,25 +141,64 @@ def stream_datajson(store_dir: str) -> dict:
     return {"seconds": seconds, "bytes": size, "peak_before_mb": before}
 
 
+def compare_pages(store_dirs: dict) -> dict:
+    """Child step: pages of 100 from every size's server, requests interleaved round by
+    round, so that load from anything else on the machine falls on all sizes alike and
+    the ratio between sizes stays honest."""
+    import contextlib
+
+    import httpx
+
+    with contextlib.ExitStack() as stack:
+        clients, pages, totals = {}, {}, {}
+        for size, store_dir in store_dirs.items():
+            store, server = _serve(store_dir)
+            stack.callback(store.close)
+            url = stack.enter_context(server)
+            client = stack.enter_context(httpx.Client(base_url=url, timeout=3600))
+            first = client.get(f"/catalog.ttl?page=1&page_size={PAGE_SIZE}")  # index warm
+            assert first.status_code == 200
+            totals[size] = int(first.text.split("hydra:totalItems ")[1].split()[0].rstrip(";"))
+            last = -(-totals[size] // PAGE_SIZE)
+            clients[size] = client
+            pages[size] = sorted({1, (last + 1) // 2, last})
+        times: dict[str, list[float]] = {str(size): [] for size in store_dirs}
+        for _ in range(ROUNDS):
+            for page_index in range(3):
+                for size, client in clients.items():
+                    page = pages[size][min(page_index, len(pages[size]) - 1)]
+                    start = time.perf_counter()
+                    response = client.get(f"/catalog.ttl?page={page}&page_size={PAGE_SIZE}")
+                    times[str(size)].append(time.perf_counter() - start)
+                    assert response.status_code == 200
+    return {"median": {size: statistics.median(t) for size, t in times.items()},
+            "totals": {str(size): total for size, total in totals.items()}}
+
+
 def run(ctx: Context) -> Section:
-    rows: list[list[str]] = []
-    notes: list[str] = []
-    pages: dict[int, float] = {}
+    loaded = {}
     for size in ctx.sizes:
         region = publishable_region(ctx.region(size), ctx.workdir / f"catalog-region-{size}")
         store_dir = ctx.scratch(f"catalog-{size}") / "store"
         ctx.log(f"loading {size} datasets for the catalog benchmark")
-        load = measure(f"load {size}", "bench.bench_load:harvest_region", region, store_dir)
+        loaded[size] = (store_dir, measure(f"load {size}", "bench.bench_load:harvest_region",
+                                           region, store_dir))
+    return measure_loaded(ctx, loaded)
+
+
+def measure_loaded(ctx: Context, loaded: dict) -> Section:
+    """Everything after loading: per size its own pages (with the index build and a 304)
+    and its /data.json stream, then all sizes' pages side by side, interleaved."""
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for size, (store_dir, load) in sorted(loaded.items()):
         ctx.log(f"catalog pages at {size}")
         page = measure("pages", "bench.bench_catalog:serve_pages", store_dir)
         ctx.log(f"/data.json stream at {size}")
         stream = measure("data.json", "bench.bench_catalog:stream_datajson", store_dir)
-        pages[size] = page.seconds
-        smallest = min(pages)
-        ratio = page.seconds / pages[smallest]
         total = page.result["total"]
-        rows.append([f"{size:,}", f"{total:,}", "page of 100 (Turtle, warm)",
-                     f"{page.seconds * 1000:.1f} ms", f"{ratio:.2f}×", f"{page.peak_mb:.0f}",
+        rows.append([f"{size:,}", f"{total:,}", "page of 100 (Turtle, warm, alone)",
+                     f"{page.seconds * 1000:.1f} ms", "", f"{page.peak_mb:.0f}",
                      f"{page.result['bytes'] / 1024:.0f} KiB a page"])
         rows.append([f"{size:,}", f"{total:,}", "index build (first request)",
                      f"{page.result['cold']:.2f} s", "", "",
@@ -171,11 +213,22 @@ def run(ctx: Context) -> Section:
                       + ("met" if mb <= GOAL_MB else "MISSED"))])
         notes.append(f"{size:,} datasets: {load.result['quads']:,} quads loaded in "
                      f"{load.seconds:.1f} s (setup, not measured here)")
-    if len(pages) > 1:
-        small, large = min(pages), max(pages)
-        ratio = pages[large] / pages[small]
+    if len(loaded) > 1:
+        ctx.log("pages of every size, interleaved")
+        side = measure("pages side by side", "bench.bench_catalog:compare_pages",
+                       {str(size): str(store_dir) for size, (store_dir, _) in loaded.items()})
+        medians = {int(k): v for k, v in side.result["median"].items()}
+        small = min(medians)
+        for size, median in sorted(medians.items()):
+            ratio = median / medians[small]
+            rows.append([f"{size:,}", f"{side.result['totals'][str(size)]:,}",
+                         "page of 100 (interleaved with the other sizes)",
+                         f"{median * 1000:.1f} ms", f"{ratio:.2f}×", f"{side.peak_mb:.0f}",
+                         "one process serving every size"])
+        large = max(medians)
+        ratio = medians[large] / medians[small]
         notes.append(f"a page of 100 at {large:,} datasets costs {ratio:.2f}× a page at "
-                     f"{small:,} (goal ≤ {GOAL_RATIO:.0f}×: "
+                     f"{small:,}, measured interleaved (goal ≤ {GOAL_RATIO:.0f}×: "
                      f"{'met' if ratio <= GOAL_RATIO else 'MISSED'})")
     notes.append("Pages slice an index of the publishable datasets (sorted by IRI) that is "
                  "built once per store version, then read 100 records with two lookups "
