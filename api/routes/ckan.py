@@ -442,10 +442,26 @@ def _envelope(request: Request, action: str, *, result: Any = None,
                         status_code=error.status)
 
 
-@router.api_route("/api/3/action/{action}", methods=["GET", "POST"],
-                  summary="CKAN Action API (read-only subset)")
-@router.api_route("/api/action/{action}", methods=["GET", "POST"], include_in_schema=False)
-async def action(action: str, request: Request) -> JSONResponse:
+@router.get("/api/3/action/{action}", summary="CKAN Action API (read-only subset)",
+            operation_id="ckan_action_get")
+async def action_get(action: str, request: Request) -> JSONResponse:
+    return await _dispatch(action, request)
+
+
+@router.post("/api/3/action/{action}", summary="CKAN Action API (read-only subset)",
+             operation_id="ckan_action_post")
+async def action_post(action: str, request: Request) -> JSONResponse:
+    return await _dispatch(action, request)
+
+
+# ckanapi and older clients call /api/action/ (CKAN answers both)
+router.add_api_route("/api/action/{action}", action_get, methods=["GET"],
+                     include_in_schema=False)
+router.add_api_route("/api/action/{action}", action_post, methods=["POST"],
+                     include_in_schema=False)
+
+
+async def _dispatch(action: str, request: Request) -> JSONResponse:
     from starlette.concurrency import run_in_threadpool
 
     try:
