@@ -277,3 +277,21 @@ def test_manual_edges_over_http(writable_service):
     audit = httpx.get(f"{url}/lineage/edges?deleted=true", headers=admin).json()
     assert audit[0]["deletion_reason"] == "duplicate" and audit[0]["deleted_by"].endswith("/ana")
     assert httpx.get(f"{url}/lineage/edges", headers=admin).json() == []
+
+
+def test_project_rollup_names_every_project_touching_the_lineage(planning_url, admin_headers,
+                                                                  raw_graph, demo_region):
+    root = busiest(raw_graph)
+    params = {"direction": "both", "depth": 10, "cap": 5000}
+    datasets = httpx.get(f"{planning_url}/lineage/{quote(root, safe='')}", params=params,
+                         headers=admin_headers, timeout=60).json()
+    found = {n["id"] for n in datasets["nodes"]}
+    rolled = httpx.get(f"{planning_url}/lineage/{quote(root, safe='')}",
+                       params={**params, "level": "project"}, headers=admin_headers,
+                       timeout=60).json()
+    expected = {p for p, project in demo_region.projects.items()
+                if (project.uses | project.produces) & found}
+    assert expected, "the busiest lineage must touch some project"
+    assert {n["id"] for n in rolled["nodes"]} - {rolled["root"]} <= expected
+    assert {n["id"] for n in rolled["nodes"] if n["type"] == "project"} == expected
+    assert all(e["source"] in expected and e["target"] in expected for e in rolled["edges"])
