@@ -266,9 +266,11 @@ def explore_root(region, visible: set[str] | None) -> str | None:
 @router.get("/explore", summary="Interactive lineage explorer (HTML)")
 def explore(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag,
             id: str | None = Query(None, description="Dataset IRI to start from")):
+    from regiongraph.api.routes.lineage import dataset_iri
+
     region = _region(store)
     visible = visible_datasets(store, settings, admin=admin)
-    root = id or explore_root(region, visible)
+    root = dataset_iri(settings, id) if id else explore_root(region, visible)
     if root and visible is not None and root not in visible:
         raise HTTPException(404, "no such dataset")
     return _page(request, "planning/explore.html", {
