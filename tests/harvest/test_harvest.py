@@ -211,3 +211,32 @@ def test_source_graph_holds_catalog_records_with_hashes(harvest, fixtures):
     assert len(rows) == report.created == 5
     assert all(len(r["h"].value) == 64 for r in rows)
     assert all(isinstance(r["topic"], NamedNode) for r in rows)
+
+
+def test_incremental_write_equals_a_fresh_harvest(harvest, fixtures, tmp_path):
+    """Only changed records are rewritten, and the graph ends exactly as a full harvest."""
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.harvest.conftest import Harvester
+
+    catalog = tmp_path / "catalog.json"
+    records = json.loads((fixtures / "catalog-v1.json").read_text())["dataset"]
+    many = [dict(r, identifier=f"{r['identifier']}-{n}",
+                 landingPage=f"{r['landingPage']}-{n}") for n in range(4) for r in records]
+    catalog.write_text(json.dumps({"dataset": many}))
+    harvest(catalog)
+    many[0]["title"] = "Renamed"
+    many[1]["distribution"] = []
+    many[2]["keyword"] = ["other"]
+    del many[3]
+    many.append(dict(many[4], identifier="brand-new", landingPage="https://x.example/new"))
+    catalog.write_text(json.dumps({"dataset": many}))
+    report = harvest(catalog)
+    assert (report.created, report.updated, report.removed) == (1, 3, 1)
+    assert report.unchanged == 16
+
+    fresh_settings = Settings(store="memory")
+    fresh = Harvester(open_store(fresh_settings), fresh_settings)
+    fresh(catalog)
+    assert harvest.snapshot() == fresh.snapshot()
+    assert not any(g.startswith("urn:regiongraph:staging:") for g in harvest.store.graphs())
