@@ -48,8 +48,9 @@ def standards_adoption(region: Region, *, visible: set[str] | None = None) -> St
         ]
         name = region.label(s)
         if adopters and gaps:
+            verb = "publish" if len(adopters) != 1 else "publishes"
             sentence = (f"{len(adopters)} communit{'ies' if len(adopters) != 1 else 'y'} "
-                        f"publish {name}; {len(gaps)} more publish data in its domain without "
+                        f"{verb} {name}; {len(gaps)} more publish data in its domain without "
                         f"it (starting with {gaps[0].label}, {gaps[0].datasets} dataset(s)).")
         elif adopters:
             sentence = (f"Every community with data in its domain that publishes {name} "
