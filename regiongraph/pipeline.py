@@ -24,6 +24,9 @@ from regiongraph.store import Store
 
 # "module:function" names; each is called as fn(store, settings, changed_graphs).
 AFTER_CHANGE_HOOKS: list[str] = []
+# Inferences, then validation of what changed (regiongraph/rules); first, because the
+# hooks below read the inference graph.
+AFTER_CHANGE_HOOKS.insert(0, "regiongraph.rules.hooks:after_change")
 # The search index follows every change record by record (regiongraph/search); it runs
 # last so it sees what earlier hooks (inferences) wrote.
 AFTER_CHANGE_HOOKS.append("regiongraph.search:after_change")
@@ -106,6 +109,11 @@ def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadS
 
     minter = Minter(settings.base)
     files = sorted(folder.glob("*.y*ml")) + sorted(folder.glob("*.ttl"))
+    # The registry names catalog records (and expands globs like "saguaro/*" against
+    # them), so a catalog change changes the registry graph too.
+    catalogs = folder.parent / "catalogs"
+    if catalogs.is_dir():
+        files += sorted(p for p in catalogs.rglob("*") if p.is_file())
     digest = fingerprint(files, settings.base)
     graph = minter.graph(REGISTRY_GRAPH)
     if stored_fingerprint(store, minter, graph) == digest and store.count(graph) > 0:

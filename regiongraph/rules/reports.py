@@ -38,6 +38,8 @@ def report_quads(report: Report, minter: Minter) -> tuple[NamedNode, NamedNode, 
     ]
     if report.focus_checked is not None:
         quads.append(Quad(node, RG.focusNodesChecked, Literal(report.focus_checked), graph))
+    if report.shapes:
+        quads.append(Quad(node, RG.shapesHash, Literal(report.shapes), graph))
     for index, result in enumerate(report.results, start=1):
         r = minter.iri("report", key, "results", str(index))
         quads += [
@@ -84,10 +86,11 @@ def load_report(store: Store, settings: Settings, graph: str) -> Report:
         PREFIX sh: <http://www.w3.org/ns/shacl#>
         PREFIX rg: <https://w3id.org/regiongraph/ns#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        SELECT ?report ?created ?day ?checked ?focus ?shape ?severity ?message ?path ?value ?c
+        SELECT ?report ?created ?day ?checked ?shapes ?focus ?shape ?severity ?message ?path ?value ?c
         WHERE {{ GRAPH <{graph}> {{
             ?report a sh:ValidationReport ; prov:generatedAtTime ?created ; rg:validatedFor ?day .
             OPTIONAL {{ ?report rg:focusNodesChecked ?checked }}
+            OPTIONAL {{ ?report rg:shapesHash ?shapes }}
             OPTIONAL {{
                 ?report sh:result ?r .
                 ?r sh:focusNode ?focus ; sh:sourceShape ?shape ; sh:resultSeverity ?severity ;
@@ -104,6 +107,8 @@ def load_report(store: Store, settings: Settings, graph: str) -> Report:
         report.day = dt.date.fromisoformat(row["day"].value)
         if row["checked"] is not None:
             report.focus_checked = int(row["checked"].value)
+        if row["shapes"] is not None:
+            report.shapes = row["shapes"].value
         if row["focus"] is None:
             continue
         report.results.append(Result(

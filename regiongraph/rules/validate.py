@@ -58,6 +58,8 @@ class Report:
     """How many focus nodes were re-checked (None: the whole store)."""
     seconds: float = 0.0
     iri: str | None = None
+    shapes: str | None = None
+    """Fingerprint of the shapes files the report was made with."""
 
     @property
     def conforms(self) -> bool:

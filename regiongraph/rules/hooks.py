@@ -1,0 +1,22 @@
+"""What runs after every change to the store (registered in pipeline.AFTER_CHANGE_HOOKS).
+
+First the inferences (the rules read types and super-properties from them), then the
+validation of what changed; the report is stored with the others.
+"""
+
+from pyoxigraph import NamedNode
+
+from regiongraph.iri import INFERENCE_GRAPH, Minter
+from regiongraph.rules.incremental import revalidate
+from regiongraph.rules.reasoning import materialise
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+
+def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    inference = Minter(settings.base).graph(INFERENCE_GRAPH)
+    data_changed = [g for g in changed if g != inference]
+    if not data_changed:
+        return
+    materialise(store, settings)
+    revalidate(store, settings, data_changed)
