@@ -30,9 +30,10 @@ from regiongraph.sparql.execute import (
     QueryJob,
     QuerySyntaxError,
     QueryTimeout,
+    base_prefix,
     evaluate,
     produce,
-    with_base,
+    syntax_message,
 )
 from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
 from regiongraph.sparql.public import invalidate, public_store
@@ -429,13 +430,14 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
     assert op.update is not None
     try:
         check_update(op.update)
-        text = with_base(with_using(op.update, op.using, op.using_named), endpoint_url(request))
+        text = with_using(op.update, op.using, op.using_named)
+        prefix = base_prefix(text, endpoint_url(request))
     except (OperationRefused, DatasetConflict, ValueError) as error:
         return problem_for(error, settings.query_timeout).response()
     try:
-        await run_in_threadpool(store.update, text)
+        await run_in_threadpool(store.update, prefix + text)
     except SyntaxError as error:
-        return HTTPProblem(400, f"update syntax: {error}").response()
+        return HTTPProblem(400, f"update syntax: {syntax_message(error, prefix)}").response()
     except Exception as error:  # noqa: BLE001 - any store error; one transaction, no change
         return HTTPProblem(500, f"the update failed and changed nothing: {error}").response()
     finally:

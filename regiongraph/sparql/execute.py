@@ -7,8 +7,8 @@ server share one function). What it adds to `Store.query`:
 - the dataset: protocol `default-graph-uri`/`named-graph-uri` win over FROM clauses, as
   the protocol says; with neither, the default graph is the union of all graphs (so a
   researcher need not know the graph layout), but a query with its own FROM keeps it;
-- a base IRI for relative IRIs (the endpoint URL), written as a BASE on the first line so
-  line numbers in syntax errors stay right;
+- a base IRI for relative IRIs (the endpoint URL), written as a BASE before the text only
+  when the text has a relative IRI, with syntax-error columns corrected for it;
 - a time limit, checked between rows and between written chunks. pyoxigraph 0.5 has no
   way to cancel a query that is still computing its first row (a big ORDER BY or
   GROUP BY); the HTTP layer answers the client at the deadline anyway, and the worker
@@ -19,6 +19,7 @@ server share one function). What it adds to `Store.query`:
   output in chunks, so a million-row SELECT never sits in memory.
 """
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, serialize
 
 from regiongraph.errors import RegiongraphError
-from regiongraph.sparql.guard import QueryInfo, check_query
+from regiongraph.sparql.guard import QueryInfo, check_query, tokens
 from regiongraph.sparql.serialize import write_solutions
 from regiongraph.sparql_results import ResultFormat
 from regiongraph.store import Store
@@ -61,10 +62,33 @@ class QueryJob:
             self.info = check_query(self.text)
 
 
+_ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")
+_POSITION = re.compile(r"error at 1:(\d+)")
+
+
+def base_prefix(text: str, base_iri: str | None) -> str:
+    """`BASE <endpoint> ` when the text has a relative IRI, else nothing.
+
+    Only then: the prefix shifts the columns of line 1 in syntax errors, which
+    `syntax_message` corrects.
+    """
+    if not base_iri or not any(t.kind == "iri" and not _ABSOLUTE.match(t.text)
+                               for t in tokens(text)):
+        return ""
+    return f"BASE {NamedNode(base_iri)} "
+
+
 def with_base(text: str, base_iri: str | None) -> str:
-    if not base_iri:
-        return text
-    return f"BASE {NamedNode(base_iri)} {text}"
+    return base_prefix(text, base_iri) + text
+
+
+def syntax_message(error: SyntaxError, prefix: str) -> str:
+    """pyoxigraph's message, with line-1 columns as the user wrote them."""
+    message = str(error)
+    if prefix:
+        message = _POSITION.sub(lambda m: f"error at 1:{max(1, int(m.group(1)) - len(prefix))}",
+                                message)
+    return message
 
 
 def evaluate(store: Store, job: QueryJob):
@@ -81,11 +105,12 @@ def evaluate(store: Store, job: QueryJob):
     union = job.union
     if union is None:
         union = not job.info.has_dataset and not job.default_graphs and not job.named_graphs
+    prefix = base_prefix(job.text, job.base_iri)
     try:
-        return store.query(with_base(job.text, job.base_iri), substitutions=job.substitutions,
+        return store.query(prefix + job.text, substitutions=job.substitutions,
                            union_default_graph=union, **kwargs)
     except SyntaxError as error:
-        raise QuerySyntaxError(f"query syntax: {error}") from None
+        raise QuerySyntaxError(f"query syntax: {syntax_message(error, prefix)}") from None
 
 
 class Output:

@@ -334,3 +334,11 @@ def test_html_browser_gets_yasgui(endpoint):
     assert response.status_code == 200
     assert "/assets/yasgui/yasgui.min.js" in response.text
     assert "unpkg" not in response.text and "cdn" not in response.text.lower()
+
+
+def test_syntax_errors_point_at_the_users_text(endpoint):
+    """The endpoint's BASE (for relative IRIs) must not shift the column in the message."""
+    for query, column in (("SELECT * {", 11), ("SELECT * { <relative> ?p ?o ", 29)):
+        response = httpx.get(endpoint, params={"query": query})
+        assert response.status_code == 400
+        assert f"error at 1:{column}:" in response.text, response.text[:80]
