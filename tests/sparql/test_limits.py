@@ -62,12 +62,13 @@ def test_small_results_carry_no_note_and_admin_has_no_cap(tight):
 
 def test_time_limit_answers_at_the_deadline(tight):
     started = time.monotonic()
-    response = httpx.get(tight, params={"query": cross_join(3000, aggregate=True)},
+    # 16 million joined rows to count: about 3 s of work on an idle machine.
+    response = httpx.get(tight, params={"query": cross_join(4000, aggregate=True)},
                          headers=ADMIN, timeout=30)
     elapsed = time.monotonic() - started
     assert response.status_code == 503
     assert "time limit of 0.5 s" in response.text
-    assert elapsed < 1.5
+    assert elapsed < 2.0
 
 
 def test_streams_stop_at_the_deadline(tight):
