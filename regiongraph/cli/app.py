@@ -6,7 +6,7 @@ so a new concern adds a module, not an edit here. They import heavy libraries
 """
 
 from dataclasses import dataclass, field
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -54,10 +54,10 @@ def state() -> State:
 
 @app.callback()
 def configure(
-    store: Annotated[Optional[str], typer.Option(help="Store: a directory, 'memory', or a SPARQL URL [REGIONGRAPH_STORE].")] = None,
-    base: Annotated[Optional[str], typer.Option(help="Base of minted IRIs [REGIONGRAPH_BASE].")] = None,
-    update_url: Annotated[Optional[str], typer.Option(help="Remote SPARQL Update URL [REGIONGRAPH_UPDATE_URL].")] = None,
-    gsp_url: Annotated[Optional[str], typer.Option(help="Remote Graph Store URL [REGIONGRAPH_GSP_URL].")] = None,
+    store: Annotated[str | None, typer.Option(help="Store: a directory, 'memory', or a SPARQL URL [REGIONGRAPH_STORE].")] = None,
+    base: Annotated[str | None, typer.Option(help="Base of minted IRIs [REGIONGRAPH_BASE].")] = None,
+    update_url: Annotated[str | None, typer.Option(help="Remote SPARQL Update URL [REGIONGRAPH_UPDATE_URL].")] = None,
+    gsp_url: Annotated[str | None, typer.Option(help="Remote Graph Store URL [REGIONGRAPH_GSP_URL].")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks.")] = False,
 ) -> None:
     """Settings come from REGIONGRAPH_* variables; these flags override them."""

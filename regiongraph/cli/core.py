@@ -3,7 +3,7 @@
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -56,8 +56,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
 @app.command()
 def query(
-    file: Annotated[Optional[Path], typer.Argument(help="A .rq file, or - for stdin.")] = None,
-    text: Annotated[Optional[str], typer.Option("-q", "--query", help="Query text.")] = None,
+    file: Annotated[Path | None, typer.Argument(help="A .rq file, or - for stdin.")] = None,
+    text: Annotated[str | None, typer.Option("-q", "--query", help="Query text.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="|".join(QUERY_FORMATS))] = "table",
     name: Annotated[
         str | None, typer.Option("--name", "-n", help="A named query of queries/*.rq.")
@@ -121,8 +121,8 @@ def restore(path: Annotated[Path, typer.Argument(help="N-Quads file from `dump`.
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="[REGIONGRAPH_HOST]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="[REGIONGRAPH_PORT]")] = None,
+    host: Annotated[str | None, typer.Option(help="[REGIONGRAPH_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="[REGIONGRAPH_PORT]")] = None,
 ) -> None:
     """Serve the SPARQL endpoint, catalogs, API and pages."""
     import uvicorn

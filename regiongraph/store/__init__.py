@@ -5,6 +5,7 @@ default), an in-memory Oxigraph (`memory`), or a remote SPARQL 1.1 server (an ht
 query URL). Callers never ask which: the kernel, exports and analyses use `Store`.
 """
 
+from regiongraph.settings import Settings
 from regiongraph.store.base import (
     GraphCounts,
     Store,
@@ -12,7 +13,6 @@ from regiongraph.store.base import (
     StoreError,
     TripleResults,
 )
-from regiongraph.settings import Settings
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:

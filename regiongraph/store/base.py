@@ -52,6 +52,16 @@ def in_graph(items: Iterable[Triple | Quad], graph: NamedNode) -> Iterator[Quad]
         yield Quad(item.subject, item.predicate, item.object, graph)
 
 
+def graph_counts(store: "Store") -> GraphCounts:
+    """Quads per named graph, and under "" the default graph's, through plain SPARQL."""
+    rows = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    counts = {row["g"].value: int(row["n"].value) for row in rows}
+    default = store.count(None)
+    if default:
+        counts[""] = default
+    return counts
+
+
 class Store(Protocol):
     """What the kernel may ask of a store. Keep it small (Oxigraph's lesson)."""
 

@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store as OxStore, Triple, Variable
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, Variable
+from pyoxigraph import Store as OxStore
 
-from regiongraph.store.base import GraphCounts, StoreBusyError, StoreError, in_graph
+from regiongraph.store.base import GraphCounts, StoreBusyError, StoreError, graph_counts, in_graph
 
 STAGING_PREFIX = "urn:regiongraph:staging:"
 
@@ -121,14 +122,7 @@ class EmbeddedStore:
         return self._store.query(sparql, **kwargs)
 
     def graphs(self) -> GraphCounts:
-        rows = self._store.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        )
-        counts = {row["g"].value: int(row["n"].value) for row in rows}
-        default = self.count(None)
-        if default:
-            counts[""] = default
-        return counts
+        return graph_counts(self)
 
     def count(self, graph: NamedNode | None = None) -> int:
         if graph is None:

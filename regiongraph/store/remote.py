@@ -24,7 +24,7 @@ from pyoxigraph import (
     serialize,
 )
 
-from regiongraph.store.base import GraphCounts, StoreError, TripleResults, in_graph
+from regiongraph.store.base import GraphCounts, StoreError, TripleResults, graph_counts, in_graph
 
 RESULTS_ACCEPT = (
     "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.1"
@@ -120,14 +120,7 @@ class RemoteStore:
         return [row["g"].value for row in rows]
 
     def graphs(self) -> GraphCounts:
-        rows = self.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        )
-        counts = {row["g"].value: int(row["n"].value) for row in rows}
-        default = self.count(None)
-        if default:
-            counts[""] = default
-        return counts
+        return graph_counts(self)
 
     def count(self, graph: NamedNode | None = None) -> int:
         pattern = f"GRAPH <{graph.value}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
