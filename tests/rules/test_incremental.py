@@ -1,0 +1,98 @@
+"""Re-validation after a change checks only what changed and what depends on it, and gives
+the same report as a full run; fixing a violation makes it disappear on the next run."""
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from pyoxigraph import NamedNode
+
+from regiongraph.harvest.config import one_source
+from regiongraph.harvest.engine import harvest_source
+from regiongraph.paths import data_path
+from regiongraph.pipeline import LoadSummary, load_registry
+from regiongraph.rules import reasoning
+from regiongraph.rules.incremental import revalidate
+from regiongraph.rules.reports import latest_report
+from regiongraph.rules.validate import validate
+from regiongraph.settings import Settings
+from regiongraph.store import open_store
+
+DAY = dt.date(2026, 11, 25)
+SHAPES = "https://w3id.org/regiongraph/shapes#"
+
+
+@pytest.fixture
+def region(demo_store, demo_settings, tmp_path):
+    """A private copy of the demo (store and registry folder) that tests may change."""
+    settings = Settings(store="memory", base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    shutil.copytree(data_path("demo") / "registry", tmp_path / "registry")
+    (tmp_path / "catalogs").symlink_to(data_path("demo") / "catalogs", target_is_directory=True)
+    revalidate(store, settings, [], today=DAY)  # a report for DAY (full unless one exists)
+    yield store, settings, tmp_path
+    store.close()
+
+
+def test_registry_change_revalidates_only_what_it_touches(region):
+    store, settings, folder = region
+    before = latest_report(store, settings)
+    ocotillo_r1 = {r.focus for r in before.results
+                   if r.shape == SHAPES + "R1-PublicDatasetApproved" and r.community == "ocotillo"}
+    assert len(ocotillo_r1) > 10
+    # the steward renews Ocotillo's expired approval: the fix
+    approvals = folder / "registry" / "approvals.yaml"
+    approvals.write_text(approvals.read_text().replace(
+        "  status: expired\n  valid_from: 2021-06-01\n  valid_until: 2025-06-30",
+        "  status: approved\n  valid_from: 2021-06-01\n  valid_until: 2027-06-30", 1))
+    summary = LoadSummary()
+    load_registry(store, settings, folder / "registry", summary)
+    reasoning.materialise(store, settings)
+    report = revalidate(store, settings, summary.changed_graphs, today=DAY)
+    assert report.focus_checked is not None and report.focus_checked < 200
+    assert report.pairs == validate(store, settings, today=DAY).pairs
+    after_r1 = {r.focus for r in report.results
+                if r.shape == SHAPES + "R1-PublicDatasetApproved" and r.community == "ocotillo"}
+    from regiongraph.registry.catalogs import CatalogIndex
+
+    in_catalog = {f"{settings.base}datasets/ocotillo/{i}" for i in
+                  CatalogIndex(data_path("demo") / "catalogs").identifiers["ocotillo"]}
+    assert ocotillo_r1 & in_catalog and not after_r1 & in_catalog, "the fixed ones are gone"
+    assert after_r1 == ocotillo_r1 - in_catalog, "records of other sources are not covered"
+    assert latest_report(store, settings).pairs == report.pairs
+
+
+def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
+    store, settings, _folder = region
+    catalog = json.loads((data_path("demo") / "catalogs" / "ocotillo" / "data.json").read_text())
+    victim = catalog["dataset"][0]
+    victim.pop("keyword", None)
+    victim.pop("theme", None)
+    del catalog["dataset"][1]
+    changed = tmp_path / "ocotillo.json"
+    changed.write_text(json.dumps(catalog))
+    source = one_source(str(changed), type="datajson", community="ocotillo",
+                        source_id="ocotillo-datajson")
+    harvest = harvest_source(store, settings, source)
+    assert harvest.status == "ok", harvest
+    written = [NamedNode(g) for g in harvest.written_graphs]
+    assert written
+    reasoning.materialise(store, settings)
+    report = revalidate(store, settings, written, today=DAY)
+    assert report.focus_checked is not None and report.focus_checked < 60
+    full = validate(store, settings, today=DAY)
+    assert report.pairs == full.pairs
+    victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
+    assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in report.pairs
+
+
+def test_a_new_day_means_a_full_run(region):
+    store, settings, _folder = region
+    report = revalidate(store, settings, [], today=DAY + dt.timedelta(days=20))
+    assert report.focus_checked is None
+    ending = {r.focus.rsplit("/", 1)[-1] for r in report.results
+              if r.shape == SHAPES + "R7-EndingSoon"}
+    assert "cholla-open-data" not in ending  # ended on 2026-12-10: no longer "soon"
+    assert "saguaro-location-alliance" in ending
