@@ -163,14 +163,15 @@ def shapes(shared_dir):
 
 
 def test_every_demo_page_passes_the_dcat_ap_mandatory_shapes(served, demo_index, shapes):
-    """Every page at the default page size, and every community catalog; the warnings of
+    """Every page at the default page size, and each community catalog; the warnings of
     the recommended shapes are counted over the whole catalog (reported, not failed)."""
     import pyshacl
 
     mandatory, recommended = shapes
     urls = [f"{served}/catalog.nt?page={n}"
             for n in range(1, -(-len(demo_index.entries) // 100) + 1)]
-    urls += [f"{served}/communities/{c}/catalog.nt?page_size=1000"
+    # Every dataset is on a region page above; a community catalog adds its own head.
+    urls += [f"{served}/communities/{c}/catalog.nt?page_size=2"
              for c in demo_index.community_ids()]
     for url in urls:
         graph = parse(httpx.get(url), "nt")
