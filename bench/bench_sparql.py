@@ -43,6 +43,7 @@ DURATION = 60.0
 LATENCY_ROUNDS = 3
 SLICE = 10.0
 LOAD_TIMEOUT = 30.0
+LATENCY_TIMEOUT = 300.0
 """Seconds a request may take under load before it counts as an error (rdflib-endpoint
 would otherwise hold a slice open for minutes)."""
 MIX = [
@@ -173,7 +174,7 @@ def _latency(servers: dict[str, dict], mix: list[dict]) -> dict[str, dict]:
     import httpx
 
     out = {name: {"times": [], "rows": {}} for name in servers}
-    with httpx.Client(timeout=600) as client:
+    with httpx.Client(timeout=LATENCY_TIMEOUT) as client:
         for item in mix:  # warm-up, and the answer sizes to compare across servers
             for name, server in servers.items():
                 response = _request(client, server, item)
@@ -183,8 +184,12 @@ def _latency(servers: dict[str, dict], mix: list[dict]) -> dict[str, dict]:
             for item in mix:
                 for name, server in servers.items():
                     start = time.perf_counter()
-                    response = _request(client, server, item)
-                    response.raise_for_status()
+                    try:
+                        response = _request(client, server, item)
+                        response.raise_for_status()
+                    except httpx.HTTPError as error:
+                        out[name].setdefault("failed", []).append(f"{item['name']}: {error}")
+                        continue
                     out[name]["times"].append(time.perf_counter() - start)
     return out
 
@@ -293,13 +298,17 @@ def compare(store_dir: str, nquads: str, region: str, oxigraph_dir: str, duratio
                 "requests": len(load["latencies"]),
                 "throughput": len(load["latencies"]) / load["wall"],
                 "errors": len(load["errors"]),
-                "error_sample": load["errors"][:5],
+                "error_sample": load["errors"][:5] + latency[name].get("failed", [])[:5],
             }
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # rdflib-endpoint drains its queue first
+                process.kill()
+                process.wait(timeout=10)
     reference = results["oxigraph serve"]["rows"]
     disagreements = {name: {q: (r["rows"][q], reference[q]) for q in reference
                             if r["rows"][q] != reference[q]}
