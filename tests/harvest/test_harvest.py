@@ -3,6 +3,7 @@ incremental changes, conditional GET, retries, removals, duplicates, manual edit
 
 import json
 
+import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.harvest import history
@@ -240,3 +241,32 @@ def test_incremental_write_equals_a_fresh_harvest(harvest, fixtures, tmp_path):
     fresh(catalog)
     assert harvest.snapshot() == fresh.snapshot()
     assert not any(g.startswith("urn:regiongraph:staging:") for g in harvest.store.graphs())
+
+
+@pytest.mark.remote
+def test_remote_backend_full_incremental_and_failed_harvests(oxigraph_url, fixtures, tmp_path):
+    """The same harvest through SPARQL Protocol, Update and Graph Store on `oxigraph serve`."""
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.harvest.conftest import Harvester
+
+    settings = Settings(store=f"{oxigraph_url}/query", update_url=f"{oxigraph_url}/update",
+                        gsp_url=f"{oxigraph_url}/store")
+    remote = Harvester(open_store(settings), settings)
+    local_settings = Settings(store="memory")
+    local = Harvester(open_store(local_settings), local_settings)
+    catalog = tmp_path / "catalog.json"
+    records = json.loads((fixtures / "catalog-v1.json").read_text())["dataset"]
+    many = [dict(r, identifier=f"{r['identifier']}-{n}") for n in range(3) for r in records]
+    catalog.write_text(json.dumps({"dataset": many}))
+    for target in (remote, local):
+        assert target(catalog, id="remote-src").created == 15
+    many[0]["title"] = "Changed"
+    catalog.write_text(json.dumps({"dataset": many}))
+    for target in (remote, local):
+        report = target(catalog, id="remote-src")
+        assert (report.updated, report.unchanged) == (1, 14)
+    assert remote.snapshot("remote-src") == local.snapshot("remote-src")
+    failed = remote(fixtures / "truncated.json", id="remote-src")
+    assert failed.status == "failed"
+    assert remote.snapshot("remote-src") == local.snapshot("remote-src")
