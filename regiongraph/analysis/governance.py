@@ -130,9 +130,40 @@ def allows(region: Region, record: GovernanceRecord, flow: Flow) -> bool:
     return _covers_data(region, record, flow) and _reaches(region, record, flow)
 
 
-def _near_misses(region: Region, flow: Flow, on: date, ignore: str | None) -> list[str]:
+class RecordIndex:
+    """The records that could concern a flow, found by dataset, category or community pair,
+    so each flow checks a handful of records instead of all of them."""
+
+    def __init__(self, region: Region) -> None:
+        self.region = region
+        self.by_dataset: dict[str, list[GovernanceRecord]] = defaultdict(list)
+        self.by_category: dict[str, list[GovernanceRecord]] = defaultdict(list)
+        self.by_pair: dict[tuple[str | None, str], list[GovernanceRecord]] = defaultdict(list)
+        for record in region.governance.values():
+            for d in record.datasets:
+                self.by_dataset[d].append(record)
+            for c in record.categories:
+                self.by_category[c].append(record)
+            if record.type == "agreement":
+                for a in record.assigners or {None}:
+                    for b in record.assignees:
+                        self.by_pair[(a, b)].append(record)
+
+    def candidates(self, flow: Flow) -> list[GovernanceRecord]:
+        found = {r.iri: r for r in self.by_dataset.get(flow.dataset, ())}
+        d = self.region.datasets.get(flow.dataset)
+        if d is not None:
+            for c in d.themes | d.personal:
+                found.update((r.iri, r) for r in self.by_category.get(c, ()))
+        for key in ((flow.owner, flow.receiver), (None, flow.receiver)):
+            found.update((r.iri, r) for r in self.by_pair.get(key, ()))
+        return [found[k] for k in sorted(found)]
+
+
+def _near_misses(region: Region, flow: Flow, on: date, ignore: str | None,
+                 index: RecordIndex) -> list[str]:
     notes = []
-    for record in region.governance.values():
+    for record in index.candidates(flow):
         mentions = flow.dataset in record.datasets or (
             record.type == "agreement" and flow.owner in record.assigners
             and flow.receiver in record.assignees)
@@ -154,10 +185,11 @@ def _near_misses(region: Region, flow: Flow, on: date, ignore: str | None) -> li
 
 def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None
            ) -> list[GovernanceEdge]:
-    in_force = [r for r in region.governance.values() if r.in_force(on) and r.iri != ignore]
+    index = RecordIndex(region)
     edges = []
     for flow in flows:
-        covering = [r for r in in_force if allows(region, r, flow)]
+        covering = [r for r in index.candidates(flow)
+                    if r.in_force(on) and r.iri != ignore and allows(region, r, flow)]
         edges.append(GovernanceEdge(
             kind=flow.kind, source=flow.dataset, source_label=region.label(flow.dataset),
             target=flow.target, target_label=region.label(flow.target),
@@ -167,7 +199,7 @@ def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None
                                        valid_until=r.valid_until.isoformat()
                                        if r.valid_until else None)
                         for r in sorted(covering, key=lambda r: r.iri)],
-            notes=[] if covering else _near_misses(region, flow, on, ignore),
+            notes=[] if covering else _near_misses(region, flow, on, ignore, index),
         ))
     edges.sort(key=lambda e: (e.covered, e.kind, e.source, e.target))
     return edges
@@ -203,6 +235,12 @@ def expiring(region: Region, *, on: date, days: int, flows: list[Flow] | None = 
     """Records in force whose last day is within `days`, with the projects relying on them."""
     flows = flows if flows is not None else cross_community_flows(region)
     horizon = on + timedelta(days=days)
+    index = RecordIndex(region)
+    concerned: dict[str, list[Flow]] = defaultdict(list)
+    for flow in flows:
+        if flow.project:
+            for record in index.candidates(flow):
+                concerned[record.iri].append(flow)
     out = []
     for record in region.governance.values():
         if not record.in_force(on) or record.valid_until is None or record.valid_until > horizon:
@@ -211,8 +249,8 @@ def expiring(region: Region, *, on: date, days: int, flows: list[Flow] | None = 
         for p in region.projects.values():
             if p.uses & record.datasets or p.produces & record.datasets:
                 projects.add(p.iri)
-        for flow in flows:
-            if flow.project and allows(region, record, flow):
+        for flow in concerned.get(record.iri, ()):
+            if allows(region, record, flow):
                 projects.add(flow.project)
         out.append(ExpiringApproval(
             id=record.iri, label=region.label(record.iri), type=record.type,

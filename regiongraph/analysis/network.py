@@ -31,7 +31,7 @@ from regiongraph.analysis.models import (
 from regiongraph.analysis.region import Region
 
 EXACT_LIMIT = 2000
-SAMPLE = 500
+SAMPLE = 200
 
 
 def dataset_graph(region: Region, visible: set[str] | None = None):
