@@ -19,6 +19,10 @@ from regiongraph.loaders.datajson import DataJsonLoader
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
 
+DOWNLOADABLE = {"Feature Service", "Feature Layer", "Map Service", "Table", "Image Service"}
+"""Item types Hub offers CSV and GeoJSON downloads for (a document link has none)."""
+
+
 class ArcGisLoader:
     name = "arcgis"
     description = "ArcGIS Hub DCAT-US feed or search API (OGC API Records), with paging"
@@ -87,7 +91,7 @@ class ArcGisLoader:
             distributions.append(Distribution(title=f"{p.get('type') or 'ArcGIS'} service",
                                               access_url=url, format="API",
                                               media_type="application/json"))
-        if site and ident:
+        if site and ident and str(p.get("type", "Feature Service")) in DOWNLOADABLE:
             for fmt, media in (("csv", "text/csv"), ("geojson", "application/geo+json")):
                 distributions.append(Distribution(
                     title=f"{fmt.upper()} download", format=fmt.upper(), media_type=media,
