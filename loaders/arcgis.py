@@ -18,7 +18,6 @@ from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, Source
 from regiongraph.loaders.datajson import DataJsonLoader
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
-
 DOWNLOADABLE = {"Feature Service", "Feature Layer", "Map Service", "Table", "Image Service"}
 """Item types Hub offers CSV and GeoJSON downloads for (a document link has none)."""
 
