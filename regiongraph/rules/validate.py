@@ -158,8 +158,10 @@ def community_of(store: Store, graphs: list[NamedNode], nodes: set[str]) -> dict
 
 
 def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = None,
-                  shapes: ShapeSet | None = None) -> set[tuple[str, str]]:
-    """(focus node, shape) pairs pyshacl finds on the whole data as one rdflib graph."""
+                  shapes: ShapeSet | None = None, focus: Iterable[str] | None = None
+                  ) -> set[tuple[str, str]]:
+    """(focus node, shape) pairs pyshacl finds on the whole data as one rdflib graph
+    (only for the nodes in `focus` when given: pyshacl's own focus_nodes option)."""
     import pyshacl
     from rdflib import Graph
     from rdflib.namespace import SH
@@ -170,9 +172,12 @@ def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = N
     data = Graph()
     for graph in data_graphs(store, settings):
         rdflib_graph(store.quads(graph), data)
+    from rdflib import URIRef
+
+    options = {"focus_nodes": [URIRef(f) for f in sorted(focus)]} if focus is not None else {}
     _conforms, report, _text = pyshacl.validate(
         data, shacl_graph=compiled.graph, inference="none", abort_on_first=False,
-        allow_warnings=True, allow_infos=True)
+        allow_warnings=True, allow_infos=True, **options)
     pairs = set()
     for result in report.subjects(SH.focusNode, None):
         focus = report.value(result, SH.focusNode)
