@@ -164,12 +164,16 @@ class Fetcher:
         return fetched
 
     def _check_html(self, fetched: Fetched) -> None:
+        """Refuse an HTML page; trust the body over a wrong Content-Type (portals that
+        serve their data.json as text/html exist)."""
         if not self.reject_html:
             return
         head = fetched.content[:512].lstrip().lower()
         typed_html = (fetched.content_type or "").split(";")[0].strip() in ("text/html",
                                                                             "application/xhtml+xml")
-        if typed_html or head.startswith((b"<!doctype html", b"<html")):
+        looks_like_data = head.startswith((b"{", b"[", b"<?xml", b"<rdf:", b"@prefix",
+                                           b"@base", b"prefix ", b"<http"))
+        if head.startswith((b"<!doctype html", b"<html")) or (typed_html and not looks_like_data):
             title = ""
             lowered = fetched.content[:4096].lower()
             start = lowered.find(b"<title>")

@@ -115,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/html-as-json":
                 return self.send(200, (FIXTURES / "error-page.html").read_bytes(),
                                  "application/json")
+            if path == "/json-as-html":
+                return self.send(200, (FIXTURES / "catalog-v1.json").read_bytes(), "text/html")
             if path == "/big":
                 return self.big(int(query.get("mb", "5")))
             if path == "/ckan/api/3/action/package_search":

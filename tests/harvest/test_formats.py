@@ -20,6 +20,11 @@ def test_datajson_over_http(harvest, portal):
     assert _identifiers(harvest) == {f"ds-{i}" for i in range(1, 6)}
 
 
+def test_data_served_as_text_html_is_judged_by_its_body(harvest, portal):
+    report = harvest(portal.url + "/json-as-html")
+    assert (report.status, report.created) == ("ok", 5)
+
+
 def test_pod_1_0_array_catalog(harvest, portal):
     report = harvest(portal.url + "/files/pod-1.0.json")
     assert (report.status, report.created) == ("ok", 1)
