@@ -1,0 +1,246 @@
+"""Rules benchmark (issue 5): validation and reasoning on the generated region, side by side
+with pyshacl on the whole graph and owlrl's full closure.
+
+Each size: the region is harvested into a disk store once (`bench.bench_load`), then in
+fresh processes:
+
+- fast reasoning (`regiongraph.rules.reasoning.materialise`) vs owlrl's OWL-RL closure of
+  the same data graphs (goal at 10k datasets: 30x faster);
+- full validation (`regiongraph.rules.validate`, the shapes compiled to SPARQL on Oxigraph)
+  vs pyshacl on the whole graph with the same shapes (goal at 100k: 10x faster, the same
+  violations: the (focus node, shape) pairs are compared whenever pyshacl finishes);
+- re-validation after a 1% change: 1% of one community's records edited and re-harvested,
+  then `regiongraph.rules.incremental.revalidate` (goal: at most 5% of a full run).
+
+Peers that cannot finish within their time limit are reported as "> limit" (a lower
+bound on the ratio), never left out.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from bench.harness import ChildFailed, Context, Section
+
+TITLE = "Rules: validation, reasoning, incremental re-validation (issue 5)"
+DAY = "2026-11-25"
+PEER_LIMIT = {1_000: 900.0, 10_000: 1500.0, 100_000: 1800.0}
+
+
+def _settings(store_dir: str):
+    from regiongraph.settings import Settings
+
+    return Settings(store=store_dir)
+
+
+def reason_fast(store_dir: str) -> dict:
+    from regiongraph.rules.reasoning import materialise
+    from regiongraph.store import open_store
+
+    settings = _settings(store_dir)
+    store = open_store(settings)
+    start = time.perf_counter()
+    count, _ = materialise(store, settings)
+    seconds = time.perf_counter() - start
+    store.close()
+    return {"seconds": seconds, "inferred": count}
+
+
+def reason_owlrl(store_dir: str) -> dict:
+    from regiongraph.rules.reasoning import input_graphs, owlrl_closure
+    from regiongraph.store import open_store
+
+    settings = _settings(store_dir)
+    store = open_store(settings)
+    triples = [q.triple for g in input_graphs(store, settings) for q in store.quads(g)]
+    store.close()
+    start = time.perf_counter()
+    closure = owlrl_closure(triples)
+    return {"seconds": time.perf_counter() - start, "input": len(triples),
+            "closure": len(closure)}
+
+
+def validate_fast(store_dir: str, pairs_file: str) -> dict:
+    import datetime as dt
+
+    from regiongraph.rules.validate import validate
+    from regiongraph.store import open_store
+
+    settings = _settings(store_dir)
+    store = open_store(settings)
+    start = time.perf_counter()
+    report = validate(store, settings, today=dt.date.fromisoformat(DAY))
+    seconds = time.perf_counter() - start
+    store.close()
+    Path(pairs_file).write_text(json.dumps(sorted(report.pairs)), encoding="utf-8")
+    return {"seconds": seconds, "results": len(report.results),
+            "violations": sum(r.severity_name == "Violation" for r in report.results)}
+
+
+def validate_pyshacl(store_dir: str, pairs_file: str) -> dict:
+    import datetime as dt
+
+    import pyshacl
+    from rdflib import Graph
+    from rdflib.namespace import SH
+
+    from regiongraph.rdfconv import rdflib_graph
+    from regiongraph.rules.shapes import load_shapes
+    from regiongraph.rules.validate import data_graphs
+    from regiongraph.store import open_store
+
+    settings = _settings(store_dir)
+    store = open_store(settings)
+    data = Graph()
+    for graph in data_graphs(store, settings):
+        rdflib_graph(store.quads(graph), data)
+    store.close()
+    shapes = load_shapes().for_day(dt.date.fromisoformat(DAY))
+    start = time.perf_counter()
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes.graph, inference="none",
+                                                allow_warnings=True, allow_infos=True)
+    seconds = time.perf_counter() - start
+    pairs = sorted({(str(report.value(r, SH.focusNode)), str(report.value(r, SH.sourceShape)))
+                    for r in report.subjects(SH.focusNode, None)})
+    Path(pairs_file).write_text(json.dumps(pairs), encoding="utf-8")
+    return {"seconds": seconds, "triples": len(data)}
+
+
+def incremental(store_dir: str, region: str, workdir: str) -> dict:
+    """Full revalidation (state kept), then 1% of one community's records changed and
+    re-harvested, then the incremental revalidation; both timed."""
+    import datetime as dt
+
+    from pyoxigraph import NamedNode
+
+    from regiongraph.harvest import harvest_source, one_source
+    from regiongraph.rules.incremental import revalidate
+    from regiongraph.rules.reasoning import materialise
+    from regiongraph.rules.validate import validate
+    from regiongraph.store import open_store
+
+    day = dt.date.fromisoformat(DAY)
+    settings = _settings(store_dir)
+    store = open_store(settings)
+    start = time.perf_counter()
+    full = revalidate(store, settings, [], today=day)
+    full_seconds = time.perf_counter() - start
+    root = Path(region)
+    manifest = json.loads((root / "region.json").read_text(encoding="utf-8"))
+    community = next(c for c in manifest["communities"] if c["format"] == "dcat-us-1.1")
+    catalog = json.loads((root / community["file"]).read_text(encoding="utf-8"))
+    records = catalog["dataset"]
+    datasets = sum(int(c.get("datasets", 0)) for c in manifest["communities"]) or len(records)
+    change = max(1, datasets // 100)
+    for record in records[:change]:
+        record["title"] = record.get("title", "") + " (revised)"
+        record.pop("keyword", None)
+        record.pop("theme", None)
+    changed_file = Path(workdir) / "changed.json"
+    changed_file.write_text(json.dumps(catalog), encoding="utf-8")
+    source = one_source(str(changed_file), type="datajson", community=community["id"],
+                        source_id=community["id"])
+    report = harvest_source(store, settings, source)
+    written = [NamedNode(g) for g in report.written_graphs]
+    start = time.perf_counter()
+    materialise(store, settings)
+    reason_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    partial = revalidate(store, settings, written, today=day)
+    inc_seconds = time.perf_counter() - start
+    check = validate(store, settings, today=day)
+    same = partial.pairs == check.pairs
+    store.close()
+    return {"full_seconds": full_seconds, "incremental_seconds": inc_seconds,
+            "reason_seconds": reason_seconds, "changed_records": min(change, len(records)),
+            "focus_checked": partial.focus_checked, "same_as_full": same,
+            "full_results": len(full.results)}
+
+
+def _peer(ctx: Context, name: str, target: str, *args, limit: float):
+    from bench import harness
+
+    try:
+        return harness.measure(name, target, *args, timeout=limit), None
+    except subprocess.TimeoutExpired:
+        return None, f"> {limit:.0f}"
+    except ChildFailed as error:
+        return None, f"failed ({str(error).splitlines()[-1][:80]})"
+
+
+def run(ctx: Context) -> Section:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for size in ctx.sizes:
+        region = ctx.region(size)
+        store_dir = ctx.scratch(f"rules-store-{size}")
+        ctx.log(f"rules: harvesting {size:,} datasets")
+        load = ctx.measure("harvest", "bench.bench_load:harvest_region", region, store_dir,
+                           repeat=1)
+        quads = load.result.get("quads", 0)
+        limit = PEER_LIMIT.get(size, 1800.0)
+
+        ctx.log("rules: fast reasoning")
+        fast_reason = ctx.measure("reason fast", "bench.bench_rules:reason_fast", store_dir,
+                                  repeat=1)
+        rows.append([f"{size:,}", f"{quads:,}", "reasoning: fast path → inference graph",
+                     f"{fast_reason.seconds:.2f}", "1.00×", f"{fast_reason.peak_mb:.0f}",
+                     f"{fast_reason.result['inferred']:,} inferred"])
+        if size <= 10_000:
+            ctx.log("rules: owlrl closure")
+            owl, bound = _peer(ctx, "owlrl", "bench.bench_rules:reason_owlrl", store_dir,
+                               limit=limit)
+            if owl is not None:
+                rows.append([f"{size:,}", f"{quads:,}", "reasoning: owlrl OWL-RL closure",
+                             f"{owl.seconds:.2f}", f"{owl.seconds / fast_reason.seconds:.1f}×",
+                             f"{owl.peak_mb:.0f}", f"{owl.result['closure']:,} triples"])
+            else:
+                rows.append([f"{size:,}", f"{quads:,}", "reasoning: owlrl OWL-RL closure",
+                             bound, f"{bound}/{fast_reason.seconds:.0f}", "–", "time limit"])
+
+        ctx.log("rules: fast validation")
+        fast_pairs = ctx.workdir / f"rules-fast-{size}.json"
+        fast = ctx.measure("validate fast", "bench.bench_rules:validate_fast", store_dir,
+                           str(fast_pairs), repeat=1)
+        rows.append([f"{size:,}", f"{quads:,}", "validation: compiled shapes on Oxigraph",
+                     f"{fast.seconds:.2f}", "1.00×", f"{fast.peak_mb:.0f}",
+                     (f"{fast.result['results']:,} results, {fast.result['violations']:,} "
+                     "violations")])
+        ctx.log("rules: pyshacl whole graph")
+        ref_pairs = ctx.workdir / f"rules-pyshacl-{size}.json"
+        ref, bound = _peer(ctx, "pyshacl", "bench.bench_rules:validate_pyshacl", store_dir,
+                           str(ref_pairs), limit=limit)
+        if ref is not None:
+            same = (json.loads(fast_pairs.read_text()) == json.loads(ref_pairs.read_text()))
+            rows.append([f"{size:,}", f"{quads:,}", "validation: pyshacl, whole graph",
+                         f"{ref.seconds:.2f}", f"{ref.seconds / fast.seconds:.1f}×",
+                         f"{ref.peak_mb:.0f}", "same (focus, shape) pairs" if same
+                         else "DIFFERENT pairs"])
+        else:
+            rows.append([f"{size:,}", f"{quads:,}", "validation: pyshacl, whole graph", bound,
+                         f"{bound}/{fast.seconds:.0f}", "–", "time limit"])
+
+        ctx.log("rules: incremental")
+        work = ctx.scratch(f"rules-inc-{size}")
+        inc = ctx.measure("incremental", "bench.bench_rules:incremental", store_dir,
+                          region, work, repeat=1)
+        share = inc.result["incremental_seconds"] / inc.result["full_seconds"]
+        rows.append([f"{size:,}", f"{quads:,}",
+                     (f"re-validation after {inc.result['changed_records']:,} changed records "
+                     f"(1%), {inc.result['focus_checked']:,} focus nodes"),
+                     f"{inc.result['incremental_seconds']:.2f}",
+                     f"{share:.1%} of full ({inc.result['full_seconds']:.2f} s)",
+                     f"{inc.peak_mb:.0f}",
+                     "same as a full run" if inc.result["same_as_full"] else "DIFFERENT"])
+        shutil.rmtree(store_dir, ignore_errors=True)
+    notes.append("× = peer time / regiongraph time on the same store and shapes "
+                 f"(judged for {DAY}); the peers run in their own processes.")
+    notes.append("Goals (issue 5): fast reasoning ≥ 30× owlrl at 10k; validation ≥ 10× pyshacl "
+                 "at 100k with the same pairs; re-validation after 1% ≤ 5% of a full run.")
+    return Section(area="rules", title=TITLE, command=ctx.command,
+                   headers=["datasets", "quads", "step", "seconds", "ratio", "peak MB", "notes"],
+                   rows=rows, notes=notes)
