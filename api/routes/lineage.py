@@ -51,12 +51,15 @@ def dataset_iri(settings: Settings, identifier: str) -> str:
              summary="Record a manual lineage edge (admin)")
 def add_edge(edge: ManualEdgeIn, store: StoreDep, settings: SettingsDep, _: AdminDep
              ) -> ManualEdge:
+    from regiongraph.analysis.cache import invalidate
     from regiongraph.analysis.manual import add_manual_edge
 
     try:
-        return add_manual_edge(store, Minter(settings.base), edge)
+        created = add_manual_edge(store, Minter(settings.base), edge)
     except ManualEdgeError as error:
         raise HTTPException(422, str(error)) from None
+    invalidate(store)
+    return created
 
 
 @router.get("/lineage/edges", response_model=list[ManualEdge],
@@ -74,14 +77,18 @@ def delete_edge(store: StoreDep, settings: SettingsDep, _: AdminDep,
                 id: str = Query(..., description="The edge's IRI"),
                 agent: str = Query(..., min_length=1, description="Who withdraws it"),
                 reason: str = Query(..., min_length=1, description="Why")) -> ManualEdge:
+    from regiongraph.analysis.cache import invalidate
     from regiongraph.analysis.manual import delete_manual_edge
 
     try:
-        return delete_manual_edge(store, Minter(settings.base), id, agent=agent, reason=reason)
+        deleted = delete_manual_edge(store, Minter(settings.base), id, agent=agent,
+                                     reason=reason)
     except EdgeNotFound as error:
         raise HTTPException(404, str(error)) from None
     except ManualEdgeError as error:
         raise HTTPException(409, str(error)) from None
+    invalidate(store)
+    return deleted
 
 
 @router.get("/lineage/{identifier:path}", response_model=LineageResult,

@@ -32,10 +32,10 @@ JSON_FIRST = ["application/json", "text/html"]
 HTML_FIRST = ["text/html", "application/json"]
 
 
-def _region(store: Store):
-    from regiongraph.analysis.region import load_region
+def _region(store: Store, settings: Settings):
+    from regiongraph.analysis.cache import cached_region
 
-    return load_region(store)
+    return cached_region(store, settings)
 
 
 def _page(request: Request, template: str, context: dict, json_href: str | None = None):
@@ -60,7 +60,7 @@ def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: A
     from regiongraph.analysis.summary import region_summary
 
     media = negotiate(request, HTML_FIRST)
-    region = _region(store)
+    region = _region(store, settings)
     visible = visible_datasets(store, settings, admin=admin)
     summary = region_summary(store, region, visible=visible)
     if media == "application/json":
@@ -87,7 +87,7 @@ def community_page(community: str, request: Request, store: StoreDep, settings: 
     from regiongraph.analysis.reuse import reuse
     from regiongraph.analysis.standards import standards_adoption
 
-    region = _region(store)
+    region = _region(store, settings)
     iri = _community_iri(settings, community)
     if iri not in region.communities:
         raise HTTPException(404, f"no such community: {community}")
@@ -127,7 +127,7 @@ def project_page(project: str, request: Request, store: StoreDep, settings: Sett
     from regiongraph.analysis.region import local_name
     from regiongraph.analysis.reuse import reuse
 
-    region = _region(store)
+    region = _region(store, settings)
     iri = Minter(settings.base).iri("project", project).value
     p = region.projects.get(iri)
     if p is None:
@@ -166,7 +166,7 @@ def reuse_report(request: Request, store: StoreDep, settings: SettingsDep, admin
     from regiongraph.analysis.standards import standards_adoption
 
     media = negotiate(request, JSON_FIRST)
-    region = _region(store)
+    region = _region(store, settings)
     visible = visible_datasets(store, settings, admin=admin)
     target = None
     if community:
@@ -197,14 +197,14 @@ def histogram(scores: list[float]) -> list[tuple[str, int]]:
 def standards_report(store: StoreDep, settings: SettingsDep, admin: AdminFlag):
     from regiongraph.analysis.standards import standards_adoption
 
-    region = _region(store)
+    region = _region(store, settings)
     return _json(standards_adoption(region,
                                     visible=visible_datasets(store, settings, admin=admin)))
 
 
 @router.get("/governance", summary="Coverage of cross-community data flows (admin)")
 def governance_report(
-    request: Request, store: StoreDep, _: AdminDep,
+    request: Request, store: StoreDep, settings: SettingsDep, _: AdminDep,
     lapse: str | None = Query(None, description="What if this approval or agreement ended?"),
     days: int = Query(90, ge=0, le=3650, description="Window for expiring approvals"),
     on: Annotated[date | None, Query(description="Judge as of this day (default today)")] = None,
@@ -212,7 +212,7 @@ def governance_report(
     from regiongraph.analysis.governance import GovernanceError, governance
 
     media = negotiate(request, JSON_FIRST)
-    region = _region(store)
+    region = _region(store, settings)
     try:
         result = governance(region, on=on, lapse=lapse or None, expiring_days=days)
     except GovernanceError as error:
@@ -227,18 +227,18 @@ def governance_report(
 
 
 @router.get("/engagement", summary="Late or missing data-leader engagement; capabilities (admin)")
-def engagement_report(store: StoreDep, _: AdminDep):
+def engagement_report(store: StoreDep, settings: SettingsDep, _: AdminDep):
     from regiongraph.analysis.engagement import engagement
 
-    return _json(engagement(_region(store)))
+    return _json(engagement(_region(store, settings)))
 
 
 @router.get("/capabilities", summary="Capabilities needed against those offered")
-def capabilities_report(store: StoreDep):
+def capabilities_report(store: StoreDep, settings: SettingsDep):
     """Needs and offers are public (the registry declares them); engagements are not."""
     from regiongraph.analysis.engagement import engagement
 
-    result = engagement(_region(store))
+    result = engagement(_region(store, settings))
     return JSONResponse({"capabilities": [c.model_dump() for c in result.capabilities],
                          "gaps": result.gaps})
 
@@ -247,7 +247,7 @@ def capabilities_report(store: StoreDep):
 def network_report(store: StoreDep, settings: SettingsDep, admin: AdminFlag):
     from regiongraph.analysis.network import network
 
-    region = _region(store)
+    region = _region(store, settings)
     return _json(network(region, visible=visible_datasets(store, settings, admin=admin)))
 
 
@@ -268,7 +268,7 @@ def explore(request: Request, store: StoreDep, settings: SettingsDep, admin: Adm
             id: str | None = Query(None, description="Dataset IRI to start from")):
     from regiongraph.api.routes.lineage import dataset_iri
 
-    region = _region(store)
+    region = _region(store, settings)
     visible = visible_datasets(store, settings, admin=admin)
     root = dataset_iri(settings, id) if id else explore_root(region, visible)
     if root and visible is not None and root not in visible:
