@@ -14,7 +14,8 @@
    results replace theirs in the previous report; everything else is kept.
 
 A full run happens instead when there is no previous report, when the previous report was
-made for another day (approvals in force change with the date), or when the shapes changed.
+made for another day (approvals in force change with the date), when the shapes changed, or
+when the ontology changed (class and role definitions reach every node).
 The test suite checks on the demo that the merged report equals a full validation.
 """
 
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from regiongraph.iri import INFERENCE_GRAPH, Minter
+from regiongraph.iri import INFERENCE_GRAPH, ONTOLOGY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.rules.reports import latest_report, store_report
 from regiongraph.rules.shapes import load_shapes, shape_files
@@ -162,7 +163,9 @@ def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedN
     previous = latest_report(store, settings)
     data = {g.value for g in data_graphs(store, settings)}
     graphs = [g for g in changed_graphs if g.value in data and g != inference]
-    if previous is None or previous.day != day or previous.shapes != shapes_fingerprint():
+    ontology = minter.graph(ONTOLOGY_GRAPH)
+    if (previous is None or previous.day != day or previous.shapes != shapes_fingerprint()
+            or ontology in graphs):
         report = validate(store, settings, today=day, shapes=load_shapes())
         remember_all(store, settings)
     else:
