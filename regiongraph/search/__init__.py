@@ -6,11 +6,14 @@
     rebuild(store, settings)                  # `regiongraph reindex`
 
 The index is derived from the store and can always be rebuilt from it. It follows every
-change through `after_change`, registered in `regiongraph.pipeline.AFTER_CHANGE_HOOKS`:
-only records with a triple in a changed graph are re-read, and only those whose content
-(or visibility) actually moved are rewritten. A change to the registry, the ontology or
-the inference graph can change any record's labels or visibility, so then every record is
-re-read, but still only the changed ones are rewritten.
+change through `after_change`, registered in `regiongraph.pipeline.AFTER_CHANGE_HOOKS`.
+Of the records with a triple in a changed graph, a harvest's own per-record hashes
+(`rg:recordHash` on its catalog records) pick the few it created or updated, so a 1%
+change re-reads 1% of the records; a graph written any other way (SPARQL Update, Graph
+Store) has all its records re-read. Only records whose content or visibility moved are
+rewritten. A change to the registry, the ontology or the inference graph can change any
+record's labels or visibility, so then every record is re-read. Approvals start and
+expire by date: once a day the first search re-checks visibility (`refresh_visibility`).
 
 Every record is indexed with a `public` flag taken from `regiongraph.visibility` (the one
 place that says what anonymous users may see); anonymous searches filter on it.
