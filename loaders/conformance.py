@@ -10,6 +10,7 @@ and can overrule it. A `conformsTo` the record itself gives is kept as it is.
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Triple
@@ -28,6 +29,10 @@ class Rule:
     url: str | None = None
     media_types: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> "re.Pattern[str] | None":
+        return _compiled(self.url) if self.url else None
 
 
 RULES: tuple[Rule, ...] = (
@@ -91,6 +96,11 @@ def detect_conformance(
         yield Triple(evidence, PROV.wasGeneratedBy, NamedNode(f"{base}activities/conformance-detection"))
 
 
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> "re.Pattern[str]":
+    return re.compile(pattern, re.IGNORECASE)
+
+
 def normalise_url(url: str) -> str:
     """Compare URLs the way a person would: scheme, www. and a final / aside."""
     text = url.strip().lower()
@@ -110,8 +120,8 @@ def _match(rule: Rule, keywords: set[str], urls: list[str], media: set[str],
     for value in media:
         if value in rule.media_types:
             return f"media type {value}"
-    if rule.url:
-        pattern = re.compile(rule.url, re.IGNORECASE)
+    pattern = rule.pattern
+    if pattern is not None:
         for url in urls:
             path = url.split("?")[0]
             if pattern.search(path):

@@ -248,6 +248,19 @@ def _stream(text: str, start: int, location: str, closing: str | None) -> Iterat
                           f"(keys: {', '.join(sorted(keys)[:10]) or 'none'})")
 
 
+def raw_digest(raw: dict, salt: str) -> str:
+    """A record's digest from its own JSON (keys sorted) and the harvest's configuration.
+
+    Comparing it with the stored one tells an unchanged record before it is validated or
+    mapped — the costly part of a re-harvest — while any change to the record, to the
+    source's options or to the mapping (its version is in `salt`) still shows.
+    """
+    import hashlib
+
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((salt + "\0" + canonical).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class DataJsonLoader:
     name = "datajson"
     description = "DCAT-US 1.1 data.json (and Project Open Data 1.0 arrays)"
@@ -271,6 +284,15 @@ class DataJsonLoader:
                 continue
             schema_issues: list[Issue] = []
             label = as_text(raw.get("identifier")) or f"dataset[{index}]"
+            digest = raw_digest(raw, context.salt)
+            known = context.known.get(label)
+            if known is not None and known == digest and as_text(raw.get("title")):
+                iri = context.dataset_iri(label)
+                if iri.value not in mapper.seen:
+                    mapper.seen[iri.value] = label
+                    yield Record(key=label, iri=iri, unchanged=True, identifier=label,
+                                 landing_page=as_text(raw.get("landingPage")), _digest=digest)
+                    continue
             if validator is not None:
                 for error in validator.iter_errors(raw):
                     field, message = describe_schema_error(error)
@@ -280,6 +302,8 @@ class DataJsonLoader:
                 record.key = label
                 record.issues = [replace(i, record=label) for i in record.issues]
             record.issues[:0] = schema_issues
+            if not record.skipped:
+                record._digest = digest
             yield record
 
     @staticmethod

@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pyoxigraph import Literal, NamedNode, Triple
-from regiongraph.loaders.base import Issue, LoadContext, Record
+from regiongraph.loaders.base import Issue, LoadContext, Record, Terms
 from regiongraph.loaders.conformance import detect_conformance
 
 from regiongraph.iri import slug
 from regiongraph.namespaces import DCAT, DCT, LOCN, RDF, RDFS, RG, RGC, SKOS, VCARD, XSD
+
+DCAT, DCT, LOCN, RDF, RDFS, RG, RGC, SKOS, VCARD, XSD = (
+    Terms(n) for n in (DCAT, DCT, LOCN, RDF, RDFS, RG, RGC, SKOS, VCARD, XSD))
 
 MAX_TEXT = 100_000
 """Characters kept of a title or description; longer texts are cut with a warning."""
@@ -457,7 +460,7 @@ def domain_concepts() -> dict[str, str]:
     from regiongraph.paths import data_path
 
     found: dict[str, str] = {}
-    prefix = RGC + "domain/"
+    prefix = RGC._namespace + "domain/"
     for path in sorted(data_path("ontology").glob("*.ttl")):
         try:
             with path.open("rb") as stream:

@@ -181,11 +181,16 @@ class _Run:
             pages = _PageCounter(fetcher)
             context = LoadContext(minter=self.minter, community=self.source.community,
                                   source_id=self.source.id, options=self.source.options,
-                                  fetch=pages, say=self.say, standards=self.standards())
+                                  fetch=pages, say=self.say, standards=self.standards(),
+                                  known=self.stored_records() if has_data else {},
+                                  salt=self.config_hash())
             with tempfile.TemporaryFile() as spool:
                 records = self.read_records(loader.records(first, context), spool)
                 self.compare(records)
                 links = self.duplicates(records)
+                skipped_mapping = any(r.unchanged for r in records)
+                if skipped_mapping:
+                    self.carry_forward_errors({r.key for r in records if r.unchanged})
                 if not self.changed(has_data, links):
                     report.status = "unchanged"
                 elif has_data and self.incremental_fits(records):
@@ -193,6 +198,10 @@ class _Run:
                     report.written_graphs[self.graph.value] = self.write_changes(
                         spool, records, links)
                 else:
+                    if skipped_mapping:
+                        # Most records changed: the whole graph is rewritten, so the records
+                        # the loader skipped as unchanged are read again, in full.
+                        records = self.reread(loader, first, context, spool)
                     self.say(f"{self.source.id}: writing {len(records):,} records")
                     self.finish_spool(spool, records, links)
                     report.written_graphs[self.graph.value] = self.write_graph(spool)
@@ -250,6 +259,10 @@ class _Run:
             if item.skipped:
                 report.skipped += 1
                 continue
+            if item.unchanged:
+                keys.add(item.key)
+                kept.append(item)
+                continue
             if item.key in keys:
                 report.skipped += 1
                 report.add_error(RecordError(record=item.key, field="identifier",
@@ -269,6 +282,25 @@ class _Run:
             if len(kept) % 1000 == 0:
                 self.say(f"{self.source.id}: {len(kept):,} records read")
         return kept
+
+    def reread(self, loader, first, context: LoadContext, spool: IO[bytes]) -> list[Record]:
+        """Map every record again (none skipped), into a fresh spool."""
+        spool.seek(0)
+        spool.truncate()
+        self.lines = 0
+        self.spans.clear()
+        self.report.errors, self.report.skipped = [], 0
+        context.known = {}
+        return self.read_records(loader.records(first, context), spool)
+
+    def carry_forward_errors(self, keys: set[str]) -> None:
+        """Records not re-read still have the defects the last harvest found in them."""
+        previous = last_report(self.store, self.minter, self.source.id)
+        if previous is None:
+            return
+        for error in previous.errors:
+            if error.record in keys:
+                self.report.add_error(error)
 
     def compare(self, records: list[Record]) -> None:
         stored = self.stored_records()

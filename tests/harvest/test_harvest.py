@@ -270,3 +270,39 @@ def test_remote_backend_full_incremental_and_failed_harvests(oxigraph_url, fixtu
     failed = remote(fixtures / "truncated.json", id="remote-src")
     assert failed.status == "failed"
     assert remote.snapshot("remote-src") == local.snapshot("remote-src")
+
+
+def test_unchanged_records_are_not_remapped_and_keep_their_reported_defects(
+        harvest, shared_dir, tmp_path):
+    catalog = tmp_path / "philadelphia.json"
+    document = json.loads((shared_dir / "samples/catalogs/"
+                                        "philadelphia_opendataphilly_dcat-us-1.1.json").read_text())
+    catalog.write_text(json.dumps(document))
+    harvest(catalog, community="philadelphia")
+    document["dataset"][0]["title"] += " (revised)"
+    catalog.write_text(json.dumps(document))
+    report = harvest(catalog, community="philadelphia")
+    assert (report.status, report.updated, report.unchanged) == ("ok", 1, 401)
+    nulls = [e for e in report.errors if e.message == "data.gov schema: modified is null"]
+    assert len(nulls) == 391
+
+
+def test_mostly_changed_source_is_rewritten_whole_and_equals_a_fresh_harvest(
+        harvest, fixtures, tmp_path):
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.harvest.conftest import Harvester
+
+    catalog = tmp_path / "catalog.json"
+    document = json.loads((fixtures / "catalog-v1.json").read_text())
+    catalog.write_text(json.dumps(document))
+    harvest(catalog)
+    for record in document["dataset"][:4]:
+        record["description"] = "Rewritten."
+    catalog.write_text(json.dumps(document))
+    report = harvest(catalog)
+    assert (report.updated, report.unchanged) == (4, 1)
+    fresh_settings = Settings(store="memory")
+    fresh = Harvester(open_store(fresh_settings), fresh_settings)
+    fresh(catalog)
+    assert harvest.snapshot() == fresh.snapshot()
