@@ -56,7 +56,7 @@ from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
 """Bump when a loader's mapping changes, so unchanged documents are re-read once."""
 
 Progress = Callable[[str], None]
