@@ -7,5 +7,7 @@
 - `serialize`: row-by-row SPARQL JSON/XML/CSV/TSV for capped results;
 - `public`: the anonymous view, a memory store of public quads kept current;
 - `library`: the named queries in `queries/*.rq`, with typed parameters;
-- `service`: the SPARQL service description.
+- `service`: the SPARQL service description;
+- `graphstore`: Graph Store Protocol uploads parsed safely (no XML entity bombs) and
+  written atomically.
 """
