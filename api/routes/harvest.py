@@ -7,7 +7,8 @@
 - `POST /lineage/events` takes OpenLineage run events (one JSON event, a JSON array, or
   NDJSON) from a pipeline, validates them, and adds their PROV-O to the
   `lineage-events` source graph. Events add to what is there (a run posted twice is the
-  same triples, minted from its run id), so pipelines can post as they run.
+  same triples, minted from its run id), so pipelines can post as they run. Datasets are
+  matched with the `datasets` option of the sources file's OpenLineage source.
 
 The sources file is `$REGIONGRAPH_SOURCES` when set, else the demo's `sources.yaml`.
 """
@@ -83,16 +84,19 @@ async def lineage_events(request: Request, store: StoreDep, settings: SettingsDe
 
     from regiongraph.harvest.lineage import add_lineage_events
 
-    options = {}
+    # The dataset mapping (OpenLineage namespace/name → catalog dataset) is the one of the
+    # sources file's OpenLineage source of that community (or the first one).
     try:
-        configured = {s.id: s for s in read_sources(sources_file(settings))}
+        lineage = [s for s in read_sources(sources_file(settings)) if s.type == "openlineage"]
     except SourcesError:
-        configured = {}
-    if LINEAGE_SOURCE in configured:
-        options = configured[LINEAGE_SOURCE].options
-        community = community or configured[LINEAGE_SOURCE].community
+        lineage = []
+    chosen = next((s for s in lineage if community in (None, s.community)), None)
+    community = community or (chosen.community if chosen else None)
+    if community is None:
+        raise HTTPException(422, "name the community the events belong to: ?community=ID")
     report = await run_in_threadpool(add_lineage_events, store, settings, body,
-                                     community=community or "region", options=options,
+                                     community=community,
+                                     options=chosen.options if chosen else {},
                                      source_id=LINEAGE_SOURCE)
     _after_change(store, settings, report)
     if report.status == "failed":

@@ -124,3 +124,5 @@ def test_api_harvest_and_lineage_events(tmp_path, sources_file, monkeypatch):
         bad = httpx.post(f"{url}/lineage/events?community=testville", content=b"{not json",
                          headers=admin)
         assert bad.status_code == 400 and "invalid JSON" in bad.json()["message"]
+        nobody = httpx.post(f"{url}/lineage/events", json=event, headers=admin)
+        assert nobody.status_code == 422 and "?community=" in nobody.text
