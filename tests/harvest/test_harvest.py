@@ -306,3 +306,17 @@ def test_mostly_changed_source_is_rewritten_whole_and_equals_a_fresh_harvest(
     fresh = Harvester(open_store(fresh_settings), fresh_settings)
     fresh(catalog)
     assert harvest.snapshot() == fresh.snapshot()
+
+
+def test_duplicates_to_skip_picks_one_per_group_whatever_the_order(harvest, portal):
+    from regiongraph.harvest import duplicates_to_skip
+
+    harvest(portal.url + "/socrata/api/catalog/v1", "socrata", id="city-socrata")
+    harvest(portal.url + "/files/catalog-v1.json", id="city-datajson")
+    minter = harvest.minter
+    skip = duplicates_to_skip(harvest.store)
+    pairs = [(minter.iri("dataset", "testville", f"ab{i:02d}-cd{i:02d}").value,
+              minter.iri("dataset", "testville", f"ds-{i}").value) for i in range(1, 6)]
+    assert skip == {max(pair) for pair in pairs}
+    only = {min(pairs[0])}
+    assert duplicates_to_skip(harvest.store, candidates=only) == {max(pairs[0])}
