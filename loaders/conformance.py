@@ -14,8 +14,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Triple
+from regiongraph.loaders.base import Terms
 
 from regiongraph.namespaces import DCT, PROV, RDF, RG
+
+DCT, PROV, RDF, RG = (Terms(n) for n in (DCT, PROV, RDF, RG))
 
 if TYPE_CHECKING:
     from regiongraph.loaders.dcatmap import DatasetFields
@@ -70,20 +73,17 @@ def detect_conformance(
     IRI, so a record that already names GTFS by its homepage gets no second claim.
     """
     base = dataset.value.split("datasets/")[0]
-    known = standards or {}
-    declared = set()
-    for t in existing:
-        if t.predicate == DCT.conformsTo and isinstance(t.object, NamedNode):
-            declared.add(t.object.value)
-            declared.add(known.get(normalise_url(t.object.value), t.object.value))
     keywords = {k.strip().lower() for k in (*fields.keywords, *fields.themes)}
     urls = [u for d in fields.distributions for u in (d.download_url, d.access_url) if u]
     media = {d.media_type.strip().lower() for d in fields.distributions if d.media_type}
     formats = {d.format.strip().lower() for d in fields.distributions if d.format}
+    declared: set[str] | None = None
     for rule in RULES:
         clue = _match(rule, keywords, urls, media, formats)
         if clue is None:
             continue
+        if declared is None:
+            declared = _declared(existing, standards or {})
         standard = NamedNode(f"{base}standards/{rule.standard}")
         if standard.value in declared:
             continue
@@ -94,6 +94,16 @@ def detect_conformance(
         yield Triple(evidence, RG.suggestedStandard, standard)
         yield Triple(evidence, RG.clue, Literal(clue))
         yield Triple(evidence, PROV.wasGeneratedBy, NamedNode(f"{base}activities/conformance-detection"))
+
+
+def _declared(existing: list[Triple], known: dict[str, str]) -> set[str]:
+    """Standards the record names itself, by IRI or by a registry standard's homepage."""
+    declared = set()
+    for t in existing:
+        if t.predicate == DCT.conformsTo and isinstance(t.object, NamedNode):
+            declared.add(t.object.value)
+            declared.add(known.get(normalise_url(t.object.value), t.object.value))
+    return declared
 
 
 @lru_cache(maxsize=64)
