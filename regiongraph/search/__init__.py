@@ -91,15 +91,15 @@ def open_index(store: Store, settings: Settings) -> SearchIndex:
 
 
 def index_for(store: Store, settings: Settings) -> SearchIndex:
-    """The index, built from the store first if it is empty while the store has records.
+    """The index, built whole from the store first if it never was.
 
-    An index deleted by hand, or a store loaded before search existed, heals itself on
-    the first search instead of answering "nothing found".
+    A new store, an index deleted by hand, a new schema version, or a store loaded before
+    search existed: the first search builds it instead of answering "nothing found".
     """
     index = open_index(store, settings)
-    if index.num_docs == 0:
+    if not index.complete:
         with index._lock:
-            if index.num_docs == 0 and RecordReader(store).subjects():
+            if not index.complete:
                 rebuild(store, settings, index=index)
     elif index.visible_on != _today():
         # Approvals start and expire by date: re-check visibility once a day.
@@ -161,7 +161,7 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
     if progress is not None:
         records = progress(records, len(subjects))
     written, _ = index.write(records, clear=True)
-    index.remember(visible_on=day, stamps=stamps, clear=True)
+    index.remember(visible_on=day, stamps=stamps, clear=True, complete=True)
     return UpdateReport(candidates=len(subjects), written=written, deleted=0, unchanged=0,
                         seconds=round(time.perf_counter() - began, 3), full=True)
 
@@ -191,11 +191,16 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
     began = time.perf_counter()
     day = _today()
     index = open_index(store, settings)
+    if not index.complete:
+        # Never built: nothing to keep in step. Building it whole here would stall the
+        # write that triggered the hook; the first search builds it (`index_for`).
+        return UpdateReport(candidates=0, written=0, deleted=0, unchanged=0,
+                            seconds=round(time.perf_counter() - began, 3), full=False)
     graphs = sorted({g.value if isinstance(g, NamedNode) else str(g) for g in changed})
     minter = Minter(settings.base)
     everything = {minter.graph(name).value for name in
                   (REGISTRY_GRAPH, ONTOLOGY_GRAPH, INFERENCE_GRAPH)}
-    full = bool(everything.intersection(graphs)) or index.num_docs == 0
+    full = bool(everything.intersection(graphs))
     reader = RecordReader(store)
     with index._lock:
         if full:

@@ -83,6 +83,9 @@ class SearchIndex:
         self.labels: dict[str, dict[str, str]] = {}
         self.visible_on: str | None = None
         self.stamps: dict[str, str | None] = {}
+        self.complete = False
+        """True once a full build finished: only then do updates keep it in step (before,
+        the first search builds it whole)."""
         self.index = self._open()
 
     # opening -----------------------------------------------------------------
@@ -119,8 +122,10 @@ class SearchIndex:
                 saved = json.loads(state.read_text())
                 self.labels, self.visible_on = saved["labels"], saved.get("visible_on")
                 self.stamps = saved.get("stamps", {})
+                self.complete = bool(saved.get("complete"))
             except (OSError, ValueError, KeyError, TypeError):
                 self.labels, self.visible_on, self.stamps = {}, None, {}
+                self.complete = False
         return index
 
     def _save_state(self) -> None:
@@ -128,16 +133,20 @@ class SearchIndex:
             return
         tmp = self.path / (LABELS + ".tmp")
         tmp.write_text(json.dumps({"labels": self.labels, "visible_on": self.visible_on,
-                                   "stamps": self.stamps}, ensure_ascii=False))
+                                   "stamps": self.stamps, "complete": self.complete},
+                                  ensure_ascii=False))
         tmp.replace(self.path / LABELS)
 
     def remember(self, *, visible_on: str | None = None,
-                 stamps: dict[str, str | None] | None = None, clear: bool = False) -> None:
+                 stamps: dict[str, str | None] | None = None, clear: bool = False,
+                 complete: bool | None = None) -> None:
         """Keep the day the `public` flags were computed for (approvals expire) and the
         harvest stamps of the graphs indexed (see `RecordReader.harvest_stamps`)."""
         with self._lock:
             if visible_on is not None:
                 self.visible_on = visible_on
+            if complete is not None:
+                self.complete = complete
             if clear:
                 self.stamps = {}
             self.stamps.update(stamps or {})
@@ -166,7 +175,7 @@ class SearchIndex:
             try:
                 if clear:
                     writer.delete_all_documents()
-                    self.labels, self.stamps = {}, {}
+                    self.labels, self.stamps, self.complete = {}, {}, False
                 for iri in deletes:
                     writer.delete_documents_by_term("id", iri)
                     deleted += 1

@@ -3,14 +3,14 @@ index): anonymous users find exactly what `regiongraph.visibility` publishes."""
 
 import pytest
 
-from regiongraph.search import open_index
+from regiongraph.search import index_for
 from regiongraph.visibility import public_nodes, publishable_datasets
 
 
 @pytest.fixture(scope="module")
 def index(demo_store, demo_settings):
-    found = open_index(demo_store, demo_settings)
-    assert found.num_docs > 0, "load_demo's after-change hook should have filled the index"
+    found = index_for(demo_store, demo_settings)
+    assert found.complete and found.num_docs > 400
     return found
 
 
@@ -76,7 +76,6 @@ def test_every_kind_is_searchable(index):
 def test_a_new_day_re_reads_only_records_whose_visibility_flipped(index, demo_store,
                                                                   demo_settings):
     """Approvals come into force and expire by date, with no change in the store."""
-    from regiongraph.search import index_for
     from regiongraph.search.records import RecordReader
 
     iri = min(publishable_datasets(demo_store, demo_settings))
