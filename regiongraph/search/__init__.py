@@ -82,7 +82,9 @@ def open_index(store: Store, settings: Settings) -> SearchIndex:
                 _DISK[location] = SearchIndex(location)
             return _DISK[location]
         if settings.store.startswith(("http://", "https://")):
-            return _REMOTE.setdefault(settings.store, SearchIndex(None))
+            if settings.store not in _REMOTE:
+                _REMOTE[settings.store] = SearchIndex(None)
+            return _REMOTE[settings.store]
         found = _MEMORY.get(store)
         if found is None:
             found = SearchIndex(None)
