@@ -291,3 +291,23 @@ def test_a_harvest_change_re_reads_only_the_records_it_changed(tmp_path):
         assert titles(index, "particulate") == ["Particulate matter station"]
     finally:
         store.close()
+
+
+@pytest.mark.remote
+def test_the_same_answers_over_a_remote_sparql_store(oxigraph_url, tmp_path):
+    """A real `oxigraph serve`: records are read over the SPARQL protocol."""
+    settings = Settings(store=f"{oxigraph_url}/query", update_url=f"{oxigraph_url}/update",
+                        gsp_url=f"{oxigraph_url}/store", base=BASE,
+                        index=str(tmp_path / "index"))
+    store = open_store(settings)
+    try:
+        store.update("DROP SILENT ALL")
+        store.replace_graph(SOURCE, small_triples())
+        index = index_for(store, settings)
+        assert index.num_docs == 8
+        assert titles(index, "bike share", filters={"kind": ["dataset"]}) == [
+            "Dockless vehicle trips"]
+        assert titles(index, "bicyle")[0] == "Bicycle parking racks"
+    finally:
+        store.update("DROP SILENT ALL")
+        store.close()
