@@ -123,7 +123,6 @@ def remember_all(store: Store, settings: Settings) -> None:
 
 def affected(store: Store, settings: Settings, changed: set[str], depth: int = DEPTH) -> set[str]:
     """`changed` and the nodes whose rules read them, `depth` links away at most."""
-    graphs = data_graphs(store, settings)
     found = set(changed)
     frontier = set(changed)
     for _ in range(depth):
@@ -141,7 +140,7 @@ def affected(store: Store, settings: Settings, changed: set[str], depth: int = D
                     branches.append(f"{{ ?n <{predicate}> ?x }}")
             query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {values} }} "
                      f"{' UNION '.join(branches)} FILTER(isIRI(?x)) }}")
-            nxt |= {row["x"].value for row in store.query(query, default_graph=graphs)}
+            nxt |= {row["x"].value for row in store.query(query, union_default_graph=True)}
         frontier = nxt - found
         found |= nxt
     return found

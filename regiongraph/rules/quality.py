@@ -162,7 +162,7 @@ def _dataset_fields(store: Store, graphs, datasets: set[str]) -> dict[str, dict[
         values = " ".join(f"<{d}>" for d in items[i:i + 1000])
         preds = " ".join(f"<{p}>" for p in predicates.values())
         rows = store.query(f"SELECT ?d ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
-                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", default_graph=graphs)
+                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", union_default_graph=True)
         for row in rows:
             found[row["d"].value][names[row["p"].value]].add(str(row["o"].value))
     return found
@@ -186,7 +186,7 @@ def _distribution_fields(store: Store, graphs, distributions: set[str]
         values = " ".join(f"<{d}>" for d in items[i:i + 1000])
         preds = " ".join(f"<{p}>" for p in predicates.values())
         rows = store.query(f"SELECT ?d ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
-                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", default_graph=graphs)
+                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", union_default_graph=True)
         for row in rows:
             found[row["d"].value][names[row["p"].value]].add(str(row["o"].value))
     return found

@@ -1,10 +1,16 @@
 """Validate the store against the shapes, per focus node, on Oxigraph.
 
 `validate(store, settings)` runs every compiled shape (see `regiongraph.rules.shapes`) over
-the data graphs (everything except reports, meta data and harvest logs); `focus=` limits it
-to some nodes, which is how re-validation after a change stays cheap. `pyshacl_pairs` runs
-pyshacl on the same data as one rdflib graph: the reference the tests and benchmarks hold
-the fast path to.
+the data; `focus=` limits it to some nodes, which is how re-validation after a change stays
+cheap. `pyshacl_pairs` runs pyshacl on the data graphs (everything except reports, meta
+data, harvest logs, quality runs and rules state) as one rdflib graph: the reference the
+tests and benchmarks hold the fast path to.
+
+The fast path queries the union of all graphs, not an explicit list of the data graphs:
+Oxigraph answers FILTER NOT EXISTS over a 19-graph default-graph list ~10x slower than over
+the union (measured: 0.80 s vs 0.09 s at 1k datasets). The graphs left out of the reference
+use none of the terms the shapes test (they hold reports, hashes and timings), so both give
+the same pairs; the equality tests against pyshacl keep it that way.
 """
 
 import datetime as dt
@@ -106,6 +112,7 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
     compiled = (shapes or load_shapes()).for_day(day)
     graphs = data_graphs(store, settings)
     focus_list = sorted(set(focus)) if focus is not None else None
+    subclasses = subclasses_of(store, graphs, {t for c in compiled.checks for t in c.targets})
     found: set[tuple] = set()
     for check in compiled.checks:
         chunks = ([focus_list[i:i + FOCUS_CHUNK] for i in range(0, len(focus_list), FOCUS_CHUNK)]
@@ -113,7 +120,8 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
         for chunk in chunks:
             if chunk == []:
                 continue
-            rows = store.query(check.query(compiled.prefixes, chunk), default_graph=graphs)
+            rows = store.query(check.query(compiled.prefixes, chunk, subclasses),
+                               union_default_graph=True)
             for row in rows:
                 this = row["this"]
                 if this is None:
@@ -135,6 +143,18 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
                   seconds=time.perf_counter() - started)
 
 
+def subclasses_of(store: Store, graphs: list[NamedNode], classes: set[str]
+                  ) -> dict[str, set[str]]:
+    """Each class's sub-classes (rdfs:subClassOf+) in the data, as SHACL targets need."""
+    found: dict[str, set[str]] = {}
+    for cls in sorted(classes):
+        rows = store.query("SELECT DISTINCT ?c WHERE { ?c "
+                           f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{cls}> }}",
+                           union_default_graph=True)
+        found[cls] = {row["c"].value for row in rows if isinstance(row["c"], NamedNode)}
+    return found
+
+
 def community_of(store: Store, graphs: list[NamedNode], nodes: set[str]) -> dict[str, str]:
     """The community each focus node belongs to, for grouping reports (id, not IRI)."""
     found: dict[str, str] = {}
@@ -150,7 +170,7 @@ def community_of(store: Store, graphs: list[NamedNode], nodes: set[str]) -> dict
               UNION {{ ?this <http://www.w3.org/ns/odrl/2/assigner> ?c }}
               UNION {{ ?d <http://www.w3.org/ns/dcat#distribution> ?this .
                       ?d <http://purl.org/dc/terms/publisher> ?c }}
-            }}""", default_graph=graphs)
+            }}""", union_default_graph=True)
         for row in rows:
             if row["c"] is not None and row["this"].value not in found:
                 found[row["this"].value] = row["c"].value.rstrip("/").rsplit("/", 1)[-1]
