@@ -271,7 +271,8 @@ class _Run:
             keys.add(item.key)
             item.triples = list(dict.fromkeys(item.triples))
             body = item.ntriples
-            item._digest = hashlib.sha256(body).hexdigest()
+            if item._digest is None:  # loaders that hash the raw record set it themselves
+                item._digest = hashlib.sha256(body).hexdigest()
             start = spool.tell()
             spool.write(body)
             spool.write(self.record_ntriples(item))
