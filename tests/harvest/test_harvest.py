@@ -69,15 +69,25 @@ def test_same_input_twice_gives_identical_quads_and_writes_nothing(harvest, fixt
     assert harvest.snapshot() == snapshot
 
 
-def test_reformatted_document_is_compared_record_by_record(harvest, fixtures, tmp_path):
-    """Other bytes, same records: every record hash matches, so nothing is written."""
+def test_reformatted_document_is_compared_record_by_record(harvest, fixtures, tmp_path,
+                                                           monkeypatch):
+    """Other bytes, same records: every record hash matches before any record is validated
+    or mapped, and nothing is written."""
+    from regiongraph.loaders.dcatmap import Mapper
+
     catalog = tmp_path / "catalog.json"
     catalog.write_bytes((fixtures / "catalog-v1.json").read_bytes())
     harvest(catalog)
     snapshot = harvest.snapshot()
     catalog.write_text(json.dumps(json.loads(catalog.read_text()), separators=(",", ":"),
                                   sort_keys=True))
+    mapped = []
+    original = Mapper.record
+    monkeypatch.setattr(Mapper, "record",
+                        lambda self, fields, key=None: mapped.append(key) or original(
+                            self, fields, key))
     report = harvest(catalog)
+    assert mapped == []
     assert (report.status, report.unchanged, report.written_graphs) == ("unchanged", 5, {})
     assert report.message is None
     assert harvest.snapshot() == snapshot
