@@ -122,7 +122,8 @@ class SearchIndex:
                 saved = json.loads(state.read_text())
                 self.labels, self.visible_on = saved["labels"], saved.get("visible_on")
                 self.stamps = saved.get("stamps", {})
-                self.complete = bool(saved.get("complete"))
+                # (state written before the flag existed belongs to an index built whole)
+                self.complete = bool(saved.get("complete", True))
             except (OSError, ValueError, KeyError, TypeError):
                 self.labels, self.visible_on, self.stamps = {}, None, {}
                 self.complete = False
