@@ -9,15 +9,19 @@ The steps, in order, and why:
    cost the issue caps at 10 % of a first harvest.
 3. Let the loader yield records. Each one's triples go, as N-Triples, to a spool file
    (so a 100k-dataset catalog never sits in memory as Python objects), and only its
-   key, digest and a few strings stay. A bad record is reported and skipped; the others go on.
+   key, digest and a few strings stay. A bad record is reported and skipped; the others
+   go on. Loaders that can hash a raw record (data.json) get the stored digests and skip
+   validating and mapping the records that did not change.
 4. Compare digests with the ones stored on the source's `dcat:CatalogRecord`s: created,
    updated, unchanged; keys no longer offered are removed and listed.
-5. Link datasets another source also offers (same identifier or landing page) with
+5. Link datasets another source also offers (same URL identifier or landing page) with
    `rg:sameDatasetAs`, so exports list them once.
-6. If anything differs, replace the source graph from the spool with `store.replace_graph`
-   — one atomic step: an error or a SIGKILL before it returns leaves the previous graph.
-   Then remember the HTTP validators and the document hash in the meta graph (after the
-   data, so a crash in between costs a re-read, never a stale 304).
+6. If anything differs, write — atomically, so an error or a SIGKILL leaves the previous
+   graph: into an empty graph, Oxigraph's bulk loader straight from the spool; when few
+   records changed, one SPARQL update that deletes their old triples and adds the new
+   ones from a staging graph; otherwise the whole graph through a staging graph. Then
+   remember the HTTP validators and the document hash in the meta graph (after the data,
+   so a crash in between costs a re-read, never a stale 304).
 7. Append the report to the harvest-log graph.
 
 Any `SourceError` (unreadable, truncated, wrong type, HTTP failure) before step 6 means
