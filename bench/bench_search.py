@@ -271,42 +271,48 @@ def measure_size(log, size: int, region: Path, store_dir: Path, index_dir: Path,
                       index_dir, region, edit_dir, size)
     log(f"search {size}: SPARQL queries")
     sparql_result = sparql_queries(str(store_dir), sparql_timeout)
-    t_samples = tantivy.result["samples"]
-    s_samples = sparql_result["samples"]
-    t50, t99 = _pct(t_samples, 50), _pct(t_samples, 99)
-    s50, s99 = _pct(s_samples, 50), _pct(s_samples, 99)
-    share = updated.seconds / built.seconds
+    return summarize(size, built.seconds, built.result, tantivy.result, updated.seconds,
+                     updated.result, sparql_result, sparql_timeout)
+
+
+def summarize(size: int, rebuild_seconds: float, built: dict, tantivy: dict,
+              update_seconds: float, updated: dict, sparql: dict, sparql_timeout: float
+              ) -> tuple[list[str], list[str]]:
+    """The table row and notes from the steps' raw results."""
+    t50, t99 = _pct(tantivy["samples"], 50), _pct(tantivy["samples"], 99)
+    s50, s99 = _pct(sparql["samples"], 50), _pct(sparql["samples"], 99)
+    share = update_seconds / rebuild_seconds
     row = [
-        f"{size:,}", f"{built.result['records']:,}", f"{built.seconds:.2f}",
-        f"{built.result['bytes'] / 1e6:.1f}",
+        f"{size:,}", f"{built['records']:,}", f"{rebuild_seconds:.2f}",
+        f"{built['bytes'] / 1e6:.1f}",
         f"{t50 * 1000:.2f} / {t99 * 1000:.2f}", f"{s50 * 1000:.0f} / {s99 * 1000:.0f}",
         f"{s50 / t50:,.0f}× / {s99 / t99:,.0f}×",
-        (f"{updated.result['edited']:,}: {updated.seconds:.2f} s "
-         f"({updated.result['candidates']:,} re-read)"),
+        (f"{updated['edited']:,}: {update_seconds:.2f} s "
+         f"({updated['candidates']:,} re-read)"),
         f"{share * 100:.1f} %",
     ]
-    notes = []
     speed_ok = s50 / t50 >= GOAL_SPEEDUP
-    notes.append(
-        f"{size:,}: index p50 {s50 / t50:,.0f}× faster than SPARQL "
+    notes = [
+        (f"{size:,}: index p50 {s50 / t50:,.0f}× faster than SPARQL "
         f"({'meets' if speed_ok else 'misses'} the {GOAL_SPEEDUP}× goal); a 1% update "
         f"costs {share * 100:.1f} % of a rebuild "
         f"({'meets' if share <= GOAL_UPDATE else 'misses'} the 5 % goal); "
-        f"{updated.result['found']} renamed datasets found after the update.")
-    matched = list(zip(tantivy.result["counts"], sparql_result["counts"], strict=True))
+        f"{updated['found']} renamed datasets found after the update."),
+    ]
+    matched = list(zip(tantivy["counts"], sparql["counts"], strict=True))
     notes.append(
         f"{size:,}: matches per search, index vs SPARQL substring: "
         + ", ".join(f"{a}/{'—' if b is None else b}" for a, b in matched)
         + " (the index stems, tolerates one typo and reads concept labels; "
           "substring filters match inside words)")
-    if sparql_result["stopped"]:
-        notes.append(f"{size:,}: {sparql_result['stopped']} of {len(SEARCHES)} SPARQL "
+    if sparql["stopped"]:
+        notes.append(f"{size:,}: {sparql['stopped']} of {len(SEARCHES)} SPARQL "
                      f"searches were stopped after {sparql_timeout:.0f} s and count as "
                      f"{sparql_timeout:.0f} s: the SPARQL times and speed-ups are lower "
                      "bounds.")
-    if updated.result["edited"] < updated.result["wanted"]:
+    if updated["edited"] < updated["wanted"]:
         notes.append(f"{size:,}: the largest catalog holds only "
-                     f"{updated.result['edited']} datasets, fewer than 1 %.")
+                     f"{updated['edited']} datasets, fewer than 1 %.")
     return row, notes
 
 
