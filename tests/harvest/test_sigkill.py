@@ -49,7 +49,7 @@ def test_sigkill_mid_harvest_keeps_previous_graph(tmp_path, fixtures, moment):
     store.close()
 
     big = tmp_path / "big.json"
-    big_catalog(big, 15_000)
+    big_catalog(big, 6_000)
     process = subprocess.Popen([sys.executable, "-c", SCRIPT, settings.store, str(big)],
                                stdout=subprocess.PIPE, text=True)
     marker = "records read" if moment == "reading" else "writing"
@@ -57,7 +57,7 @@ def test_sigkill_mid_harvest_keeps_previous_graph(tmp_path, fixtures, moment):
     assert process.stdout is not None
     for line in process.stdout:
         if marker in line:
-            time.sleep(0.3 if moment == "writing" else 0.0)
+            time.sleep(0.05 if moment == "writing" else 0.0)
             break
         assert time.monotonic() < deadline and "finished" not in line
     os.kill(process.pid, signal.SIGKILL)
