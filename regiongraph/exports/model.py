@@ -166,6 +166,7 @@ class CatalogIndex:
     twins: dict[str, str] = field(default_factory=dict)
     """A publishable dataset another source also offers → the IRI it is listed under."""
     _iris: frozenset[str] | None = None
+    _communities: list[str] | None = None
 
     def select(self, *, community: str | None = None,
                modified_since: datetime | None = None) -> list[IndexEntry]:
@@ -192,7 +193,10 @@ class CatalogIndex:
         return self.public.object_allowed(NamedNode(iri))
 
     def community_ids(self) -> list[str]:
-        return sorted({e.community for e in self.entries if e.community})
+        """Communities with at least one listed dataset (computed once per index)."""
+        if self._communities is None:
+            self._communities = sorted({e.community for e in self.entries if e.community})
+        return self._communities
 
 
 # ---------------------------------------------------------------------------------------

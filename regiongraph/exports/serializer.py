@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -221,6 +221,12 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
     info = catalog_info(index, settings, community)
     entries = index.select(community=community, modified_since=modified_since)
     paging = Paging.check(page, page_size, len(entries))
+    if paging.page > 1 and info.subcatalogs:
+        # The catalog's own description, with its community catalogs, is given in full on
+        # the first page, where every harvester starts; later pages are partial views of
+        # its datasets and carry only the catalog's head (its cost then does not grow with
+        # the number of communities).
+        info = replace(info, subcatalogs=())
     chosen = entries[paging.offset:paging.offset + paging.size]
     records = read_records(store, [e.iri for e in chosen], index.may_name)
     return CatalogPage(info, with_registry_agents(records, index), paging, index)
