@@ -116,3 +116,31 @@ def test_a_busy_index_is_a_503_not_a_500(tmp_path):
     finally:
         del holder
         store.close()
+
+
+def test_random_inputs_never_cause_a_500(client):
+    """Random text, filters, rows, pages and sorts on /search and CKAN's package_search."""
+    import random
+    import string
+
+    rnd = random.Random(9)
+    alphabet = string.printable + '"*-:()[]{}~^!?\\/é中😀\x00'
+    for number in range(150):
+        q = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40)))
+        params = {
+            "q": q,
+            "fq": rnd.choice(["", f"community:{q[:5]}", f"format={q[:3]}", q[:8],
+                              f"modified:{q[:6]}", 'keyword:"x']),
+            "rows": rnd.choice(["", "0", "-3", "5", "x", "999999999999999999999"]),
+            "page": rnd.choice(["", "1", "2", "0", "abc"]),
+            "sort": rnd.choice(["", "title asc", "modified desc", q[:4]]),
+        }
+        headers = ADMIN if number % 2 else {}
+        response = client.get("/search", params=params, headers=headers)
+        assert response.status_code < 500, (params, response.text[:200])
+        ckan = client.get("/api/3/action/package_search", params={
+            "q": q, "fq": params["fq"], "rows": params["rows"], "start": params["page"],
+            "sort": params["sort"],
+            "facet.field": rnd.choice(['["tags"]', "x", "[1]", '["organization"]', ""])})
+        assert ckan.status_code < 500, (params, ckan.text[:200])
+        assert "success" in ckan.json()
