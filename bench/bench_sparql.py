@@ -42,10 +42,12 @@ CLIENTS = 32
 DURATION = 60.0
 LATENCY_ROUNDS = 2
 SLICE = 10.0
-LOAD_TIMEOUT = 20.0
+LOAD_TIMEOUT = 120.0
+"""Seconds a request may take under load before it counts as an error."""
+PEER_TIMEOUT = 20.0
+"""The same for rdflib-endpoint, which would otherwise hold a slice open for minutes."""
 LATENCY_TIMEOUT = 20.0
-"""Seconds a request may take under load before it counts as an error (rdflib-endpoint
-would otherwise hold a slice open for minutes)."""
+"""A single request slower than this counts as this (a lower bound) and is not repeated."""
 MIX = [
     "datasets-by-domain", "datasets-by-community", "dataset-search", "standards-adoption",
     "standards-adoption-gap", "reuse-candidates", "lineage-upstream", "lineage-downstream",
@@ -204,7 +206,7 @@ def _latency(servers: dict[str, dict], mix: list[dict]) -> dict[str, dict]:
     return out
 
 
-def _load(server: dict, mix: list[dict], duration: float) -> dict:
+def _load(server: dict, mix: list[dict], duration: float, timeout: float) -> dict:
     import httpx
 
     latencies: list[float] = []
@@ -213,7 +215,7 @@ def _load(server: dict, mix: list[dict], duration: float) -> dict:
     stop = time.monotonic() + duration
 
     def client_loop(offset: int) -> None:
-        with httpx.Client(timeout=LOAD_TIMEOUT) as client:
+        with httpx.Client(timeout=timeout) as client:
             i = offset
             while time.monotonic() < stop:
                 item = mix[i % len(mix)]
@@ -293,7 +295,10 @@ def compare(store_dir: str, nquads: str, region: str, oxigraph_dir: str, duratio
         slices = max(1, round(float(duration) / SLICE))
         for _ in range(slices):
             for name, server in servers.items():
-                part = _load(server, mix, float(duration) / slices)
+                if name == "rdflib-endpoint" and len(latency[name]["timeouts"]) == len(mix):
+                    continue  # alone it already took > LATENCY_TIMEOUT on every query
+                part = _load(server, mix, float(duration) / slices,
+                             PEER_TIMEOUT if name == "rdflib-endpoint" else LOAD_TIMEOUT)
                 for key in ("latencies", "errors"):
                     loads[name][key] += part[key]
                 loads[name]["wall"] += part["wall"]
@@ -306,7 +311,7 @@ def compare(store_dir: str, nquads: str, region: str, oxigraph_dir: str, duratio
                 "load_p50": _pct(load["latencies"], 0.50),
                 "load_p99": _pct(load["latencies"], 0.99),
                 "requests": len(load["latencies"]),
-                "throughput": len(load["latencies"]) / load["wall"],
+                "throughput": len(load["latencies"]) / load["wall"] if load["wall"] else 0.0,
                 "errors": len(load["errors"]),
                 "error_sample": load["errors"][:5],
                 "timeouts": latency[name]["timeouts"],
