@@ -238,8 +238,10 @@ class _Run:
         report.status = status  # type: ignore[assignment]
         report.message = message
         previous = last_report(self.store, self.minter, self.source.id)
-        stored = self.stored_records()
-        report.unchanged = len(stored)
+        rows = self.store.query(
+            f"SELECT (COUNT(?r) AS ?n) WHERE {{ GRAPH <{self.graph.value}> {{ "
+            f"<{self.catalog.value}> <{DCAT.record.value}> ?r }} }}")
+        report.unchanged = int(next(iter(rows))["n"].value)
         if previous is not None:
             report.previous_report = previous.report_iri
             report.skipped = previous.skipped
