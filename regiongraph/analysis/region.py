@@ -283,17 +283,33 @@ LINEAGE_EDGES = """SELECT DISTINCT ?up ?down ?kind WHERE {
 }"""
 
 
+LINEAGE_PARTS = (
+    ("derivation", "SELECT ?up ?down WHERE { ?down prov:wasDerivedFrom ?up }"),
+    ("used", "SELECT ?up ?down WHERE { ?down prov:used ?up }"),
+    ("generated", "SELECT ?up ?down WHERE { ?up prov:generated ?down }"),
+    ("generated", "SELECT ?up ?down WHERE { ?down prov:wasGeneratedBy ?up }"),
+)
+
+
 def _lineage_edges(store: Store, region: Region) -> None:
+    # Four plain patterns, projects dropped in Python: a FILTER NOT EXISTS per row costs
+    # more than the rest of the query on large regions (see LINEAGE_EDGES for the same
+    # graph in one query, used by the benchmark's networkx copy).
     seen = set()
-    for up, down, kind in rows(store, LINEAGE_EDGES):
-        if up is None or down is None or up == down and kind != "derivation":
-            continue
-        if kind in ("used", "generated"):
-            region.activities.add(down if kind == "used" else up)
-        key = (up, down, kind)
-        if key not in seen:
-            seen.add(key)
-            region.edges.append(key)
+    projects = region.projects
+    for kind, query in LINEAGE_PARTS:
+        for up, down in rows(store, query):
+            if up is None or down is None:
+                continue
+            activity = down if kind == "used" else up if kind == "generated" else None
+            if activity is not None and (activity in projects or up == down):
+                continue
+            if activity is not None:
+                region.activities.add(activity)
+            key = (up, down, kind)
+            if key not in seen:
+                seen.add(key)
+                region.edges.append(key)
     for act, org in rows(store, "SELECT ?a ?o WHERE { ?a rg:runBy ?o }"):
         if act and org:
             region.activity_runner[act] = org

@@ -76,6 +76,11 @@ def reuse(region: Region, *, community: str | None = None, visible: set[str] | N
             by_theme[theme].append(iri)
         for standard in dataset_standards[iri]:
             by_standard[standard].append(iri)
+    datasets = region.datasets
+    user_leads: dict[str, set[str | None]] = defaultdict(set)
+    for p in region.projects.values():
+        for d in p.uses:
+            user_leads[d].add(p.lead)
     used_in_domain: dict[str, set[str]] = defaultdict(set)
     for p in region.projects.values():
         for domain in p.domains:
@@ -116,23 +121,31 @@ def reuse(region: Region, *, community: str | None = None, visible: set[str] | N
             candidates.update(take(by_standard.get(standard, [])))
 
         scored = []
+        domains, lead = project.domains, project.lead
+        p_domain, p_standard = POINTS["domain"], POINTS["standard"]
+        p_used, p_spatial = POINTS["used-elsewhere"], POINTS["spatial"]
+        p_keyword, p_keywords = POINTS["keyword"], POINTS["keywords-max"]
         for iri in candidates:
-            d = region.datasets[iri]
-            score, strong = 0.0, False
-            if d.themes & project.domains:
-                score, strong = score + POINTS["domain"], True
-            if dataset_standards[iri] & own_standards:
-                score, strong = score + POINTS["standard"], True
-            if any(p != project.iri and region.projects[p].lead not in (None, project.lead,
-                                                                          d.publisher)
-                   for p in users.get(iri, ())):
-                score, strong = score + POINTS["used-elsewhere"], True
-            if own_boxes and any(_overlap(a, b) for a in d.bboxes for b in own_boxes):
-                score += POINTS["spatial"]
-            if own_keywords:
-                score += min(POINTS["keywords-max"],
-                             POINTS["keyword"] * len(d.keywords & own_keywords))
-            if strong and score >= min_score:
+            d = datasets[iri]
+            score = 0.0
+            if not d.themes.isdisjoint(domains):
+                score += p_domain
+            if not dataset_standards[iri].isdisjoint(own_standards):
+                score += p_standard
+            # The project's own uses are not candidates, so any user here is another project.
+            others = user_leads.get(iri)
+            if others and others - {None, lead, d.publisher}:
+                score += p_used
+            if score == 0.0:
+                continue  # no strong reason: keywords and area never recommend alone
+            if own_boxes and d.bboxes and any(_overlap(a, b) for a in d.bboxes
+                                              for b in own_boxes):
+                score += p_spatial
+            if own_keywords and d.keywords:
+                shared = len(d.keywords & own_keywords)
+                if shared:
+                    score += min(p_keywords, p_keyword * shared)
+            if score >= min_score - 1e-9:
                 scored.append((round(score, 2), iri))
         for score, iri in heapq.nlargest(per_project, scored):
             d = region.datasets[iri]
