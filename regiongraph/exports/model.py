@@ -159,8 +159,10 @@ class CatalogIndex:
     entries: list[IndexEntry]
     region: Agent
     communities: dict[str, Agent]
-    approvals: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Dataset IRI → the approvals in force that allow its publication (visibility's)."""
+    approvals_source: Callable[[], dict[str, set[str]]] | None = None
+    """Asks visibility which approvals allow each publication (only a dataset page shows
+    them, so they are looked up on its first request, not with every index)."""
+    _approvals: dict[str, frozenset[str]] | None = None
     public: object | None = None
     """`regiongraph.visibility.PublicNodes`: which IRIs an export may name."""
     twins: dict[str, str] = field(default_factory=dict)
@@ -191,6 +193,14 @@ class CatalogIndex:
         if self.public is None:
             return self.contains(iri)
         return self.public.object_allowed(NamedNode(iri))
+
+    @property
+    def approvals(self) -> dict[str, frozenset[str]]:
+        """Dataset IRI → the approvals in force that allow its publication (visibility's)."""
+        if self._approvals is None:
+            found = self.approvals_source() if self.approvals_source else {}
+            self._approvals = {_iri_text(d): frozenset(a) for d, a in found.items()}
+        return self._approvals
 
     def community_ids(self) -> list[str]:
         """Communities with at least one listed dataset (computed once per index)."""
@@ -284,10 +294,11 @@ def build_index(store: Store, settings: Settings, version: str,
     from regiongraph import visibility
 
     minter = Minter(settings.base)
-    approvals = {_iri_text(d): frozenset(a) for d, a in
-                 visibility.publishing_approvals(store, settings).items()}
-    allowed = set(approvals)  # visibility.publishable_datasets is exactly these keys
+    # public_nodes runs visibility's publishing rule once and keeps its answer in
+    # `datasets` (the same set publishable_datasets returns); asking both would run the
+    # rule twice, which at 100k datasets is the most expensive query of the index.
     public = visibility.public_nodes(store, settings)
+    allowed = {_iri_text(d) for d in public.datasets}
     rows = store.query(
         sparql_prefixes(["dcat", "dct", "rg"])
         + "SELECT ?d (SAMPLE(?c) AS ?community) (MAX(STR(?m)) AS ?modified) WHERE { "
@@ -313,7 +324,8 @@ def build_index(store: Store, settings: Settings, version: str,
     region, communities = _agents(store, settings)
     return CatalogIndex(version=version, last_modified=changed, entries=entries, region=region,
                         communities=communities,
-                        approvals={d: approvals.get(d, frozenset()) for d in allowed},
+                        approvals_source=lambda: visibility.publishing_approvals(
+                            store, settings),
                         public=public, twins=twins)
 
 
