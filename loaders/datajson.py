@@ -12,7 +12,6 @@ beside the checkout. When none is there, records load unchecked and the report s
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -28,9 +27,12 @@ SCHEMA_RELATIVE = Path("dcat-us-1.1/datagov-harvester/non-federal_dataset.json")
 
 def standards_dirs() -> list[Path]:
     """Where the standards' reference files may be, most specific first."""
+    from regiongraph.settings import Settings
+
     found = []
-    if os.environ.get("REGIONGRAPH_STANDARDS"):
-        found.append(Path(os.environ["REGIONGRAPH_STANDARDS"]))
+    configured = Settings().standards
+    if configured:
+        found.append(Path(configured))
     root = Path(__file__).resolve().parent.parent
     found.append(root.parent / "shared" / "standards")
     return found

@@ -26,9 +26,9 @@ def npm_path() -> Path:
     `npm ci` at the repository root fills `node_modules/`; a deployment may point
     REGIONGRAPH_NODE_MODULES elsewhere. Pages never load anything from a CDN.
     """
-    import os
+    from regiongraph.settings import Settings
 
-    configured = os.environ.get("REGIONGRAPH_NODE_MODULES")
+    configured = Settings().node_modules
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parent.parent / "node_modules"

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     max_request_bytes: int = 10_000_000
     """Largest request body accepted (queries, uploads, events)."""
 
+    sources: str | None = None
+    """The harvest sources file the API's `POST /harvest/{source}` reads (default: the demo's)."""
+    standards: str | None = None
+    """A folder of standards' reference files (e.g. `dcat-us-1.1/...` JSON Schemas) that
+    harvests validate records against; without one, records load unchecked and reports say so."""
+    node_modules: str | None = None
+    """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
+
     def with_overrides(self, **overrides: object) -> "Settings":
         """Return a copy where each non-None override replaces the setting (how flags win)."""
         kept = {k: v for k, v in overrides.items() if v is not None}

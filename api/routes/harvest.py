@@ -13,7 +13,6 @@
 The sources file is `$REGIONGRAPH_SOURCES` when set, else the demo's `sources.yaml`.
 """
 
-import os
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -30,7 +29,7 @@ LINEAGE_SOURCE = "lineage-events"
 def sources_file(settings: Settings) -> Path:
     from regiongraph.paths import data_path
 
-    configured = getattr(settings, "sources", None) or os.environ.get("REGIONGRAPH_SOURCES")
+    configured = settings.sources
     return Path(configured) if configured else data_path("demo") / "sources.yaml"
 
 
