@@ -165,8 +165,9 @@ class CatalogIndex:
     _approvals: dict[str, frozenset[str]] | None = None
     public: object | None = None
     """`regiongraph.visibility.PublicNodes`: which IRIs an export may name."""
-    twins: dict[str, str] = field(default_factory=dict)
-    """A publishable dataset another source also offers → the IRI it is listed under."""
+    twins: frozenset[str] = frozenset()
+    """Publishable datasets another source also offers under a smaller IRI: not listed
+    (`regiongraph.harvest.dedup`, the one rule for `rg:sameDatasetAs` groups)."""
     _iris: frozenset[str] | None = None
     _communities: list[str] | None = None
 
@@ -318,7 +319,9 @@ def build_index(store: Store, settings: Settings, version: str,
             community=minter.local_id(community.value, "community") if community else None,
             modified=parse_time(modified.value) if modified else None,
         ))
-    twins = _twins(store, allowed)
+    from regiongraph.harvest.dedup import duplicates_to_skip
+
+    twins = frozenset(duplicates_to_skip(store, allowed) & allowed)
     entries = [e for e in entries if e.iri not in twins]
     entries.sort(key=lambda e: e.iri)
     region, communities = _agents(store, settings)
@@ -327,27 +330,6 @@ def build_index(store: Store, settings: Settings, version: str,
                         approvals_source=lambda: visibility.publishing_approvals(
                             store, settings),
                         public=public, twins=twins)
-
-
-def _twins(store: Store, allowed: set[str]) -> dict[str, str]:
-    """Groups of publishable datasets linked by `rg:sameDatasetAs` (one dataset offered by
-    two sources): every member but the smallest IRI → that IRI, which alone is listed."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    rows = store.query(f"SELECT ?a ?b WHERE {{ ?a <{RG.sameDatasetAs.value}> ?b }}",
-                       union_default_graph=True)
-    for row in rows:
-        a, b = row["a"].value, row["b"].value
-        if a in allowed and b in allowed:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return {x: find(x) for x in list(parent) if find(x) != x}
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:

@@ -67,18 +67,3 @@ def test_most_restrictive_access_level_wins():
     assert model._most_restrictive(["public"]) == "public"
     assert model._most_restrictive([]) is None
 
-
-def test_a_dataset_offered_by_two_sources_is_listed_once_under_the_smallest_iri():
-    from pyoxigraph import NamedNode, Quad
-
-    from regiongraph.namespaces import RG
-    from regiongraph.settings import Settings
-    from regiongraph.store import open_store
-
-    store = open_store(Settings(store="memory"))
-    graph = NamedNode("https://example.org/graph/source/x")
-    a, b, c, d = (f"https://example.org/datasets/{n}" for n in "abcd")
-    store.add([Quad(NamedNode(c), RG.sameDatasetAs, NamedNode(b), graph),
-               Quad(NamedNode(b), RG.sameDatasetAs, NamedNode(a), graph),
-               Quad(NamedNode(d), RG.sameDatasetAs, NamedNode(a), graph)])
-    assert model._twins(store, {a, b, c}) == {b: a, c: a}, "d is not publishable: ignored"
