@@ -115,8 +115,15 @@ def reuse_run(store_dir: str) -> dict:
     start = time.perf_counter()
     result = reuse(region)
     ranking = time.perf_counter() - start
+    # A server ranks the same snapshot again and again: the second run shows the cost
+    # without the first run's one-off costs (allocator growth, collections of the heap
+    # the snapshot just filled).
+    start = time.perf_counter()
+    reuse(region)
+    warm = time.perf_counter() - start
     store.close()
     return {"seconds": snapshot + ranking, "snapshot": snapshot, "ranking": ranking,
+            "warm": warm,
             "items": len(result.items), "duplicates": len(result.near_duplicates),
             "projects": len(region.projects), "datasets": len(region.datasets)}
 
@@ -172,10 +179,14 @@ def run(ctx: Context) -> Section:
                      growth("snapshot", reuse.result["snapshot"]), f"{reuse.peak_mb:.0f}",
                      (f"{reuse.result['datasets']:,} datasets, {reuse.result['projects']} "
                      "projects")])
-        rows.append([f"{size:,}", "reuse: ranking", f"{reuse.result['ranking']:.2f} s",
+        rows.append([f"{size:,}", "reuse: ranking (first run)",
+                     f"{reuse.result['ranking']:.2f} s",
                      growth("ranking", reuse.result["ranking"]), "",
                      (f"{reuse.result['items']:,} recommendations, "
                      f"{reuse.result['duplicates']} near-duplicate groups")])
+        rows.append([f"{size:,}", "reuse: ranking (again, same snapshot)",
+                     f"{reuse.result['warm']:.2f} s", growth("warm", reuse.result["warm"]),
+                     "", "what a server answering /reuse repeatedly pays"])
         notes.append(f"{size:,} datasets: {loaded['quads']:,} quads loaded in "
                      f"{loaded['seconds']:.1f} s (setup, not part of the analyses)")
     notes += [
