@@ -229,8 +229,11 @@ def machine() -> str:
             versions.append(f"{name} {importlib.import_module(name).__version__}")
         except (ImportError, AttributeError):
             continue
+    # The 1-minute load average when the section is written: on a shared machine it says how
+    # much the absolute times (not the side-by-side ratios) were inflated by other work.
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores{memory}, "
-            f"CPython {platform.python_version()}, " + ", ".join(versions))
+            f"CPython {platform.python_version()}, " + ", ".join(versions) + load)
 
 
 def fmt_seconds(value: float) -> str:
