@@ -8,15 +8,20 @@ from pyoxigraph import NamedNode
 
 
 class Namespace(str):
-    """`RG.Project` → NamedNode('https://w3id.org/regiongraph/ns#Project')."""
+    """`RG.Project` → NamedNode('https://w3id.org/regiongraph/ns#Project').
 
-    def __getattr__(self, name: str) -> NamedNode:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return NamedNode(self + name)
+    Every public attribute is a term, including names that are also `str` methods
+    (`DCT.title`, `DCT.format`, `DCT.source`...): a plain str subclass would hand back the
+    bound method there. Use `str(namespace)` for the text; PREFIXES holds plain strings.
+    """
+
+    def __getattribute__(self, name: str):
+        if name.startswith("_") or name == "term":
+            return super().__getattribute__(name)
+        return NamedNode(str.__str__(self) + name)
 
     def term(self, name: str) -> NamedNode:
-        return NamedNode(self + name)
+        return NamedNode(str.__str__(self) + name)
 
 
 RG = Namespace("https://w3id.org/regiongraph/ns#")
@@ -44,12 +49,12 @@ LOCN = Namespace("http://www.w3.org/ns/locn#")
 EUAR = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 EUFT = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 
-PREFIXES: dict[str, str] = {
+PREFIXES: dict[str, str] = {name: str.__str__(ns) for name, ns in {
     "rg": RG, "rgc": RGC, "dcat": DCAT, "dct": DCT, "dctype": DCTYPE, "prov": PROV,
     "org": ORG, "foaf": FOAF, "vcard": VCARD, "skos": SKOS, "odrl": ODRL, "dpv": DPV,
     "hydra": HYDRA, "sd": SD, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "sh": SH,
     "schema": SDO, "adms": ADMS, "locn": LOCN,
-}
+}.items()}
 
 
 def sparql_prefixes(names: list[str] | None = None) -> str:
