@@ -31,6 +31,7 @@ communities: candidates to maintain once, to one standard.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import re
 from collections import defaultdict
@@ -50,7 +51,27 @@ STOPWORDS = {
 }
 
 
-def reuse(region: Region, *, community: str | None = None, visible: set[str] | None = None,
+def reuse(region: Region, **options) -> ReuseResult:
+    """Ranked cross-community recommendations (see `rank`), with Python's cyclic garbage
+    collector paused meanwhile.
+
+    Why: the ranking allocates millions of short-lived tuples and sets beside a snapshot of
+    millions of long-lived objects, and every full collection walks that whole snapshot;
+    measured at 100k datasets, ranking took 9.8 s with the collector paused and 14.7-36 s
+    with it running. Nothing made here forms reference cycles (tuples, sets, pydantic
+    models), so reference counting frees it all the same; the collector's previous state
+    is restored on the way out.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return rank(region, **options)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def rank(region: Region, *, community: str | None = None, visible: set[str] | None = None,
           per_project: int = 10, min_score: float = 3.0, duplicates: bool = True,
           pool_size: int = POOL) -> ReuseResult:
     """Ranked cross-community recommendations, optionally only for one community's projects."""
