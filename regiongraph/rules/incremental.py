@@ -6,10 +6,11 @@
    records' hashes, not the data); for other graphs (registry, manual edits) a hash of
    each subject's triples, blank nodes it points to included. Added, removed and modified
    subjects all count.
-2. **What depends on it** follows the links the rules read (see `DEPENDENCIES`): a changed
-   dataset re-checks the projects that use it and the approvals that cover it; a changed
-   approval or agreement re-checks the datasets it covers and their projects; a changed
-   role or person re-checks their approvals and strategies, and so on, to a fixed depth.
+2. **What depends on it** follows the links the rules read (`affected`): a changed
+   dataset re-checks its distributions, the projects that use it and the approvals that
+   cover it; a changed approval or agreement re-checks the datasets it covers and the
+   projects using them; a changed role or person re-checks the approvals and strategies
+   they gave, and what those cover; a changed standard re-checks the datasets claiming it.
 3. Those focus nodes are validated with the same compiled queries as a full run, and their
    results replace theirs in the previous report; everything else is kept.
 
@@ -35,24 +36,6 @@ from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 STATE_GRAPH = "rules-state"
-DEPTH = 3
-# (predicate, direction): from a changed node, follow links to the nodes whose rules read it.
-# "in" = nodes that point at it (?x p changed), "out" = nodes it points at (changed p ?x).
-DEPENDENCIES = (
-    ("https://w3id.org/regiongraph/ns#usesDataset", "in"),      # dataset → projects
-    ("https://w3id.org/regiongraph/ns#coversDataset", "in"),    # dataset → approvals, agreements
-    ("https://w3id.org/regiongraph/ns#coversDataset", "out"),   # approval → datasets
-    ("http://www.w3.org/ns/dcat#distribution", "in"),           # distribution → dataset
-    ("http://www.w3.org/ns/dcat#distribution", "out"),          # dataset → distributions
-    ("https://w3id.org/regiongraph/ns#approvedBy", "in"),       # person → approvals, strategies
-    ("http://www.w3.org/ns/org#member", "out"),                 # role assignment → person
-    ("https://w3id.org/regiongraph/ns#dataStrategy", "in"),     # strategy → project
-    ("https://w3id.org/regiongraph/ns#engagement", "in"),       # engagement → project
-    ("http://purl.org/dc/terms/conformsTo", "in"),              # standard → datasets
-    ("https://w3id.org/regiongraph/ns#knownAs", "out"),         # standard → its other IRIs
-    ("http://xmlns.com/foaf/0.1/homepage", "out"),
-    ("https://w3id.org/regiongraph/ns#scopeProject", "out"),    # approval → project
-)
 RECORD_QUERY = """
 SELECT ?topic ?hash WHERE {
   ?record <https://w3id.org/regiongraph/ns#recordHash> ?hash ;
@@ -101,16 +84,23 @@ def remember(store: Store, minter: Minter, graph: NamedNode, prints: dict[str, s
                                 for s, h in sorted(prints.items())))
 
 
-def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNode]) -> set[str]:
-    """Subjects added, removed or modified in `graphs` since the last remembered state."""
+def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNode]
+                     ) -> tuple[set[str], bool]:
+    """Subjects added, removed or modified in `graphs` since the last remembered state, and
+    whether something vanished from a graph without record hashes (a registry entry removed:
+    what pointed at it can no longer be found, so the caller re-checks everything)."""
     minter = Minter(settings.base)
     changed: set[str] = set()
+    vanished = False
     for graph in graphs:
+        records = bool(list(store.query(RECORD_QUERY + " LIMIT 1", default_graph=[graph])))
         now = fingerprints(store, graph)
         before = stored_fingerprints(store, minter, graph)
         changed |= {s for s in now.keys() | before.keys() if now.get(s) != before.get(s)}
+        if not records and before.keys() - now.keys():
+            vanished = True
         remember(store, minter, graph, now)
-    return changed
+    return changed, vanished
 
 
 def remember_all(store: Store, settings: Settings) -> None:
@@ -121,28 +111,54 @@ def remember_all(store: Store, settings: Settings) -> None:
             remember(store, minter, graph, fingerprints(store, graph))
 
 
-def affected(store: Store, settings: Settings, changed: set[str], depth: int = DEPTH) -> set[str]:
-    """`changed` and the nodes whose rules read them, `depth` links away at most."""
-    found = set(changed)
-    frontier = set(changed)
-    for _ in range(depth):
-        if not frontier:
-            break
-        nxt: set[str] = set()
-        items = sorted(frontier)
-        for i in range(0, len(items), 1000):
-            values = " ".join(f"<{n}>" for n in items[i:i + 1000])
-            branches = []
-            for predicate, direction in DEPENDENCIES:
-                if direction == "in":
-                    branches.append(f"{{ ?x <{predicate}> ?n }}")
-                else:
-                    branches.append(f"{{ ?n <{predicate}> ?x }}")
-            query = (f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {values} }} "
-                     f"{' UNION '.join(branches)} FILTER(isIRI(?x)) }}")
-            nxt |= {row["x"].value for row in store.query(query, union_default_graph=True)}
-        frontier = nxt - found
-        found |= nxt
+def _linked(store: Store, nodes: set[str], pattern: str) -> set[str]:
+    """?x for each ?n in `nodes` matching `pattern` (a group using ?n and ?x)."""
+    found: set[str] = set()
+    items = sorted(nodes)
+    for i in range(0, len(items), 1000):
+        values = " ".join(f"<{n}>" for n in items[i:i + 1000])
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {values} }} {pattern} FILTER(isIRI(?x)) }}"
+        found |= {row["x"].value for row in store.query(query, union_default_graph=True)}
+    return found
+
+
+RG_NS = "https://w3id.org/regiongraph/ns#"
+
+
+def affected(store: Store, settings: Settings, changed: set[str]) -> set[str]:
+    """`changed` and the nodes whose rules read them (see the module docstring).
+
+    Typed steps, not a blind walk: a changed dataset re-checks the projects that use it and
+    the approvals that cover it, but not every other dataset those approvals cover (only a
+    changed approval, or a change to its approver's roles, re-checks those).
+    """
+    if not changed:
+        return set()
+    rg, org = RG_NS, "http://www.w3.org/ns/org#"
+    dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
+    # people whose roles changed, and the approvals and strategies they gave
+    people = changed | _linked(store, changed, f"?n <{org}member> ?x .")
+    given = changed | _linked(store, people, f"?x <{rg}approvedBy> ?n .")
+    # datasets to re-check: changed ones, those of changed distributions, those covered by
+    # changed approvals or agreements (or approvals whose approver changed), and those
+    # claiming a changed standard
+    datasets = set(changed)
+    datasets |= _linked(store, changed, f"?x <{dcat}distribution> ?n .")
+    datasets |= _linked(store, given, f"?n <{rg}coversDataset> ?x .")
+    datasets |= _linked(store, given, f"?n <{rg}coversCategory> ?c . "
+                                      f"?x <{rg}personalDataCategory>|<{dcat}theme> ?c .")
+    datasets |= _linked(store, changed, f"{{ ?x <{dct}conformsTo> ?n }} UNION "
+                                        f"{{ ?n <http://xmlns.com/foaf/0.1/homepage>|<{rg}knownAs> ?h . "
+                                        f"?x <{dct}conformsTo> ?h }}")
+    found = people | given | datasets
+    # distributions of changed datasets; approvals and agreements covering changed datasets
+    found |= _linked(store, changed, f"?n <{dcat}distribution> ?x .")
+    found |= _linked(store, changed, f"?x <{rg}coversDataset> ?n .")
+    # projects: using any dataset above, or whose strategy, engagement or approval changed
+    found |= _linked(store, datasets, f"?x <{rg}usesDataset> ?n .")
+    found |= _linked(store, given, f"{{ ?x <{rg}dataStrategy> ?n }} UNION "
+                                   f"{{ ?n <{rg}scopeProject> ?x }}")
+    found |= _linked(store, changed, f"?x <{rg}engagement> ?n .")
     return found
 
 
@@ -162,17 +178,19 @@ def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedN
     previous = latest_report(store, settings)
     data = {g.value for g in data_graphs(store, settings)}
     graphs = [g for g in changed_graphs if g.value in data and g != inference]
-    ontology = minter.graph(ONTOLOGY_GRAPH)
-    if (previous is None or previous.day != day or previous.shapes != shapes_fingerprint()
-            or ontology in graphs):
+    focus: set[str] | None = None
+    if not (previous is None or previous.day != day or previous.shapes != shapes_fingerprint()
+            or minter.graph(ONTOLOGY_GRAPH) in graphs):
+        changed, vanished = changed_subjects(store, settings, graphs)
+        if not vanished:
+            focus = affected(store, settings, changed)
+    if focus is None or previous is None:
         report = validate(store, settings, today=day, shapes=load_shapes())
         remember_all(store, settings)
     else:
-        focus = affected(store, settings, changed_subjects(store, settings, graphs))
-        partial = validate(store, settings, focus=focus, today=day)
+        report = validate(store, settings, focus=focus, today=day)
         kept = [r for r in previous.results if r.focus not in focus]
-        partial.results = sorted(kept + partial.results, key=lambda r: r.sort_key())
-        report = partial
+        report.results = sorted(kept + report.results, key=lambda r: r.sort_key())
     report.shapes = shapes_fingerprint()
     if keep:
         store_report(store, settings, report)

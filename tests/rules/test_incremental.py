@@ -96,3 +96,19 @@ def test_a_new_day_means_a_full_run(region):
               if r.shape == SHAPES + "R7-EndingSoon"}
     assert "cholla-open-data" not in ending  # ended on 2026-12-10: no longer "soon"
     assert "saguaro-location-alliance" in ending
+
+
+def test_a_removed_registry_entry_means_a_full_run(region):
+    store, settings, folder = region
+    people = folder / "registry" / "people.yaml"
+    people.write_text(people.read_text().replace(
+        "    - {organization: saguaro, role: mayor, since: 2019-01-15}\n", "", 1))
+    summary = LoadSummary()
+    load_registry(store, settings, folder / "registry", summary)
+    reasoning.materialise(store, settings)
+    report = revalidate(store, settings, summary.changed_graphs, today=DAY)
+    assert report.focus_checked is None
+    assert report.pairs == validate(store, settings, today=DAY).pairs
+    # the mayor's approvals no longer count: Saguaro's datasets lose their publication
+    assert any(r.community == "saguaro" and r.shape == SHAPES + "R1-PublicDatasetApproved"
+               for r in report.results)
