@@ -36,6 +36,10 @@ from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 STATE_GRAPH = "rules-state"
+FULL_RUN_ABOVE = 500
+"""More focus nodes than this and a full run is cheaper: each compiled check joins its
+`VALUES` list against the whole store (measured at 10k datasets: 913 focus nodes took
+110 s where a full run took 18 s)."""
 RECORD_QUERY = """
 SELECT ?topic ?hash WHERE {
   ?record <https://w3id.org/regiongraph/ns#recordHash> ?hash ;
@@ -184,6 +188,8 @@ def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedN
         changed, vanished = changed_subjects(store, settings, graphs)
         if not vanished:
             focus = affected(store, settings, changed)
+            if len(focus) > FULL_RUN_ABOVE:
+                focus = None
     if focus is None or previous is None:
         report = validate(store, settings, today=day, shapes=load_shapes())
         remember_all(store, settings)
