@@ -255,13 +255,9 @@ class _Run:
         keys: set[str] = set()
         report = self.report
         for item in items:
+            report.add_issues(item)
             if isinstance(item, Issue):
-                report.add_error(RecordError(record=item.record, field=item.field,
-                                             message=item.message, severity=item.severity))
                 continue
-            for issue in item.issues:
-                report.add_error(RecordError(record=issue.record or item.key, field=issue.field,
-                                             message=issue.message, severity=issue.severity))
             if item.skipped:
                 report.skipped += 1
                 continue

@@ -30,13 +30,9 @@ def add_lineage_events(store: Store, settings: Settings, body: bytes, *, communi
     quads: list[Quad] = []
     try:
         for item in OpenLineageLoader().records(Fetched("request body", body), context):
+            report.add_issues(item)
             if isinstance(item, Issue):
-                report.add_error(RecordError(record=item.record, field=item.field,
-                                             message=item.message, severity=item.severity))
                 continue
-            for issue in item.issues:
-                report.add_error(RecordError(record=issue.record or item.key, field=issue.field,
-                                             message=issue.message, severity=issue.severity))
             if item.skipped:
                 report.skipped += 1
                 continue

@@ -75,6 +75,14 @@ class HarvestReport(BaseModel):
             self.errors.append(RecordError(message=f"more than {MAX_ERRORS:,} errors; the rest "
                                                    "are not listed", severity="warning"))
 
+    def add_issues(self, item) -> None:
+        """Report a loader's Issue, or every issue carried by a Record."""
+        issues = item.issues if hasattr(item, "issues") else [item]
+        for issue in issues:
+            record = issue.record or getattr(item, "key", None)
+            self.add_error(RecordError(record=record, field=issue.field,
+                                       message=issue.message, severity=issue.severity))
+
     def summary(self) -> str:
         if self.status == "failed":
             return f"{self.source}: FAILED, nothing changed: {self.message}"

@@ -142,8 +142,23 @@ def _public_datasets(store: Store, settings: Settings, today: dt.date | None) ->
     return publishable_datasets(store, settings, today)
 
 
-def _dataset_fields(store: Store, graphs, datasets: set[str]) -> dict[str, dict[str, set[str]]]:
+def _values_by_field(store: Store, subjects: set[str], predicates: dict[str, str]
+                     ) -> dict[str, dict[str, set[str]]]:
+    """subject → field name → values, read in batches of 1,000 subjects."""
     found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    names = {v: k for k, v in predicates.items()}
+    items = sorted(subjects)
+    preds = " ".join(f"<{p}>" for p in predicates.values())
+    for i in range(0, len(items), 1000):
+        values = " ".join(f"<{d}>" for d in items[i:i + 1000])
+        rows = store.query(f"SELECT ?d ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
+                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", union_default_graph=True)
+        for row in rows:
+            found[row["d"].value][names[row["p"].value]].add(str(row["o"].value))
+    return found
+
+
+def _dataset_fields(store: Store, graphs, datasets: set[str]) -> dict[str, dict[str, set[str]]]:
     predicates = {
         "keyword": "http://www.w3.org/ns/dcat#keyword", "theme": "http://www.w3.org/ns/dcat#theme",
         "spatial": "http://purl.org/dc/terms/spatial", "temporal": "http://purl.org/dc/terms/temporal",
@@ -156,21 +171,11 @@ def _dataset_fields(store: Store, graphs, datasets: set[str]) -> dict[str, dict[
         "modified": "http://purl.org/dc/terms/modified",
         "distribution": "http://www.w3.org/ns/dcat#distribution",
     }
-    names = {v: k for k, v in predicates.items()}
-    items = sorted(datasets)
-    for i in range(0, len(items), 1000):
-        values = " ".join(f"<{d}>" for d in items[i:i + 1000])
-        preds = " ".join(f"<{p}>" for p in predicates.values())
-        rows = store.query(f"SELECT ?d ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
-                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", union_default_graph=True)
-        for row in rows:
-            found[row["d"].value][names[row["p"].value]].add(str(row["o"].value))
-    return found
+    return _values_by_field(store, datasets, predicates)
 
 
 def _distribution_fields(store: Store, graphs, distributions: set[str]
                          ) -> dict[str, dict[str, set[str]]]:
-    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     predicates = {
         "access_url": "http://www.w3.org/ns/dcat#accessURL",
         "download_url": "http://www.w3.org/ns/dcat#downloadURL",
@@ -180,16 +185,7 @@ def _distribution_fields(store: Store, graphs, distributions: set[str]
         "rights": "http://purl.org/dc/terms/rights",
         "byte_size": "http://www.w3.org/ns/dcat#byteSize",
     }
-    names = {v: k for k, v in predicates.items()}
-    items = sorted(distributions)
-    for i in range(0, len(items), 1000):
-        values = " ".join(f"<{d}>" for d in items[i:i + 1000])
-        preds = " ".join(f"<{p}>" for p in predicates.values())
-        rows = store.query(f"SELECT ?d ?p ?o WHERE {{ VALUES ?d {{ {values} }} "
-                           f"VALUES ?p {{ {preds} }} ?d ?p ?o }}", union_default_graph=True)
-        for row in rows:
-            found[row["d"].value][names[row["p"].value]].add(str(row["o"].value))
-    return found
+    return _values_by_field(store, distributions, predicates)
 
 
 def metadata_shapes():
