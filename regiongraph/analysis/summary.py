@@ -10,19 +10,17 @@ from regiongraph.store import Store
 
 
 def violations(store: Store) -> int | None:
-    """sh:Violation results of the latest validation report; None when none exists yet.
+    """sh:Violation results of the current validation report; None when none exists yet.
 
-    Reports are kept per run, each in its own graph (`Minter.graph("reports", <time>)`),
-    so counting across all of them would add up history: the latest graph name wins.
+    Each run also keeps its own report graph (history, and a re-validation's holds only
+    what it re-checked), so only the current report, the one with a `dct:source` run,
+    is counted (see `regiongraph.rules.reports`).
     """
-    found = rows(store, """SELECT ?g (COUNT(?r) AS ?n) WHERE { GRAPH ?g {
-        ?report a sh:ValidationReport .
+    found = rows(store, """SELECT (COUNT(?r) AS ?n) WHERE { GRAPH ?g {
+        ?report a sh:ValidationReport ; dct:source ?run .
         OPTIONAL { ?report sh:result ?r . ?r sh:resultSeverity sh:Violation } } }
-        GROUP BY ?g""")
-    if not found:
-        return None
-    latest = max(found, key=lambda row: row[0] or "")
-    return int(latest[1] or 0)
+        GROUP BY ?report""")
+    return int(found[0][0] or 0) if found else None
 
 
 QUALITY_FIELDS = {

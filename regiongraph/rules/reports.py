@@ -1,9 +1,14 @@
-"""Validation reports: stored in their own named graph per run, read back, rendered.
+"""Validation reports: one named graph per run (history), one current report, rendered.
 
-Each run is kept (history) in `graph("reports", <timestamp>)` as a SHACL
-`sh:ValidationReport` (standard vocabulary, so any SHACL tool reads it) with the day it was
-checked for and when, plus `rg:community` on each result for grouping. Result nodes get
-IRIs under the report's, so the latest report can be served and linked.
+Each run is kept in `graph("reports", <timestamp>)` as a SHACL `sh:ValidationReport`
+(standard vocabulary, so any SHACL tool reads it) with the day it was checked for and when,
+plus `rg:community` on each result for grouping. A full run holds every result; a
+re-validation (`rg:focusNodesChecked`) holds the results of the nodes it re-checked.
+
+`graph("reports", "current")` is the complete, up-to-date report, derived from the runs
+(`dct:source`: the latest run): a full run replaces it, a re-validation swaps only the
+re-checked nodes' results in it, so what a run writes grows with what it checked, not with
+the size of the region. Both happen inside the store, in one update (one transaction).
 """
 
 import datetime as dt
@@ -13,12 +18,13 @@ from collections.abc import Iterator
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from regiongraph.iri import REPORTS_GRAPH, Minter
-from regiongraph.namespaces import PROV, RDF, RG, SH, XSD
+from regiongraph.namespaces import DCT, PROV, RDF, RG, SH, XSD
 from regiongraph.rules.validate import Report, Result
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 SHAPES_NS = "https://w3id.org/regiongraph/shapes#"
+CURRENT = (REPORTS_GRAPH, "current")
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -66,21 +72,46 @@ def minter_community(minter: Minter, community: str) -> NamedNode:
     return minter.iri("community", community)
 
 
-def store_report(store: Store, settings: Settings, report: Report) -> str:
-    """Write the report into a new reports graph; return the report's IRI."""
+def store_report(store: Store, settings: Settings, report: Report,
+                 focus: set[str] | None = None) -> str:
+    """Keep a run in its own graph and bring the current report up to date with it.
+
+    `focus`: the nodes a re-validation re-checked (`report` holds their results); their
+    results in the current report are replaced and every other result stays. None: a
+    full run, which replaces the current report. Returns the run's report IRI."""
     minter = Minter(settings.base)
     graph, node, quads = report_quads(report, minter)
     store.replace_graph(graph, quads)
     report.iri = node.value
+    current_graph, current = minter.graph(*CURRENT), minter.iri("report", *CURRENT[1:])
+    if focus is None:
+        drop = f"DROP SILENT GRAPH {current_graph} ;"
+    else:
+        values = " ".join(f"<{f}>" for f in sorted(focus))
+        drop = f"""DELETE {{ GRAPH {current_graph} {{ {current} {SH.result} ?r . ?r ?p ?o }} }}
+            WHERE {{ GRAPH {current_graph} {{ VALUES ?f {{ {values} }}
+              ?r {SH.focusNode} ?f ; ?p ?o }} }} ;
+            DELETE {{ GRAPH {current_graph} {{ {current} ?p ?o }} }}
+            WHERE {{ GRAPH {current_graph} {{ {current} ?p ?o FILTER(?p != {SH.result}) }} }} ;"""
+    store.update(f"""{drop}
+        INSERT {{ GRAPH {current_graph} {{ {current} {SH.result} ?r . ?r ?p ?o }} }}
+        WHERE {{ GRAPH {graph} {{ {node} {SH.result} ?r . ?r ?p ?o }} }} ;
+        INSERT {{ GRAPH {current_graph} {{ {current} ?p ?o }} }}
+        WHERE {{ GRAPH {graph} {{ {node} ?p ?o FILTER(?p NOT IN ({SH.result}, {SH.conforms})) }} }} ;
+        INSERT DATA {{ GRAPH {current_graph} {{ {current} {DCT.source} {node} }} }} ;
+        INSERT {{ GRAPH {current_graph} {{ {current} {SH.conforms} ?conforms }} }}
+        WHERE {{ BIND(NOT EXISTS {{ GRAPH {current_graph} {{
+          ?r {SH.resultSeverity} {SH.Violation} }} }} AS ?conforms) }}""")
     return node.value
 
 
 def report_graphs(store: Store, settings: Settings) -> list[str]:
-    """Reports graphs, oldest first (their names end in a sortable timestamp)."""
+    """The runs' reports graphs, oldest first (their names end in a sortable timestamp)."""
     from regiongraph.rules.validate import graph_names
 
     prefix = Minter(settings.base).graph(REPORTS_GRAPH).value + "/"
-    return sorted(g for g in graph_names(store) if g.startswith(prefix))
+    return sorted(g for g in graph_names(store)
+                  if g.startswith(prefix) and g[len(prefix):][:1].isdigit())
 
 
 def load_report(store: Store, settings: Settings, graph: str) -> Report:
@@ -92,14 +123,8 @@ def load_report(store: Store, settings: Settings, graph: str) -> Report:
     report = Report(results=[])
     for subject, props in by_subject.items():
         if SH.ValidationReport in props.get(RDF.type.value, []):
-            report.iri = subject
-            report.created = dt.datetime.fromisoformat(props[PROV.generatedAtTime.value][0].value)
-            report.day = dt.date.fromisoformat(props[RG.validatedFor.value][0].value)
-            if RG.focusNodesChecked.value in props:
-                report.focus_checked = int(props[RG.focusNodesChecked.value][0].value)
-            if RG.shapesHash.value in props:
-                report.shapes = props[RG.shapesHash.value][0].value
-    for subject, props in by_subject.items():
+            _read_header(report, subject, props)
+    for props in by_subject.values():
         if SH.ValidationResult not in props.get(RDF.type.value, []):
             continue
 
@@ -117,9 +142,40 @@ def load_report(store: Store, settings: Settings, graph: str) -> Report:
     return report
 
 
+def _read_header(report: Report, subject: str, props: dict[str, list]) -> None:
+    report.iri = subject
+    report.created = dt.datetime.fromisoformat(props[PROV.generatedAtTime.value][0].value)
+    report.day = dt.date.fromisoformat(props[RG.validatedFor.value][0].value)
+    if RG.focusNodesChecked.value in props:
+        report.focus_checked = int(props[RG.focusNodesChecked.value][0].value)
+    if RG.shapesHash.value in props:
+        report.shapes = props[RG.shapesHash.value][0].value
+    if DCT.source.value in props:
+        report.run = props[DCT.source.value][0].value
+
+
+def latest_header(store: Store, settings: Settings) -> Report | None:
+    """The current report's header, results left unread (re-validation needs the day and
+    shapes it was made for, not the thousands of results)."""
+    graph = Minter(settings.base).graph(*CURRENT)
+    props: dict[str, list] = defaultdict(list)
+    subject = None
+    for row in store.query(f"""SELECT ?r ?p ?o WHERE {{ GRAPH {graph} {{
+            ?r a {SH.ValidationReport} ; ?p ?o FILTER(?p != {SH.result}) }} }}"""):
+        subject = row["r"].value
+        props[row["p"].value].append(row["o"])
+    if subject is None:
+        return None
+    report = Report(results=[])
+    _read_header(report, subject, props)
+    return report
+
+
 def latest_report(store: Store, settings: Settings) -> Report | None:
-    graphs = report_graphs(store, settings)
-    return load_report(store, settings, graphs[-1]) if graphs else None
+    """The current report: every result as of the latest run (None before any run)."""
+    if latest_header(store, settings) is None:
+        return None
+    return load_report(store, settings, Minter(settings.base).graph(*CURRENT).value)
 
 
 def report_turtle(store: Store, settings: Settings, report: Report) -> bytes:

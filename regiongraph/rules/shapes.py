@@ -29,6 +29,7 @@ from regiongraph.errors import RegiongraphError
 from regiongraph.paths import data_path
 
 SOON_DAYS = 30
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 NODE_KINDS = {
     SH.IRI: "isIRI(?value)", SH.Literal: "isLiteral(?value)",
     SH.BlankNodeOrIRI: "(isIRI(?value) || isBlank(?value))", SH.BlankNode: "isBlank(?value)",
@@ -59,34 +60,47 @@ class Check:
     def query(self, prefixes: str, focus: list[str] | None = None,
               subclasses: dict[str, set[str]] | None = None) -> str:
         """The SELECT for this check. `subclasses` maps each target class to its
-        sub-classes in the data: targets are then matched with `VALUES` instead of the
+        sub-classes in the data: targets are then matched by listing them instead of the
         path `rdf:type/rdfs:subClassOf*`, whose zero-length case makes Oxigraph visit
         every node of the store (same meaning as SHACL's targetClass, far cheaper)."""
+        if focus is not None:
+            return self._focus_query(prefixes, focus, subclasses or {})
         if subclasses is not None:
-            classes = sorted({c for t in self.targets for c in {t} | subclasses.get(t, set())})
-            target = ("VALUES ?targetClass { " + " ".join(f"<{c}>" for c in classes)
-                      + " } ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?targetClass")
+            target = ("VALUES ?targetClass { " + " ".join(f"<{c}>" for c in
+                                                        self._classes(subclasses))
+                      + f" }} ?this <{RDF_TYPE}> ?targetClass")
         else:
             target = " UNION ".join(
-                f"{{ ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
-                f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{c}> }}"
-                for c in self.targets)
-        values = ""
-        body = self.body
-        if focus is not None:
-            values = "VALUES ?this { " + " ".join(f"<{f}>" for f in focus) + " }\n"
-            # The right side of an OPTIONAL cannot see the left side's ?this, so Oxigraph
-            # builds it for every node; restricting it to the focus nodes too changes no
-            # answer (its ?this must join one of them) and keeps re-validation small.
-            body = "\n".join(
-                line.replace("OPTIONAL {", "OPTIONAL { " + values, 1)
-                if "OPTIONAL {" in line else line for line in body.split("\n"))
+                f"{{ ?this <{RDF_TYPE}>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* "
+                f"<{c}> }}" for c in self.targets)
+        return self._select(prefixes, f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}",
+                            self.body)
+
+    def _focus_query(self, prefixes: str, focus: list[str],
+                     subclasses: dict[str, set[str]]) -> str:
+        """Only the focus nodes: `VALUES ?this` first, the target class as a FILTER.
+
+        A second VALUES block (for the classes) next to the focus list makes Oxigraph
+        0.5 join far worse: measured at 10k datasets with 300 focus nodes, 2.1 s for all
+        checks against 0.22 s in this form. The right side of an OPTIONAL cannot see the
+        left side's ?this, so Oxigraph would build it for every node; restricting it to
+        the focus nodes too changes no answer (its ?this must join one of them)."""
+        values = "VALUES ?this { " + " ".join(f"<{f}>" for f in focus) + " }\n"
+        classes = ", ".join(f"<{c}>" for c in self._classes(subclasses))
+        target = f"{values}FILTER EXISTS {{ ?this <{RDF_TYPE}> ?targetClass " \
+                 f"FILTER(?targetClass IN ({classes})) }}"
+        body = "\n".join(line.replace("OPTIONAL {", "OPTIONAL { " + values, 1)
+                         if "OPTIONAL {" in line else line for line in self.body.split("\n"))
+        return self._select(prefixes, target, body)
+
+    def _classes(self, subclasses: dict[str, set[str]]) -> list[str]:
+        return sorted({c for t in self.targets for c in {t} | subclasses.get(t, set())})
+
+    def _select(self, prefixes: str, target: str, body: str) -> str:
         if self.aggregate_having:
-            return (f"{prefixes}SELECT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE "
-                    f"{{ {values}{target} }} }} {body} }} GROUP BY ?this "
+            return (f"{prefixes}SELECT ?this WHERE {{ {target} {body} }} GROUP BY ?this "
                     f"HAVING({self.aggregate_having})")
-        return (f"{prefixes}SELECT DISTINCT ?this ?value WHERE {{ "
-                f"{{ SELECT DISTINCT ?this WHERE {{ {values}{target} }} }}\n{body}\n}}")
+        return f"{prefixes}SELECT DISTINCT ?this ?value WHERE {{ {target}\n{body}\n}}"
 
 
 @dataclass

@@ -66,6 +66,8 @@ class Report:
     iri: str | None = None
     shapes: str | None = None
     """Fingerprint of the shapes files the report was made with."""
+    run: str | None = None
+    """For the current report: the latest run it is derived from."""
 
     @property
     def conforms(self) -> bool:
@@ -78,7 +80,7 @@ class Report:
     def as_json(self) -> dict:
         return {"conforms": self.conforms, "results": [r.as_json() for r in self.results],
                 "day": self.day.isoformat(), "created": self.created.isoformat(),
-                "report": self.iri}
+                "report": self.iri, "run": self.run}
 
 
 def data_graphs(store: Store, settings: Settings) -> list[NamedNode]:

@@ -4,8 +4,12 @@ Atomic graph replacement rests on two facts measured on pyoxigraph 0.5 (NOTES.md
 a bulk load is all-or-nothing, and one SPARQL Update is one transaction. New content
 goes to a staging graph, then `DROP; MOVE` swaps it in; a crash in between leaves
 an orphan staging graph, removed at the next open, and the old graph untouched.
+A small graph skips the staging: `DROP; INSERT DATA` in one update is also one
+transaction, and a bulk load has a fixed cost (files written and ingested) that dominates
+small writes such as the rules' state and the validation reports of a re-validation.
 """
 
+import itertools
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,6 +21,8 @@ from pyoxigraph import Store as OxStore
 from regiongraph.store.base import GraphCounts, StoreBusyError, StoreError, graph_counts, in_graph
 
 STAGING_PREFIX = "urn:regiongraph:staging:"
+SMALL_GRAPH = 2_000
+"""Up to this many quads, replace_graph writes in one update instead of staging."""
 
 
 class EmbeddedStore:
@@ -67,7 +73,14 @@ class EmbeddedStore:
     # writes -------------------------------------------------------------
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
-        counter = _Counter(in_graph(triples, graph))
+        quads = in_graph(triples, graph)
+        head = list(itertools.islice(quads, SMALL_GRAPH + 1))
+        if len(head) <= SMALL_GRAPH:
+            body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in head)
+            insert = f" ; INSERT DATA {{ GRAPH {graph} {{ {body} }} }}" if head else ""
+            self._store.update(f"DROP SILENT GRAPH {graph}{insert}")
+            return len(head)
+        counter = _Counter(itertools.chain(head, quads))
         if self.count(graph) == 0:
             self._bulk(counter, graph)
             return counter.n

@@ -15,6 +15,7 @@ from regiongraph.analysis.manual import (
 from regiongraph.analysis.models import ManualEdgeIn
 from regiongraph.analysis.region import load_region
 from regiongraph.analysis.summary import region_summary
+from regiongraph.settings import Settings
 from tests.analysis.graphs import GRAPH, MINTER, RegionBuilder, ds
 
 MANUAL = MINTER.graph("manual")
@@ -82,24 +83,21 @@ def test_summary_counts_and_quality():
     assert anonymous.approvals is None and anonymous.agreements is None
 
 
-def test_violations_come_from_the_latest_report():
-    from pyoxigraph import BlankNode, NamedNode
-
+def test_violations_come_from_the_current_report():
     from regiongraph.analysis.summary import violations
-    from regiongraph.namespaces import RDF, SH
+    from regiongraph.rules.reports import store_report
+    from regiongraph.rules.validate import VIOLATION, WARNING, Report, Result
+    from tests.analysis.graphs import BASE
 
-    store = small().store()
+    def result(focus: str, severity: str = VIOLATION) -> Result:
+        return Result(focus=ds(focus).value, shape=BASE + "shape", severity=severity,
+                      message="fix it")
+
+    store, settings = small().store(), Settings(store="memory", base=BASE)
     assert violations(store) is None
-    for stamp, n in (("2026-11-24T10:00:00Z", 5), ("2026-11-25T10:00:00Z", 2)):
-        graph = MINTER.graph("reports", stamp)
-        report = NamedNode(graph.value + "/report")
-        quads = [Quad(report, RDF.type, SH.ValidationReport, graph)]
-        for _ in range(n):
-            result = BlankNode()
-            quads += [Quad(report, SH.result, result, graph),
-                      Quad(result, SH.resultSeverity, SH.Violation, graph)]
-        warning = BlankNode()
-        quads += [Quad(report, SH.result, warning, graph),
-                  Quad(warning, SH.resultSeverity, SH.Warning, graph)]
-        store.add(quads)
-    assert violations(store) == 2
+    full = [result(f"x/{i}") for i in range(5)] + [result("x/w", WARNING)]
+    store_report(store, settings, Report(results=full))
+    assert violations(store) == 5
+    rechecked = {ds(f"x/{i}").value for i in range(3)}
+    store_report(store, settings, Report(results=[], focus_checked=3), rechecked)
+    assert violations(store) == 2, "the re-checked three are fixed, history is not counted"

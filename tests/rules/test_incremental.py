@@ -14,7 +14,7 @@ from regiongraph.paths import data_path
 from regiongraph.pipeline import LoadSummary, load_registry
 from regiongraph.rules import reasoning
 from regiongraph.rules.incremental import revalidate
-from regiongraph.rules.reports import latest_report
+from regiongraph.rules.reports import latest_report, report_graphs
 from regiongraph.rules.validate import validate
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
@@ -39,6 +39,7 @@ def region(demo_store, demo_settings, tmp_path):
 def test_registry_change_revalidates_only_what_it_touches(region):
     store, settings, folder = region
     before = latest_report(store, settings)
+    history = report_graphs(store, settings)
     ocotillo_r1 = {r.focus for r in before.results
                    if r.shape == SHAPES + "R1-PublicDatasetApproved" and r.community == "ocotillo"}
     assert len(ocotillo_r1) > 10
@@ -50,9 +51,12 @@ def test_registry_change_revalidates_only_what_it_touches(region):
     summary = LoadSummary()
     load_registry(store, settings, folder / "registry", summary)
     reasoning.materialise(store, settings)
-    report = revalidate(store, settings, summary.changed_graphs, today=DAY)
-    assert report.focus_checked is not None and report.focus_checked < 200
-    assert report.pairs == validate(store, settings, today=DAY).pairs
+    run = revalidate(store, settings, summary.changed_graphs, today=DAY)
+    assert run.focus_checked is not None and run.focus_checked < 200
+    report = latest_report(store, settings)
+    assert report.run == run.report and report.focus_checked == run.focus_checked
+    assert report.results == validate(store, settings, today=DAY).results
+    assert report.conforms is False
     after_r1 = {r.focus for r in report.results
                 if r.shape == SHAPES + "R1-PublicDatasetApproved" and r.community == "ocotillo"}
     from regiongraph.registry.catalogs import CatalogIndex
@@ -61,7 +65,7 @@ def test_registry_change_revalidates_only_what_it_touches(region):
                   CatalogIndex(data_path("demo") / "catalogs").identifiers["ocotillo"]}
     assert ocotillo_r1 & in_catalog and not after_r1 & in_catalog, "the fixed ones are gone"
     assert after_r1 == ocotillo_r1 - in_catalog, "records of other sources are not covered"
-    assert latest_report(store, settings).pairs == report.pairs
+    assert report_graphs(store, settings)[:-1] == history, "history: one report more"
 
 
 def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
@@ -80,19 +84,21 @@ def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
     written = [NamedNode(g) for g in harvest.written_graphs]
     assert written
     reasoning.materialise(store, settings)
-    report = revalidate(store, settings, written, today=DAY)
-    assert report.focus_checked is not None and report.focus_checked < 60
+    run = revalidate(store, settings, written, today=DAY)
+    assert run.focus_checked is not None and run.focus_checked < 60
+    report = latest_report(store, settings)
     full = validate(store, settings, today=DAY)
     assert report.pairs == full.pairs
+    assert report.results == full.results
     victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
     assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in report.pairs
 
 
 def test_a_new_day_means_a_full_run(region):
     store, settings, _folder = region
-    report = revalidate(store, settings, [], today=DAY + dt.timedelta(days=20))
-    assert report.focus_checked is None
-    ending = {r.focus.rsplit("/", 1)[-1] for r in report.results
+    run = revalidate(store, settings, [], today=DAY + dt.timedelta(days=20))
+    assert run.focus_checked is None
+    ending = {r.focus.rsplit("/", 1)[-1] for r in latest_report(store, settings).results
               if r.shape == SHAPES + "R7-EndingSoon"}
     assert "cholla-open-data" not in ending  # ended on 2026-12-10: no longer "soon"
     assert "saguaro-location-alliance" in ending
@@ -106,8 +112,9 @@ def test_a_removed_registry_entry_means_a_full_run(region):
     summary = LoadSummary()
     load_registry(store, settings, folder / "registry", summary)
     reasoning.materialise(store, settings)
-    report = revalidate(store, settings, summary.changed_graphs, today=DAY)
-    assert report.focus_checked is None
+    run = revalidate(store, settings, summary.changed_graphs, today=DAY)
+    assert run.focus_checked is None
+    report = latest_report(store, settings)
     assert report.pairs == validate(store, settings, today=DAY).pairs
     # the mayor's approvals no longer count: Saguaro's datasets lose their publication
     assert any(r.community == "saguaro" and r.shape == SHAPES + "R1-PublicDatasetApproved"
