@@ -15,7 +15,7 @@ from regiongraph.pipeline import LoadSummary, load_registry
 from regiongraph.rules import reasoning
 from regiongraph.rules.incremental import revalidate
 from regiongraph.rules.reports import latest_report, report_graphs
-from regiongraph.rules.validate import validate
+from regiongraph.rules.validate import pyshacl_pairs, validate
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
 
@@ -88,8 +88,8 @@ def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
     assert run.focus_checked is not None and run.focus_checked < 60
     report = latest_report(store, settings)
     full = validate(store, settings, today=DAY)
-    assert report.pairs == full.pairs
     assert report.results == full.results
+    assert report.pairs == pyshacl_pairs(store, settings, today=DAY), "pyshacl, whole graph"
     victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
     assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in report.pairs
 
