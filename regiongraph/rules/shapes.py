@@ -67,7 +67,7 @@ class Check:
             return self._focus_query(prefixes, focus, subclasses or {})
         if subclasses is not None:
             target = ("VALUES ?targetClass { " + " ".join(f"<{c}>" for c in
-                                                        self._classes(subclasses))
+                                                        self.classes(subclasses))
                       + f" }} ?this <{RDF_TYPE}> ?targetClass")
         else:
             target = " UNION ".join(
@@ -86,14 +86,14 @@ class Check:
         left side's ?this, so Oxigraph would build it for every node; restricting it to
         the focus nodes too changes no answer (its ?this must join one of them)."""
         values = "VALUES ?this { " + " ".join(f"<{f}>" for f in focus) + " }\n"
-        classes = ", ".join(f"<{c}>" for c in self._classes(subclasses))
+        classes = ", ".join(f"<{c}>" for c in self.classes(subclasses))
         target = f"{values}FILTER EXISTS {{ ?this <{RDF_TYPE}> ?targetClass " \
                  f"FILTER(?targetClass IN ({classes})) }}"
         body = "\n".join(line.replace("OPTIONAL {", "OPTIONAL { " + values, 1)
                          if "OPTIONAL {" in line else line for line in self.body.split("\n"))
         return self._select(prefixes, target, body)
 
-    def _classes(self, subclasses: dict[str, set[str]]) -> list[str]:
+    def classes(self, subclasses: dict[str, set[str]]) -> list[str]:
         return sorted({c for t in self.targets for c in {t} | subclasses.get(t, set())})
 
     def _select(self, prefixes: str, target: str, body: str) -> str:

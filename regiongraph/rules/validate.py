@@ -122,13 +122,16 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
     graphs = data_graphs(store, settings)
     focus_list = sorted(set(focus)) if focus is not None else None
     subclasses = subclasses_of(store, graphs, {t for c in compiled.checks for t in c.targets})
+    types = types_of(store, focus_list) if focus_list is not None else {}
     found: set[tuple] = set()
     for check in compiled.checks:
-        chunks = ([focus_list[i:i + FOCUS_CHUNK] for i in range(0, len(focus_list), FOCUS_CHUNK)]
-                  if focus_list is not None else [None])
+        chunks: list[list[str] | None] = [None]
+        if focus_list is not None:
+            # only the focus nodes this check targets: a check none of them is for is skipped
+            classes = set(check.classes(subclasses))
+            mine = [f for f in focus_list if types.get(f, set()) & classes]
+            chunks = [mine[i:i + FOCUS_CHUNK] for i in range(0, len(mine), FOCUS_CHUNK)]
         for chunk in chunks:
-            if chunk == []:
-                continue
             rows = store.query(check.query(compiled.prefixes, chunk, subclasses),
                                union_default_graph=True)
             for row in rows:
@@ -161,6 +164,19 @@ def subclasses_of(store: Store, graphs: list[NamedNode], classes: set[str]
                            f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{cls}> }}",
                            union_default_graph=True)
         found[cls] = {row["c"].value for row in rows if isinstance(row["c"], NamedNode)}
+    return found
+
+
+def types_of(store: Store, nodes: list[str]) -> dict[str, set[str]]:
+    """Each node's rdf:types, so a re-validation runs only the checks that target them."""
+    found: dict[str, set[str]] = {}
+    for i in range(0, len(nodes), FOCUS_CHUNK):
+        values = " ".join(f"<{n}>" for n in nodes[i:i + FOCUS_CHUNK])
+        rows = store.query(f"SELECT ?this ?type WHERE {{ VALUES ?this {{ {values} }} "
+                           "?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?type }",
+                           union_default_graph=True)
+        for row in rows:
+            found.setdefault(row["this"].value, set()).add(row["type"].value)
     return found
 
 
