@@ -25,7 +25,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
@@ -92,23 +92,37 @@ def remember(store: Store, minter: Minter, graph: NamedNode, prints: dict[str, s
                                 for s, h in sorted(prints.items())))
 
 
-def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNode]
-                     ) -> tuple[set[str], bool]:
-    """Subjects added, removed or modified in `graphs` since the last remembered state, and
-    whether something vanished from a graph without record hashes (a registry entry removed:
+@dataclass
+class Changes:
+    """What changed in some graphs since their remembered state, and that state's update."""
+
+    subjects: set[str] = field(default_factory=set)
+    vanished: bool = False
+    """Something vanished from a graph without record hashes (a registry entry removed:
     what pointed at it can no longer be found, so the caller re-checks everything)."""
+    prints: dict[NamedNode, dict[str, str]] = field(default_factory=dict)
+
+    def remember(self, store: Store, settings: Settings) -> None:
+        """Keep the new state: only once the report that checked it is stored, so a run cut
+        short leaves these changes to be found again by the next one."""
+        minter = Minter(settings.base)
+        for graph, prints in self.prints.items():
+            remember(store, minter, graph, prints)
+
+
+def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNode]) -> Changes:
+    """Subjects added, removed or modified in `graphs` since the last remembered state."""
     minter = Minter(settings.base)
-    changed: set[str] = set()
-    vanished = False
+    changes = Changes()
     for graph in graphs:
         records = bool(list(store.query(RECORD_QUERY + " LIMIT 1", default_graph=[graph])))
         now = fingerprints(store, graph)
         before = stored_fingerprints(store, minter, graph)
-        changed |= {s for s in now.keys() | before.keys() if now.get(s) != before.get(s)}
+        changes.subjects |= {s for s in now.keys() | before.keys() if now.get(s) != before.get(s)}
         if not records and before.keys() - now.keys():
-            vanished = True
-        remember(store, minter, graph, now)
-    return changed, vanished
+            changes.vanished = True
+        changes.prints[graph] = now
+    return changes
 
 
 def remember_all(store: Store, settings: Settings) -> None:
@@ -197,31 +211,39 @@ def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedN
     """Validate what `changed_graphs` touched and store the merged report."""
     started = time.perf_counter()
     day = today or dt.datetime.now(dt.UTC).date()
-    previous = latest_header(store, settings)
-    focus = _focus_or_none(store, settings, changed_graphs, day, previous)
+    changes = _changes(store, settings, changed_graphs, day)
+    focus = _focus(store, settings, changes)
     report = validate(store, settings, focus=focus, today=day)
     report.shapes = shapes_fingerprint()
     iri = store_report(store, settings, report, focus)
     if focus is None:
         remember_all(store, settings)
+    else:
+        changes.remember(store, settings)
     return Revalidation(report=iri, checked=report, focus_checked=report.focus_checked,
                         seconds=time.perf_counter() - started)
 
 
-def _focus_or_none(store: Store, settings: Settings, changed_graphs: Iterable[NamedNode],
-                   day: dt.date, previous: Report | None) -> set[str] | None:
-    """The nodes to re-check, or None when a full run is needed (see the module docstring)."""
+def _changes(store: Store, settings: Settings, changed_graphs: Iterable[NamedNode],
+             day: dt.date) -> Changes | None:
+    """What changed, or None when the current report cannot be revised (see the module
+    docstring: none yet, made for another day or other shapes, the ontology changed)."""
     minter = Minter(settings.base)
+    previous = latest_header(store, settings)
     data = {g.value for g in data_graphs(store, settings)}
     inference = minter.graph(INFERENCE_GRAPH)
     graphs = [g for g in changed_graphs if g.value in data and g != inference]
     if (previous is None or previous.day != day or previous.shapes != shapes_fingerprint()
             or minter.graph(ONTOLOGY_GRAPH) in graphs):
         return None
-    changed, vanished = changed_subjects(store, settings, graphs)
-    if vanished:
+    return changed_subjects(store, settings, graphs)
+
+
+def _focus(store: Store, settings: Settings, changes: Changes | None) -> set[str] | None:
+    """The nodes to re-check, or None for a full run."""
+    if changes is None or changes.vanished:
         return None
-    focus = affected(store, settings, changed)
+    focus = affected(store, settings, changes.subjects)
     if len(focus) > FULL_RUN_ABOVE and len(focus) > _datasets(store) // FULL_RUN_SHARE:
         return None
     return focus

@@ -17,7 +17,7 @@ from regiongraph.rules.incremental import revalidate
 from regiongraph.rules.reports import latest_report, report_graphs
 from regiongraph.rules.validate import pyshacl_pairs, validate
 from regiongraph.settings import Settings
-from regiongraph.store import open_store
+from regiongraph.store import StoreBusyError, open_store
 
 DAY = dt.date(2026, 11, 25)
 SHAPES = "https://w3id.org/regiongraph/shapes#"
@@ -119,3 +119,37 @@ def test_a_removed_registry_entry_means_a_full_run(region):
     # the mayor's approvals no longer count: Saguaro's datasets lose their publication
     assert any(r.community == "saguaro" and r.shape == SHAPES + "R1-PublicDatasetApproved"
                for r in report.results)
+
+
+class RefusingUpdates:
+    """The store as a writer sees it when a run is cut short at its report: reads work,
+    SPARQL updates fail (as when the disk is full or another writer holds the lock)."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def update(self, sparql: str) -> None:
+        raise StoreBusyError("refused for the test")
+
+
+def test_a_run_cut_short_leaves_its_changes_to_the_next(region, tmp_path):
+    store, settings, _folder = region
+    catalog = json.loads((data_path("demo") / "catalogs" / "ocotillo" / "data.json").read_text())
+    victim = catalog["dataset"][0]
+    victim.pop("keyword", None)
+    victim.pop("theme", None)
+    changed = tmp_path / "ocotillo.json"
+    changed.write_text(json.dumps(catalog))
+    harvest = harvest_source(store, settings, one_source(
+        str(changed), type="datajson", community="ocotillo", source_id="ocotillo-datajson"))
+    written = [NamedNode(g) for g in harvest.written_graphs]
+    reasoning.materialise(store, settings)
+    with pytest.raises(StoreBusyError):
+        revalidate(RefusingUpdates(store), settings, written, today=DAY)
+    run = revalidate(store, settings, written, today=DAY)
+    assert run.focus_checked is not None
+    victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
+    assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in latest_report(store, settings).pairs
