@@ -42,7 +42,7 @@ def _visible_report(store, settings, report):
 @router.get("/reports/latest", summary="The latest validation report (JSON, Turtle, HTML)")
 def latest(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag
            ) -> Response:
-    from regiongraph.rules.reports import grouped, latest_report, report_quads
+    from regiongraph.rules.reports import grouped, latest_report, report_turtle
 
     media = negotiate(request, REPORT_OFFERS)
     report = latest_report(store, settings)
@@ -60,16 +60,7 @@ def latest(request: Request, store: StoreDep, settings: SettingsDep, admin: Admi
     if report is None:
         raise HTTPException(404, "no validation report yet: run `regiongraph validate`")
     if media == "text/turtle":
-        from pyoxigraph import RdfFormat, serialize
-
-        from regiongraph.iri import Minter
-
-        _graph, _node, quads = report_quads(report, Minter(settings.base))
-        body = serialize((q.triple for q in quads), format=RdfFormat.TURTLE,
-                         prefixes={"sh": "http://www.w3.org/ns/shacl#",
-                                   "rg": "https://w3id.org/regiongraph/ns#",
-                                   "rgsh": "https://w3id.org/regiongraph/shapes#"})
-        return Response(body, media_type="text/turtle; charset=utf-8")
+        return Response(report_turtle(report, settings), media_type="text/turtle; charset=utf-8")
     return JSONResponse(report.as_json())
 
 

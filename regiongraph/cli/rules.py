@@ -49,7 +49,7 @@ def validate(
     if format == "json":
         out.print_json(json.dumps(report.as_json()))
     elif format == "ttl":
-        sys.stdout.write(report_turtle(store, current.settings, report).decode())
+        sys.stdout.write(report_turtle(report, current.settings).decode())
     else:
         for line in report_text(report):
             out.print(line, markup=False)

@@ -31,10 +31,12 @@ def stamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def report_quads(report: Report, minter: Minter) -> tuple[NamedNode, NamedNode, list[Quad]]:
+def report_quads(report: Report, minter: Minter, node: NamedNode | None = None
+                 ) -> tuple[NamedNode, NamedNode, list[Quad]]:
+    """The report as SHACL, in the graph of its run; `node` names it (default: its run's)."""
     key = stamp(report.created)
     graph = minter.graph(REPORTS_GRAPH, key)
-    node = minter.iri("report", key)
+    node = node or minter.iri("report", key)
     quads = [
         Quad(node, RDF.type, SH.ValidationReport, graph),
         Quad(node, SH.conforms, Literal(report.conforms), graph),
@@ -46,6 +48,8 @@ def report_quads(report: Report, minter: Minter) -> tuple[NamedNode, NamedNode, 
         quads.append(Quad(node, RG.focusNodesChecked, Literal(report.focus_checked), graph))
     if report.shapes:
         quads.append(Quad(node, RG.shapesHash, Literal(report.shapes), graph))
+    if report.run:
+        quads.append(Quad(node, DCT.source, NamedNode(report.run), graph))
     for index, result in enumerate(report.results, start=1):
         r = minter.iri("report", key, "results", str(index))
         quads += [
@@ -178,15 +182,13 @@ def latest_report(store: Store, settings: Settings) -> Report | None:
     return load_report(store, settings, Minter(settings.base).graph(*CURRENT).value)
 
 
-def report_turtle(store: Store, settings: Settings, report: Report) -> bytes:
-    graphs = [g for g in report_graphs(store, settings)
-              if report.iri and g.endswith(report.iri.rsplit("/", 1)[-1])]
-    if graphs:
-        quads = store.quads(NamedNode(graphs[-1]))
-    else:
-        _graph, _node, quads = report_quads(report, Minter(settings.base))
+def report_turtle(report: Report, settings: Settings) -> bytes:
+    """The report as Turtle, under its own IRI (the current report's, or a run's); made
+    from the object, so a report filtered for an anonymous user shows only what it holds."""
+    node = NamedNode(report.iri) if report.iri else None
+    _graph, _node, quads = report_quads(report, Minter(settings.base), node)
     return serialize((q.triple for q in quads), format=RdfFormat.TURTLE,
-                     prefixes={"sh": str(SH), "rg": str(RG), "prov": str(PROV),
+                     prefixes={"sh": str(SH), "rg": str(RG), "prov": str(PROV), "dct": str(DCT),
                                "rgsh": SHAPES_NS, "xsd": str(XSD)})
 
 

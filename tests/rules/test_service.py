@@ -2,8 +2,11 @@
 
 import httpx
 import pytest
+import rdflib
+from rdflib.namespace import DCTERMS, SH
 from regiongraph.api.app import create_app
 
+from regiongraph.iri import Minter
 from regiongraph.visibility import public_nodes
 from tests.rules.world import BREAKS, GOOD, world_turtle
 from tests.support import serve_app
@@ -43,6 +46,15 @@ def test_latest_report_for_stewards_and_for_anonymous(service, demo_store, demo_
 def test_latest_report_as_turtle_and_html(service, demo_settings):
     turtle = httpx.get(f"{service}/reports/latest", headers={"Accept": "text/turtle"}, timeout=60)
     assert turtle.status_code == 200 and "sh:ValidationReport" in turtle.text
+    steward = {**admin(demo_settings), "Accept": "text/turtle"}
+    graph = rdflib.Graph().parse(data=httpx.get(f"{service}/reports/latest", headers=steward,
+                                                timeout=60).text, format="turtle")
+    (node,) = graph.subjects(rdflib.RDF.type, SH.ValidationReport)
+    assert node == rdflib.URIRef(Minter(demo_settings.base).iri("report", "current").value)
+    assert graph.value(node, DCTERMS.source) is not None, "names the run it comes from"
+    as_json = httpx.get(f"{service}/reports/latest?format=json", headers=admin(demo_settings),
+                        timeout=60).json()
+    assert len(list(graph.objects(node, SH.result))) == len(as_json["results"]) > 0
     html = httpx.get(f"{service}/reports/latest?format=html", headers=admin(demo_settings),
                      timeout=60)
     assert html.status_code == 200
