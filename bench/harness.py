@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,12 +190,17 @@ class Section:
     headers: list[str]
     rows: list[list[str]]
     notes: list[str] = field(default_factory=list)
+    keep_other_sizes: bool = False
+    """Rows whose first cell (the size) this run did not measure stay from the last run,
+    with that run's command: a long size can be re-measured alone."""
+    earlier: list[str] = field(default_factory=list)
 
     def markdown(self) -> str:
         when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
         lines = [f"<!-- bench:{self.area} -->", f"## {self.title}", "",
-                 f"Command: `{self.command}` — run {when} on {machine()}.", "",
-                 "| " + " | ".join(self.headers) + " |",
+                 f"Command: `{self.command}` — run {when} on {machine()}.", ""]
+        lines += [f"{line}\n" for line in self.earlier]
+        lines += ["| " + " | ".join(self.headers) + " |",
                  "|" + "|".join("---" for _ in self.headers) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in self.rows]
         if self.notes:
@@ -220,12 +225,39 @@ def write_results(sections: list[Section], path: Path = RESULTS) -> None:
     for section in sections:
         pattern = re.compile(rf"<!-- bench:{re.escape(section.area)} -->.*?"
                              rf"<!-- /bench:{re.escape(section.area)} -->", re.DOTALL)
+        old = pattern.search(text)
+        if old and section.keep_other_sizes:
+            section = _with_other_sizes(section, old.group(0))
         block = section.markdown()
-        if pattern.search(text):
+        if old:
             text = pattern.sub(lambda _m, block=block: block, text)
         else:
             text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def _with_other_sizes(section: Section, previous: str) -> Section:
+    """`section` plus the previous block's rows of sizes it lacks, ordered by size."""
+    sizes = {row[0] for row in section.rows}
+    lines = previous.splitlines()
+    rows = [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in lines if line.startswith("| ") and not line.startswith("| " +
+                                                                              section.headers[0])]
+    kept = [row for row in rows if row[0] not in sizes]
+    if not kept:
+        return section
+    kept_sizes = ", ".join(dict.fromkeys(row[0] for row in kept))
+    command = next((line for line in lines if line.startswith("Command:")), "")
+    earlier = [line for line in lines if line.startswith("Earlier rows")]
+    earlier.append(f"Earlier rows ({kept_sizes}): {command.removeprefix('Command: ')}")
+
+    def size(row: list[str]) -> float:
+        try:
+            return float(row[0].replace(",", ""))
+        except ValueError:
+            return float("inf")
+
+    return replace(section, rows=sorted(kept + section.rows, key=size), earlier=earlier)
 
 
 def machine() -> str:

@@ -62,3 +62,19 @@ def test_load_benchmark_end_to_end(tmp_path):
         assert step in text
     assert "python -m bench.run --sizes 120 --only load --repeat 2" in text
     assert "holds" not in text, "every peer loaded the quads the harvest wrote"
+
+
+def test_a_size_measured_alone_keeps_the_other_sizes(tmp_path):
+    results = tmp_path / "RESULTS.md"
+    headers = ["datasets", "step", "seconds"]
+    first = Section("rules", "Rules", "run --sizes 1000 10000", headers,
+                    [["1,000", "a", "1"], ["10,000", "a", "9"], ["100,000", "a", "99"]],
+                    keep_other_sizes=True)
+    write_results([first], results)
+    write_results([Section("rules", "Rules", "run --sizes 100000", headers,
+                           [["100,000", "a", "80"]], keep_other_sizes=True)], results)
+    text = results.read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| 1")]
+    assert rows == ["| 1,000 | a | 1 |", "| 10,000 | a | 9 |", "| 100,000 | a | 80 |"]
+    assert "Command: `run --sizes 100000`" in text
+    assert "Earlier rows (1,000, 10,000): `run --sizes 1000 10000`" in text
