@@ -83,7 +83,7 @@ def validate_fast(store_dir: str, pairs_file: str) -> dict:
 
 def validate_pyshacl(store_dir: str, pairs_file: str, prepared: bool = False) -> dict:
     """pyshacl on every data graph as one rdflib graph. `prepared`: each SPARQL text parsed
-    once (the test suite's reference, `validate._prepared_queries`); otherwise stock
+    once (the test suite's reference, `validate.prepared_queries`); otherwise stock
     pyshacl, as its users run it. The time to build the rdflib graph is written next to
     `pairs_file` as soon as it is known, so a run stopped at the time limit still tells
     how long pyshacl itself had been validating."""
@@ -96,7 +96,7 @@ def validate_pyshacl(store_dir: str, pairs_file: str, prepared: bool = False) ->
 
     from regiongraph.rdfconv import rdflib_graph
     from regiongraph.rules.shapes import load_shapes
-    from regiongraph.rules.validate import _prepared_queries, data_graphs
+    from regiongraph.rules.validate import prepared_queries, data_graphs
     from regiongraph.store import open_store
 
     start = time.perf_counter()
@@ -109,7 +109,7 @@ def validate_pyshacl(store_dir: str, pairs_file: str, prepared: bool = False) ->
     Path(pairs_file + ".loaded").write_text(f"{time.perf_counter() - start:.1f}")
     shapes = load_shapes().for_day(dt.date.fromisoformat(DAY))
     start = time.perf_counter()
-    with _prepared_queries() if prepared else contextlib.nullcontext():
+    with prepared_queries() if prepared else contextlib.nullcontext():
         _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes.graph,
                                                     inference="none", allow_warnings=True,
                                                     allow_infos=True)

@@ -220,7 +220,7 @@ def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = N
     from rdflib import URIRef
 
     options = {"focus_nodes": [URIRef(f) for f in sorted(focus)]} if focus is not None else {}
-    with _prepared_queries():
+    with prepared_queries():
         _conforms, report, _text = pyshacl.validate(
             data, shacl_graph=compiled.graph, inference="none", abort_on_first=False,
             allow_warnings=True, allow_infos=True, **options)
@@ -233,7 +233,7 @@ def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = N
 
 
 @contextmanager
-def _prepared_queries() -> Iterator[None]:
+def prepared_queries() -> Iterator[None]:
     """pyshacl hands rdflib the same SPARQL text for every focus node of a constraint, and
     rdflib parses it anew each time: 146 of the 206 s pyshacl took on the whole demo. Here
     each text is parsed and translated once and the prepared query reused, as rdflib's own
