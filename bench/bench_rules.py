@@ -96,7 +96,7 @@ def validate_pyshacl(store_dir: str, pairs_file: str, prepared: bool = False) ->
 
     from regiongraph.rdfconv import rdflib_graph
     from regiongraph.rules.shapes import load_shapes
-    from regiongraph.rules.validate import prepared_queries, data_graphs
+    from regiongraph.rules.validate import data_graphs, prepared_queries
     from regiongraph.store import open_store
 
     start = time.perf_counter()
