@@ -28,7 +28,7 @@ from bench.harness import ChildFailed, Context, Section, write_results
 
 TITLE = "Rules: validation, reasoning, incremental re-validation (issue 5)"
 DAY = "2026-11-25"
-PEER_LIMIT = {1_000: 300.0, 10_000: 300.0, 100_000: 1500.0}
+PEER_LIMIT = {1_000: 300.0, 10_000: 300.0, 100_000: 900.0}
 
 
 def _settings(store_dir: str):
