@@ -223,7 +223,7 @@ def run(ctx: Context) -> Section:
 
     def add(row: list[str]) -> None:
         rows.append(row)
-        write_results([section])
+        write_results([section], ctx.results)
 
     for size in ctx.sizes:
         region = ctx.region(size)

@@ -129,6 +129,8 @@ class Context:
     seed: int = SEED
     log: Callable[[str], None] = print
     generated: dict[int, Measurement] = field(default_factory=dict)
+    results: Path = RESULTS
+    """The results file this run updates (a module writing rows as it goes writes here)."""
 
     def region(self, datasets: int) -> Path:
         """The generated region of `datasets` datasets, generated once per run (measured:
@@ -194,6 +196,9 @@ class Section:
     """Rows whose first cell (the size) this run did not measure stay from the last run,
     with that run's command: a long size can be re-measured alone."""
     earlier: list[str] = field(default_factory=list)
+    baseline: str | None = None
+    """The block this section replaced when first written: what a module that writes its
+    rows as it goes merges with every time (never with its own earlier writes)."""
 
     def markdown(self) -> str:
         when = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
@@ -226,8 +231,11 @@ def write_results(sections: list[Section], path: Path = RESULTS) -> None:
         pattern = re.compile(rf"<!-- bench:{re.escape(section.area)} -->.*?"
                              rf"<!-- /bench:{re.escape(section.area)} -->", re.DOTALL)
         old = pattern.search(text)
-        if old and section.keep_other_sizes:
-            section = _with_other_sizes(section, old.group(0))
+        if section.keep_other_sizes:
+            if section.baseline is None:
+                section.baseline = old.group(0) if old else ""
+            if section.baseline:
+                section = _with_other_sizes(section, section.baseline)
         block = section.markdown()
         if old:
             text = pattern.sub(lambda _m, block=block: block, text)
@@ -248,7 +256,9 @@ def _with_other_sizes(section: Section, previous: str) -> Section:
         return section
     kept_sizes = ", ".join(dict.fromkeys(row[0] for row in kept))
     command = next((line for line in lines if line.startswith("Command:")), "")
-    earlier = [line for line in lines if line.startswith("Earlier rows")]
+    kept_set = {row[0] for row in kept}
+    earlier = [line for line in lines if line.startswith("Earlier rows")
+               and set(line[line.index("(") + 1:line.index(")")].split(", ")) & kept_set]
     earlier.append(f"Earlier rows ({kept_sizes}): {command.removeprefix('Command: ')}")
 
     def size(row: list[str]) -> float:

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="rg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     ctx = Context(sizes=sizes, workdir=workdir, command=command, quick=args.quick,
-                  repeat=args.repeat,
+                  repeat=args.repeat, results=args.results,
                   log=lambda m: print(f"[bench] {m}", file=sys.stderr, flush=True))
     sections: list[Section] = []
     failures = 0

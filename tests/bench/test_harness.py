@@ -71,10 +71,15 @@ def test_a_size_measured_alone_keeps_the_other_sizes(tmp_path):
                     [["1,000", "a", "1"], ["10,000", "a", "9"], ["100,000", "a", "99"]],
                     keep_other_sizes=True)
     write_results([first], results)
-    write_results([Section("rules", "Rules", "run --sizes 100000", headers,
-                           [["100,000", "a", "80"]], keep_other_sizes=True)], results)
+    second = Section("rules", "Rules", "run --sizes 100000", headers, [["100,000", "a", "80"]],
+                     keep_other_sizes=True)
+    write_results([second], results)
+    second.rows.append(["100,000", "b", "7"])  # a module writes again after each row
+    write_results([second], results)
     text = results.read_text(encoding="utf-8")
     rows = [line for line in text.splitlines() if line.startswith("| 1")]
-    assert rows == ["| 1,000 | a | 1 |", "| 10,000 | a | 9 |", "| 100,000 | a | 80 |"]
+    assert rows == ["| 1,000 | a | 1 |", "| 10,000 | a | 9 |", "| 100,000 | a | 80 |",
+                    "| 100,000 | b | 7 |"]
     assert "Command: `run --sizes 100000`" in text
+    assert text.count("Earlier rows") == 1
     assert "Earlier rows (1,000, 10,000): `run --sizes 1000 10000`" in text
