@@ -87,36 +87,23 @@ def validate_pyshacl(store_dir: str, pairs_file: str, prepared: bool = False) ->
     pyshacl, as its users run it. The time to build the rdflib graph is written next to
     `pairs_file` as soon as it is known, so a run stopped at the time limit still tells
     how long pyshacl itself had been validating."""
-    import contextlib
     import datetime as dt
 
-    import pyshacl
-    from rdflib import Graph
-    from rdflib.namespace import SH
-
-    from regiongraph.rdfconv import rdflib_graph
     from regiongraph.rules.shapes import load_shapes
-    from regiongraph.rules.validate import data_graphs, prepared_queries
+    from regiongraph.rules.validate import pyshacl_run, rdflib_data
     from regiongraph.store import open_store
 
     start = time.perf_counter()
     settings = _settings(store_dir)
     store = open_store(settings)
-    data = Graph()
-    for graph in data_graphs(store, settings):
-        rdflib_graph(store.quads(graph), data)
+    data = rdflib_data(store, settings)
     store.close()
     Path(pairs_file + ".loaded").write_text(f"{time.perf_counter() - start:.1f}")
     shapes = load_shapes().for_day(dt.date.fromisoformat(DAY))
     start = time.perf_counter()
-    with prepared_queries() if prepared else contextlib.nullcontext():
-        _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes.graph,
-                                                    inference="none", allow_warnings=True,
-                                                    allow_infos=True)
+    pairs = pyshacl_run(data, shapes, prepared=prepared)
     seconds = time.perf_counter() - start
-    pairs = sorted({(str(report.value(r, SH.focusNode)), str(report.value(r, SH.sourceShape)))
-                    for r in report.subjects(SH.focusNode, None)})
-    Path(pairs_file).write_text(json.dumps(pairs), encoding="utf-8")
+    Path(pairs_file).write_text(json.dumps(sorted(pairs)), encoding="utf-8")
     return {"seconds": seconds, "triples": len(data)}
 
 

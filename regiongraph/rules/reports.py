@@ -177,9 +177,8 @@ def latest_header(store: Store, settings: Settings) -> Report | None:
 
 def latest_report(store: Store, settings: Settings) -> Report | None:
     """The current report: every result as of the latest run (None before any run)."""
-    if latest_header(store, settings) is None:
-        return None
-    return load_report(store, settings, Minter(settings.base).graph(*CURRENT).value)
+    report = load_report(store, settings, Minter(settings.base).graph(*CURRENT).value)
+    return report if report.iri is not None else None
 
 
 def report_turtle(report: Report, settings: Settings) -> bytes:

@@ -207,29 +207,38 @@ def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = N
                   ) -> set[tuple[str, str]]:
     """(focus node, shape) pairs pyshacl finds on the whole data as one rdflib graph
     (only for the nodes in `focus` when given: pyshacl's own focus_nodes option)."""
-    import pyshacl
+    compiled = (shapes or load_shapes()).for_day(_today(today))
+    return pyshacl_run(rdflib_data(store, settings), compiled, focus=focus)
+
+
+def rdflib_data(store: Store, settings: Settings):
+    """Every data graph of the store as one rdflib Graph: what pyshacl validates."""
     from rdflib import Graph
-    from rdflib.namespace import SH
 
     from regiongraph.rdfconv import rdflib_graph
 
-    compiled = (shapes or load_shapes()).for_day(_today(today))
     data = Graph()
     for graph in data_graphs(store, settings):
         rdflib_graph(store.quads(graph), data)
+    return data
+
+
+def pyshacl_run(data, compiled: ShapeSet, *, focus: Iterable[str] | None = None,
+                prepared: bool = True) -> set[tuple[str, str]]:
+    """pyshacl on `data` with the day's shapes; `prepared=False` is stock pyshacl."""
+    import contextlib
+
+    import pyshacl
     from rdflib import URIRef
+    from rdflib.namespace import SH
 
     options = {"focus_nodes": [URIRef(f) for f in sorted(focus)]} if focus is not None else {}
-    with prepared_queries():
+    with prepared_queries() if prepared else contextlib.nullcontext():
         _conforms, report, _text = pyshacl.validate(
             data, shacl_graph=compiled.graph, inference="none", abort_on_first=False,
             allow_warnings=True, allow_infos=True, **options)
-    pairs = set()
-    for result in report.subjects(SH.focusNode, None):
-        focus = report.value(result, SH.focusNode)
-        shape = report.value(result, SH.sourceShape)
-        pairs.add((str(focus), str(shape)))
-    return pairs
+    return {(str(report.value(r, SH.focusNode)), str(report.value(r, SH.sourceShape)))
+            for r in report.subjects(SH.focusNode, None)}
 
 
 @contextmanager

@@ -68,29 +68,36 @@ def test_registry_change_revalidates_only_what_it_touches(region):
     assert report_graphs(store, settings)[:-1] == history, "history: one report more"
 
 
-def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
-    store, settings, _folder = region
+def harvest_without_keywords(store, settings, folder, *, drop_second: bool = False):
+    """Ocotillo's catalog re-harvested with its first dataset's keywords and themes gone
+    (and its second dataset removed); the inferences brought up to date, as the harvest
+    hook does. Returns the first dataset's IRI and the graphs the harvest wrote."""
     catalog = json.loads((data_path("demo") / "catalogs" / "ocotillo" / "data.json").read_text())
     victim = catalog["dataset"][0]
     victim.pop("keyword", None)
     victim.pop("theme", None)
-    del catalog["dataset"][1]
-    changed = tmp_path / "ocotillo.json"
+    if drop_second:
+        del catalog["dataset"][1]
+    changed = folder / "ocotillo.json"
     changed.write_text(json.dumps(catalog))
-    source = one_source(str(changed), type="datajson", community="ocotillo",
-                        source_id="ocotillo-datajson")
-    harvest = harvest_source(store, settings, source)
+    harvest = harvest_source(store, settings, one_source(
+        str(changed), type="datajson", community="ocotillo", source_id="ocotillo-datajson"))
     assert harvest.status == "ok", harvest
     written = [NamedNode(g) for g in harvest.written_graphs]
     assert written
     reasoning.materialise(store, settings)
+    return f"{settings.base}datasets/ocotillo/{victim['identifier']}", written
+
+
+def test_reharvest_change_revalidates_the_changed_records(region, tmp_path):
+    store, settings, _folder = region
+    victim_iri, written = harvest_without_keywords(store, settings, tmp_path, drop_second=True)
     run = revalidate(store, settings, written, today=DAY)
     assert run.focus_checked is not None and run.focus_checked < 60
     report = latest_report(store, settings)
     full = validate(store, settings, today=DAY)
     assert report.results == full.results
     assert report.pairs == pyshacl_pairs(store, settings, today=DAY), "pyshacl, whole graph"
-    victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
     assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in report.pairs
 
 
@@ -137,19 +144,9 @@ class RefusingUpdates:
 
 def test_a_run_cut_short_leaves_its_changes_to_the_next(region, tmp_path):
     store, settings, _folder = region
-    catalog = json.loads((data_path("demo") / "catalogs" / "ocotillo" / "data.json").read_text())
-    victim = catalog["dataset"][0]
-    victim.pop("keyword", None)
-    victim.pop("theme", None)
-    changed = tmp_path / "ocotillo.json"
-    changed.write_text(json.dumps(catalog))
-    harvest = harvest_source(store, settings, one_source(
-        str(changed), type="datajson", community="ocotillo", source_id="ocotillo-datajson"))
-    written = [NamedNode(g) for g in harvest.written_graphs]
-    reasoning.materialise(store, settings)
+    victim_iri, written = harvest_without_keywords(store, settings, tmp_path)
     with pytest.raises(StoreBusyError):
         revalidate(RefusingUpdates(store), settings, written, today=DAY)
     run = revalidate(store, settings, written, today=DAY)
     assert run.focus_checked is not None
-    victim_iri = f"{settings.base}datasets/ocotillo/{victim['identifier']}"
     assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in latest_report(store, settings).pairs
