@@ -5,8 +5,10 @@
     update(store, settings, changed_graphs)   # after a harvest, demo load or registry edit
     rebuild(store, settings)                  # `regiongraph reindex`
 
-The index is derived from the store and can always be rebuilt from it. It follows every
-change through `after_change`, registered in `regiongraph.pipeline.AFTER_CHANGE_HOOKS`.
+The index is derived from the store and can always be rebuilt from it. It is a view of
+the one change path (`regiongraph.change`): it keeps the store version it caught up to,
+follows the journal from there after every change, and a search first catches up with
+changes another process made (a second server on a remote store, the CLI).
 Of the records with a triple in a changed graph, a harvest's own per-record hashes
 (`rg:recordHash` on its catalog records) pick the few it created or updated, so a 1%
 change re-reads 1% of the records; a graph written any other way (SPARQL Update, Graph
@@ -19,7 +21,6 @@ Every record is indexed with a `public` flag taken from `regiongraph.visibility`
 place that says what anonymous users may see); anonymous searches filter on it.
 """
 
-import logging
 import threading
 import time
 import weakref
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode
 
+from regiongraph import journal
 from regiongraph.iri import INFERENCE_GRAPH, META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.search.index import SearchIndex, SearchIndexError, SearchResult
 from regiongraph.search.query import SearchInputError, parse_filters, parse_query
@@ -103,7 +105,11 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
         with index._lock:
             if not index.complete:
                 rebuild(store, settings, index=index)
-    elif index.visible_on != _today():
+    elif index.version != journal.version(store, settings):
+        from regiongraph.change import refresh
+
+        refresh(store, settings, views=["search"])
+    if index.visible_on != _today():
         # Approvals start and expire by date: re-check visibility once a day.
         with index._lock:
             if index.visible_on != _today():
@@ -153,6 +159,7 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
     """Re-create the whole index from the store (`regiongraph reindex`)."""
     began = time.perf_counter()
     day = _today()
+    version = journal.version(store, settings)
     index = index or open_index(store, settings)
     reader = RecordReader(store, public=public_iris(store, settings))
     subjects = reader.subjects()
@@ -163,7 +170,7 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
     if progress is not None:
         records = progress(records, len(subjects))
     written, _ = index.write(records, clear=True)
-    index.remember(visible_on=day, stamps=stamps, clear=True, complete=True)
+    index.remember(visible_on=day, stamps=stamps, clear=True, complete=True, version=version)
     return UpdateReport(candidates=len(subjects), written=written, deleted=0, unchanged=0,
                         seconds=round(time.perf_counter() - began, 3), full=True)
 
@@ -273,20 +280,26 @@ def _visible(store: Store, settings: Settings, full: bool, candidates: dict[str,
 
 
 def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
-    """The pipeline hook: keep the index in step with the graphs just written.
+    """The view's follow step (`regiongraph.change.VIEWS`): keep the index in step with the
+    graphs just written. An index another process holds raises SearchIndexError: the view
+    then keeps its old version and follows on the next change or `regiongraph refresh`."""
+    update(store, settings, changed)
 
-    The store change has already happened and must stand: if the index cannot be written
-    (another process holds it), say so and leave it to `regiongraph reindex`.
-    """
-    try:
-        update(store, settings, changed)
-    except SearchIndexError as error:
-        logging.getLogger(__name__).warning(
-            "search index not updated: %s; run `regiongraph reindex`", error)
+
+def seen_version(store: Store, settings: Settings) -> int:
+    index = open_index(store, settings)
+    # Never built: the first search builds it whole, nothing to follow before that.
+    return index.version if index.complete else journal.version(store, settings)
+
+
+def mark_version(store: Store, settings: Settings, version: int) -> None:
+    index = open_index(store, settings)
+    if index.complete:
+        index.remember(version=version)
 
 
 __all__ = [
     "SearchIndex", "SearchIndexError", "SearchInputError", "SearchRecord", "SearchResult",
-    "UpdateReport", "after_change", "index_for", "index_location", "open_index",
+    "UpdateReport", "after_change", "index_for", "mark_version", "seen_version", "index_location", "open_index",
     "parse_filters", "parse_query", "public_iris", "rebuild", "refresh_visibility", "update",
 ]

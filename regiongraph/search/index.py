@@ -86,6 +86,8 @@ class SearchIndex:
         self.complete = False
         """True once a full build finished: only then do updates keep it in step (before,
         the first search builds it whole)."""
+        self.version = 0
+        """The store version (`regiongraph.journal`) the index has caught up to."""
         self.index = self._open()
 
     # opening -----------------------------------------------------------------
@@ -124,6 +126,7 @@ class SearchIndex:
                 self.stamps = saved.get("stamps", {})
                 # (state written before the flag existed belongs to an index built whole)
                 self.complete = bool(saved.get("complete", True))
+                self.version = int(saved.get("version", 0))
             except (OSError, ValueError, KeyError, TypeError):
                 self.labels, self.visible_on, self.stamps = {}, None, {}
                 self.complete = False
@@ -134,16 +137,20 @@ class SearchIndex:
             return
         tmp = self.path / (LABELS + ".tmp")
         tmp.write_text(json.dumps({"labels": self.labels, "visible_on": self.visible_on,
-                                   "stamps": self.stamps, "complete": self.complete},
+                                   "stamps": self.stamps, "complete": self.complete,
+                                   "version": self.version},
                                   ensure_ascii=False))
         tmp.replace(self.path / LABELS)
 
     def remember(self, *, visible_on: str | None = None,
                  stamps: dict[str, str | None] | None = None, clear: bool = False,
-                 complete: bool | None = None) -> None:
-        """Keep the day the `public` flags were computed for (approvals expire) and the
-        harvest stamps of the graphs indexed (see `RecordReader.harvest_stamps`)."""
+                 complete: bool | None = None, version: int | None = None) -> None:
+        """Keep the day the `public` flags were computed for (approvals expire), the
+        harvest stamps of the graphs indexed (see `RecordReader.harvest_stamps`) and the
+        store version the index follows."""
         with self._lock:
+            if version is not None:
+                self.version = version
             if visible_on is not None:
                 self.visible_on = visible_on
             if complete is not None:

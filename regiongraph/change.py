@@ -1,0 +1,179 @@
+"""The one change path: every write to the store, and every view that follows from it.
+
+    apply_change(store, settings, "harvest", write)   # write() returns the changed graphs
+
+Every road that writes — a harvest, the demo or a region load, a Graph Store request, a
+SPARQL update, a manual lineage edge, a restore — calls `apply_change`. It runs the
+write, appends what changed to the journal (`regiongraph.journal`) under the next store
+version, and brings every derived view up to date.
+
+A derived view remembers the version it last caught up to and follows the journal from
+there (`refresh`), so a view brought up to date in one process is up to date for all of
+them, and a view of another process catches up on its next read. Views are isolated:
+one that fails is logged and returned, keeps its old version, and is retried on the next
+change or by `regiongraph refresh`; it never stops the others. Caches (the public view,
+the catalog index, the region snapshot) key on the store version alone.
+"""
+
+import datetime as dt
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Generic, TypeVar
+
+from regiongraph import journal
+from regiongraph.iri import Minter
+from regiongraph.namespaces import RG
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class View:
+    """A derived view: `follow(store, settings, changed_graphs)` brings it up to date.
+
+    `seen`/`mark` read and keep the version it caught up to: in the store by default
+    (views whose results live in the store), or wherever the view lives (`module:function`).
+    """
+
+    name: str
+    follow: str
+    seen: str | None = None
+    mark: str | None = None
+
+
+# In order: the rules view writes the inferences the search records read.
+VIEWS: list[View] = [
+    View("rules", "regiongraph.rules.hooks:after_change"),
+    View("search", "regiongraph.search:after_change",
+         seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
+]
+
+
+@dataclass
+class Applied:
+    """What `apply_change` did."""
+
+    version: int
+    graphs: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    """View name → why it could not follow (retried on the next change or refresh)."""
+
+
+def apply_change(store: Store, settings: Settings, road: str,
+                 write: Callable[[], Iterable[str]], *, subjects: Iterable[str] = (),
+                 at_least: int = 0) -> Applied:
+    """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
+    graphs = sorted({str(getattr(g, "value", g)) for g in write()})
+    if not graphs:
+        return Applied(version=journal.version(store, settings))
+    change = journal.Change(road=road, graphs=tuple(graphs),
+                            subjects=tuple(sorted({str(s) for s in subjects})))
+    version = journal.append(store, settings, change, at_least=at_least)
+    return Applied(version=version, graphs=graphs, failures=refresh(store, settings))
+
+
+_locks: dict[str, threading.Lock] = {name: threading.Lock() for name in ("rules", "search")}
+
+
+def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
+            ) -> dict[str, str]:
+    """Bring each view up to the store version; returns the failures by view name."""
+    wanted = set(views) if views is not None else None
+    current = journal.version(store, settings)
+    failures: dict[str, str] = {}
+    for view in VIEWS:
+        if wanted is not None and view.name not in wanted:
+            continue
+        with _locks.setdefault(view.name, threading.Lock()):
+            try:
+                _follow(store, settings, view, current)
+            except Exception as error:  # noqa: BLE001 - isolated: reported, retried later
+                failures[view.name] = f"{type(error).__name__}: {error}"
+                log.warning("view %s did not follow the change: %s; it is retried on the "
+                            "next change or by `regiongraph refresh`", view.name, error)
+    return failures
+
+
+def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
+    seen = _call(view.seen, store, settings) if view.seen else _seen_in_store(
+        store, settings, view.name)
+    if seen == current:
+        return
+    if seen > current:  # the store was restored from an older journal: follow everything
+        graphs = sorted(store.graphs())
+    else:
+        graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
+    _call(view.follow, store, settings, [_node(g) for g in graphs])
+    if view.mark:
+        _call(view.mark, store, settings, current)
+    else:
+        _mark_in_store(store, settings, view.name, current)
+
+
+def _call(target: str, *args):
+    module, function = target.split(":")
+    return getattr(import_module(module), function)(*args)
+
+
+def _node(iri: str):
+    from pyoxigraph import NamedNode
+
+    return NamedNode(iri)
+
+
+def _view_iri(settings: Settings, name: str) -> str:
+    return Minter(settings.base).iri("view", name).value
+
+
+def _seen_in_store(store: Store, settings: Settings, name: str) -> int:
+    graph = journal.journal_graph(settings).value
+    rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph}> {{ <{_view_iri(settings, name)}> "
+                       f"<{RG.seenVersion.value}> ?v }} }}")
+    return max((int(row["v"].value) for row in rows), default=0)
+
+
+def _mark_in_store(store: Store, settings: Settings, name: str, version: int) -> None:
+    graph, view = journal.journal_graph(settings).value, _view_iri(settings, name)
+    store.update(f"""
+DELETE {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }}
+INSERT {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> {int(version)} }} }}
+WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }} }}""")
+
+
+def cache_key(store: Store, settings: Settings, today: dt.date | None = None) -> tuple[int, str]:
+    """The one key of every cache derived from the store: its version, and the day
+    (approvals come into force and lapse by the day, with no write to the store)."""
+    day = today or dt.datetime.now(dt.UTC).date()
+    return journal.version(store, settings), day.isoformat()
+
+
+T = TypeVar("T")
+
+
+class VersionedCache(Generic[T]):
+    """One value per open store, built by `build(store, settings)` and kept until the
+    store version or the day moves. Concurrent readers of a stale value wait for one
+    build; readers already holding the old value finish with it."""
+
+    def __init__(self, build: Callable[[Store, Settings], T]) -> None:
+        self._build = build
+        self._entries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, settings: Settings) -> T:
+        key = cache_key(store, settings)
+        entry = self._entries.get(store)
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        with self._lock:
+            entry = self._entries.get(store)
+            if entry is None or entry[0] != key:
+                entry = (key, self._build(store, settings))
+                self._entries[store] = entry
+            return entry[1]

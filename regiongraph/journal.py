@@ -1,0 +1,115 @@
+"""The journal of changes, kept in the store itself, under one increasing store version.
+
+Every write through `regiongraph.change.apply_change` appends one entry: which road wrote
+(harvest, graph-store, sparql-update, ...), which named graphs it changed, and where the
+road knows them, which subjects. The entry and the new version are written by one SPARQL
+update, so the version is computed inside the store's own transaction: two processes on
+one store (two servers on a remote store, or a server and the CLI beside it) never hand
+out the same version, and each sees the other's changes by reading the journal.
+
+Derived views remember the version they last caught up to and read the entries after it
+(`since`); caches key on `version` alone.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pyoxigraph import Literal, NamedNode
+
+from regiongraph.iri import Minter
+from regiongraph.namespaces import PROV, RDF, RG, XSD
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+JOURNAL_GRAPH = "journal"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One journal entry."""
+
+    road: str
+    graphs: tuple[str, ...]
+    subjects: tuple[str, ...] = ()
+    version: int = 0
+    at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
+
+
+def journal_graph(settings: Settings) -> NamedNode:
+    return Minter(settings.base).graph(JOURNAL_GRAPH)
+
+
+def version(store: Store, settings: Settings) -> int:
+    """The store version: 0 for a store no change has been journalled in."""
+    graph = journal_graph(settings)
+    rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph.value}> "
+                       f"{{ <{graph.value}> <{RG.storeVersion.value}> ?v }} }}")
+    return max((int(row["v"].value) for row in rows), default=0)
+
+
+def append(store: Store, settings: Settings, change: Change, *, at_least: int = 0) -> int:
+    """Record `change` under the next version (above `at_least`), and return that version.
+
+    `at_least` keeps the version increasing across a restore, which brings back an older
+    journal: views that saw a later version must still see this one as new.
+    """
+    graph = journal_graph(settings).value
+    entry = Minter(settings.base).iri("change", uuid.uuid4().hex).value
+    described = [f"<{entry}> <{RDF.type.value}> <{RG.StoreChange.value}>",
+                 f"<{entry}> <{RG.road.value}> {Literal(change.road)}",
+                 f"<{entry}> <{PROV.endedAtTime.value}> "
+                 f"{Literal(change.at.strftime('%Y-%m-%dT%H:%M:%SZ'), datatype=XSD.dateTime)}"]
+    described += [f"<{entry}> <{RG.changedGraph.value}> <{g}>" for g in change.graphs]
+    described += [f"<{entry}> <{RG.changedSubject.value}> <{s}>" for s in change.subjects]
+    store.update(f"""
+DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.storeVersion.value}> ?old }} }}
+INSERT {{ GRAPH <{graph}> {{
+  <{graph}> <{RG.storeVersion.value}> ?next .
+  <{entry}> <{RG.storeVersion.value}> ?next .
+  {" . ".join(described)} }} }}
+WHERE {{
+  OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.storeVersion.value}> ?old }} }}
+  BIND(COALESCE(?old, 0) AS ?was)
+  BIND((IF(?was > {int(at_least)}, ?was, {int(at_least)}) + 1) AS ?next)
+}}""")
+    rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph}> "
+                       f"{{ <{entry}> <{RG.storeVersion.value}> ?v }} }}")
+    return next(int(row["v"].value) for row in rows)
+
+
+def since(store: Store, settings: Settings, seen: int) -> list[Change]:
+    """The entries after version `seen`, oldest first."""
+    graph = journal_graph(settings).value
+    rows = store.query(f"""
+SELECT ?e ?v ?road ?at ?g ?s WHERE {{ GRAPH <{graph}> {{
+  ?e a <{RG.StoreChange.value}> ; <{RG.storeVersion.value}> ?v ; <{RG.road.value}> ?road ;
+     <{PROV.endedAtTime.value}> ?at .
+  FILTER(?v > {int(seen)})
+  {{ ?e <{RG.changedGraph.value}> ?g }} UNION {{ ?e <{RG.changedSubject.value}> ?s }}
+}} }}""")
+    found: dict[str, dict] = {}
+    for row in rows:
+        entry = found.setdefault(row["e"].value, {
+            "version": int(row["v"].value), "road": row["road"].value,
+            "at": datetime.fromisoformat(row["at"].value.replace("Z", "+00:00")),
+            "graphs": set(), "subjects": set()})
+        if row["g"] is not None:
+            entry["graphs"].add(row["g"].value)
+        if row["s"] is not None:
+            entry["subjects"].add(row["s"].value)
+    return [Change(road=e["road"], graphs=tuple(sorted(e["graphs"])),
+                   subjects=tuple(sorted(e["subjects"])), version=e["version"], at=e["at"])
+            for e in sorted(found.values(), key=lambda e: e["version"])]
+
+
+def last_change(store: Store, settings: Settings) -> datetime | None:
+    """When the latest journalled change was made (Last-Modified of the exports)."""
+    graph = journal_graph(settings).value
+    rows = store.query(f"""
+SELECT ?at WHERE {{ GRAPH <{graph}> {{
+  <{graph}> <{RG.storeVersion.value}> ?v . ?e <{RG.storeVersion.value}> ?v ;
+     <{PROV.endedAtTime.value}> ?at }} }}""")
+    for row in rows:
+        return datetime.fromisoformat(row["at"].value.replace("Z", "+00:00"))
+    return None
