@@ -53,6 +53,6 @@ def cached_region(store: Store, settings: Settings, *, max_age: float = MAX_AGE)
         entry = _entries.get(store)
         if entry is not None and entry[0] == key and time.monotonic() - entry[1] < max_age:
             return entry[2]
-        region = load_region(store)
+        region = load_region(store, settings)
         _entries[store] = (key, time.monotonic(), region)
         return region
