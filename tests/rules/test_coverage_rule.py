@@ -15,7 +15,7 @@ import pytest
 from regiongraph.analysis.governance import governance
 from regiongraph.analysis.region import load_region
 from regiongraph.rules.validate import validate
-from tests.rules.world import BASE, C, DAY, world_store
+from tests.rules.world import BASE, DAY, C, world_store
 
 S = BASE
 
