@@ -77,7 +77,20 @@ def _date(day: dt.date) -> str:
     return f'"{day.isoformat()}"^^xsd:date'
 
 
-def _publishing_query(minter: Minter, day: dt.date) -> str:
+def _in_force_filters(day: dt.date | None) -> str:
+    """The date conditions of condition 2; none when the caller judges the day itself."""
+    if day is None:
+        return ""
+    return f"""
+    FILTER(?from <= {_date(day)})
+    OPTIONAL {{ ?approval rg:validUntil ?until }}
+    FILTER(!BOUND(?until) || ?until >= {_date(day)})
+    FILTER NOT EXISTS {{
+      ?approval rg:validUntil ?end FILTER(?end < {_date(day)})
+    }}"""
+
+
+def _publishing_query(minter: Minter, day: dt.date | None) -> str:
     registry = minter.graph(REGISTRY_GRAPH).value
     ontology = minter.graph(ONTOLOGY_GRAPH).value
     return sparql_prefixes() + f"""
@@ -97,13 +110,7 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
               rg:scope <{RGC}scope/public> ;
               rg:validFrom ?from ;
               rg:approvedBy ?approver .
-    FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}
-    FILTER(?from <= {_date(day)})
-    OPTIONAL {{ ?approval rg:validUntil ?until }}
-    FILTER(!BOUND(?until) || ?until >= {_date(day)})
-    FILTER NOT EXISTS {{
-      ?approval rg:validUntil ?end FILTER(?end < {_date(day)})
-    }}
+    FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}{_in_force_filters(day)}
     ?assignment a rg:RoleAssignment ;
                 org:member ?approver ;
                 org:organization ?owner ;
@@ -116,10 +123,22 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
 def publishing_approvals(store: Store, settings: Settings,
                          today: dt.date | None = None) -> dict[str, set[str]]:
     """Publishable dataset IRI → the approvals in force that allow its publication."""
-    minter = Minter(settings.base)
+    return _approvals_by_dataset(store, _publishing_query(Minter(settings.base), _today(today)))
+
+
+def publication_candidates(store: Store, settings: Settings) -> dict[str, set[str]]:
+    """Dataset IRI → the approvals that publish it on every day they are in force.
+
+    Conditions 1 and 3 and all of 2 but the dates, for callers that judge several days or
+    what-ifs over one reading: the governance analysis counts a flow of data published as
+    open data as covered, and only by what this module calls publication.
+    """
+    return _approvals_by_dataset(store, _publishing_query(Minter(settings.base), None))
+
+
+def _approvals_by_dataset(store: Store, query: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    rows = store.query(_publishing_query(minter, _today(today)), union_default_graph=True)
-    for row in rows:
+    for row in store.query(query, union_default_graph=True):
         found.setdefault(row["dataset"].value, set()).add(row["approval"].value)
     return found
 

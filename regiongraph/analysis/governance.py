@@ -12,8 +12,11 @@ valid_from ≤ day ≤ valid_until) allows it:
   allows `use` or `share` (or names no action), and reaches the receiver: scope public or
   alliance; scope communities naming B; scope project naming the project (usage) or a
   project B takes part in (lineage);
-- an approval to publish with scope public that covers the dataset: open data may be used
-  by anyone;
+- an approval that publishes the dataset as open data, in the one sense of
+  `regiongraph/visibility.py` (public access level, no personal data, an executive of the
+  owner approving publication to the public): open data may be used by anyone. A
+  publication approval never covers internal, restricted or confidential data, even when
+  it names it;
 - a data-sharing agreement with A as assigner and B as assignee that covers the dataset
   (or names no dataset: a blanket agreement).
 
@@ -121,10 +124,9 @@ def allows(region: Region, record: GovernanceRecord, flow: Flow) -> bool:
         if flow.receiver not in record.assignees:
             return False
         return not record.datasets or flow.dataset in record.datasets
+    if record.iri in region.publication.get(flow.dataset, ()):
+        return True
     actions = {local_name(a) for a in record.actions}
-    if "publish" in actions and local_name(record.scope) == "public":
-        # Published as open data: anyone may use it, no further approval needed.
-        return _covers_data(region, record, flow)
     if actions and not actions & ALLOWING_ACTIONS:
         return False
     return _covers_data(region, record, flow) and _reaches(region, record, flow)
@@ -178,9 +180,17 @@ def _near_misses(region: Region, flow: Flow, on: date, ignore: str | None,
             notes.append(f"{name} expired on {record.valid_until.isoformat()}")
         elif record.valid_from and record.valid_from > on:
             notes.append(f"{name} starts only on {record.valid_from.isoformat()}")
+        elif _publishes_other_data(region, record, flow):
+            notes.append(f"{name} publishes open data only, and this dataset is not open data")
         elif not allows(region, record, flow):
             notes.append(f"{name} covers the data but not this use or receiver")
     return sorted(notes)
+
+
+def _publishes_other_data(region: Region, record: GovernanceRecord, flow: Flow) -> bool:
+    actions = {local_name(a) for a in record.actions}
+    return (actions == {"publish"} and local_name(record.scope) == "public"
+            and record.iri not in region.publication.get(flow.dataset, ()))
 
 
 def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None

@@ -21,7 +21,9 @@ from datetime import date
 from pyoxigraph import Literal
 
 from regiongraph.namespaces import sparql_prefixes
+from regiongraph.settings import Settings
 from regiongraph.store import Store
+from regiongraph.visibility import publication_candidates
 
 PREFIXES = sparql_prefixes()
 RGC = "https://w3id.org/regiongraph/concepts/"
@@ -123,6 +125,9 @@ class Region:
     governance: dict[str, GovernanceRecord] = field(default_factory=dict)
     standards: dict[str, set[str]] = field(default_factory=dict)
     """standard IRI → its IRIs and homepages a dct:conformsTo may name."""
+    publication: dict[str, set[str]] = field(default_factory=dict)
+    """dataset IRI → the approvals that publish it as open data while in force
+    (`visibility.publication_candidates`: the public rule, read once)."""
     standard_domains: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     phase_order: dict[str, int] = field(default_factory=dict)
     engagements: dict[str, list[tuple[str | None, str | None]]] = field(
@@ -151,9 +156,10 @@ class Region:
         return None
 
 
-def load_region(store: Store) -> Region:
+def load_region(store: Store, settings: Settings | None = None) -> Region:
     """Read the whole region from the store (one query per relation)."""
     region = Region()
+    region.publication = publication_candidates(store, settings or Settings())
     _labels(store, region)
     _organisations(store, region)
     _datasets(store, region)

@@ -52,7 +52,7 @@ def _print_model(model) -> None:
 def _region():
     from regiongraph.analysis.region import load_region
 
-    return load_region(state().store(read_only=True))
+    return load_region(state().store(read_only=True), state().settings)
 
 
 @app.command()

@@ -7,6 +7,7 @@ steward's script or CI can gate on it; 2 stays for errors (RegiongraphError).
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -88,3 +89,27 @@ def quality(
     out.print(table)
     if not check_urls:
         out.print("URL reachability not checked (--check-urls): those 80 points count as 0.")
+
+
+@app.command()
+def shapes(
+    today: Annotated[str | None, typer.Option(
+        help="The day the shapes judge (YYYY-MM-DD; default today).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Turtle file to write (default: standard output).")] = None,
+) -> None:
+    """Write the rules (shapes/) with the day filled in, for pyshacl or any SHACL engine.
+
+    The shapes name `$today` and `$soon`, which regiongraph binds before every run and no
+    SHACL engine binds by itself; run as they are, the date comparisons match nothing.
+    """
+    from regiongraph.rules.shapes import load_shapes
+    from regiongraph.rules.validate import judged_day
+
+    day = judged_day(_day(today))
+    turtle = load_shapes().for_day(day).turtle()
+    if output is None:
+        sys.stdout.buffer.write(turtle)
+        return
+    output.write_bytes(turtle)
+    console.print(f"wrote {output} (the shapes as of {day.isoformat()})")

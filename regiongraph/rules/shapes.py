@@ -117,6 +117,8 @@ class ShapeSet:
         """Checks (and an rdflib shapes graph for pyshacl) with $today/$soon filled in."""
         today, soon = _date_literal(day), _date_literal(day + dt.timedelta(days=SOON_DAYS))
         graph = rdflib.Graph()
+        for prefix, namespace in self.graph.namespaces():
+            graph.bind(prefix, namespace)
         for s, p, o in self.graph:
             if p == SH.select and isinstance(o, Literal):
                 o = Literal(_fill(str(o), today, soon))
@@ -124,6 +126,11 @@ class ShapeSet:
         checks = [Check(c.shape, c.severity, c.message, c.path, _fill(c.body, today, soon),
                         c.targets, c.kind, c.aggregate_having) for c in self.checks]
         return ShapeSet(graph=graph, checks=checks, prefixes=self.prefixes)
+
+
+    def turtle(self) -> bytes:
+        """The shapes as one Turtle file: after `for_day`, ready for any SHACL engine."""
+        return self.graph.serialize(format="turtle").encode()
 
 
 def _date_literal(day: dt.date) -> str:

@@ -104,7 +104,8 @@ def graph_names(store: Store) -> list[str]:
     return [row["g"].value for row in rows]
 
 
-def _today(day: dt.date | None) -> dt.date:
+def judged_day(day: dt.date | None) -> dt.date:
+    """The day rules judge: the one given, else today (UTC)."""
     return day or dt.datetime.now(dt.UTC).date()
 
 
@@ -117,7 +118,7 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
              today: dt.date | None = None, shapes: ShapeSet | None = None) -> Report:
     """Every result of every shape, for all focus nodes or only those in `focus`."""
     started = time.perf_counter()
-    day = _today(today)
+    day = judged_day(today)
     compiled = (shapes or load_shapes()).for_day(day)
     graphs = data_graphs(store, settings)
     focus_list = sorted(set(focus)) if focus is not None else None
@@ -207,7 +208,7 @@ def pyshacl_pairs(store: Store, settings: Settings, *, today: dt.date | None = N
                   ) -> set[tuple[str, str]]:
     """(focus node, shape) pairs pyshacl finds on the whole data as one rdflib graph
     (only for the nodes in `focus` when given: pyshacl's own focus_nodes option)."""
-    compiled = (shapes or load_shapes()).for_day(_today(today))
+    compiled = (shapes or load_shapes()).for_day(judged_day(today))
     return pyshacl_run(rdflib_data(store, settings), compiled, focus=focus)
 
 

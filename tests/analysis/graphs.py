@@ -11,6 +11,7 @@ BASE = "https://data.sonoranvalley.example/"
 MINTER = Minter(BASE)
 GRAPH = MINTER.graph("source", "test")
 REGISTRY = MINTER.graph("registry")
+ONTOLOGY = MINTER.graph("ontology")
 
 
 def memory_store():
@@ -113,7 +114,7 @@ class RegionBuilder:
                valid_from: str = "2025-01-01", valid_until: str | None = None, datasets=(),
                actions=("use",), scope: str = "alliance", scope_projects=(),
                scope_communities=(), owner: str | None = None, assigner: str | None = None,
-               assignee=()):
+               assignee=(), approver: str | None = None):
         from regiongraph.namespaces import ODRL
 
         g = REGISTRY
@@ -136,12 +137,27 @@ class RegionBuilder:
                 self.q(r, RG.scopeCommunity, community(c), g)
             if owner:
                 self.q(r, RG.dataOwner, community(owner), g)
+            if approver:
+                self.q(r, RG.approvedBy, self.executive(approver), g)
         else:
             if assigner:
                 self.q(r, ODRL.assigner, community(assigner), g)
             for c in assignee:
                 self.q(r, ODRL.assignee, community(c), g)
         return r
+
+    def executive(self, of: str) -> NamedNode:
+        """The mayor of community `of`: an executive whose approvals count."""
+        from regiongraph.namespaces import ORG
+
+        person, assignment = MINTER.iri("person", f"mayor-{of}"), MINTER.iri("role", of, "mayor")
+        mayor = concept("role/mayor")
+        self.q(assignment, RDF.type, RG.RoleAssignment, REGISTRY)
+        self.q(assignment, ORG.member, person, REGISTRY)
+        self.q(assignment, ORG.organization, community(of), REGISTRY)
+        self.q(assignment, ORG.role, mayor, REGISTRY)
+        self.q(mayor, RDF.type, RG.ExecutiveRole, ONTOLOGY)
+        return person
 
     def store(self):
         store = memory_store()

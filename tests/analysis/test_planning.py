@@ -159,7 +159,7 @@ def test_approval_scope_rules():
     assert covered[("bus-stops", "planner")] and covered[("bus-stops", "trips")]
     assert not covered[("parking", "trips")], "an approval to publish does not allow use"
     b.record("open-data", datasets=["b/parking"], scope="public", actions=["publish"],
-             owner="b")
+             owner="b", approver="b")
     region = load_region(b.store())
     result = governance(region, on=date(2026, 6, 1))
     assert all(e.covered for e in result.edges), "published open data may be used by anyone"
