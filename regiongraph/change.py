@@ -106,7 +106,7 @@ def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
     if seen == current:
         return
     if seen > current:  # the store was restored from an older journal: follow everything
-        graphs = sorted(store.graphs())
+        graphs = sorted(filter(None, store.graphs()))
     else:
         graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
     _call(view.follow, store, settings, [_node(g) for g in graphs])

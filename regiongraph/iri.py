@@ -24,7 +24,7 @@ KINDS = {
     "distribution": "distributions", "service": "services", "catalog": "catalogs",
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
-    "offer": "offers", "need": "needs",
+    "offer": "offers", "need": "needs", "change": "changes", "view": "views",
 }
 
 

@@ -23,6 +23,8 @@ from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 JOURNAL_GRAPH = "journal"
+# Stands for the store's default graph among a change's graphs (it has no IRI).
+DEFAULT_GRAPH = "urn:regiongraph:default-graph"
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,10 @@ def append(store: Store, settings: Settings, change: Change, *, at_least: int = 
     """
     graph = journal_graph(settings).value
     entry = Minter(settings.base).iri("change", uuid.uuid4().hex).value
+    at = Literal(change.at.strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
     described = [f"<{entry}> <{RDF.type.value}> <{RG.StoreChange.value}>",
                  f"<{entry}> <{RG.road.value}> {Literal(change.road)}",
-                 f"<{entry}> <{PROV.endedAtTime.value}> "
-                 f"{Literal(change.at.strftime('%Y-%m-%dT%H:%M:%SZ'), datatype=XSD.dateTime)}"]
+                 f"<{entry}> <{PROV.endedAtTime.value}> {at}"]
     described += [f"<{entry}> <{RG.changedGraph.value}> <{g}>" for g in change.graphs]
     described += [f"<{entry}> <{RG.changedSubject.value}> <{s}>" for s in change.subjects]
     store.update(f"""
@@ -92,7 +94,7 @@ SELECT ?e ?v ?road ?at ?g ?s WHERE {{ GRAPH <{graph}> {{
     for row in rows:
         entry = found.setdefault(row["e"].value, {
             "version": int(row["v"].value), "road": row["road"].value,
-            "at": datetime.fromisoformat(row["at"].value.replace("Z", "+00:00")),
+            "at": datetime.fromisoformat(row["at"].value),
             "graphs": set(), "subjects": set()})
         if row["g"] is not None:
             entry["graphs"].add(row["g"].value)
@@ -111,5 +113,5 @@ SELECT ?at WHERE {{ GRAPH <{graph}> {{
   <{graph}> <{RG.storeVersion.value}> ?v . ?e <{RG.storeVersion.value}> ?v ;
      <{PROV.endedAtTime.value}> ?at }} }}""")
     for row in rows:
-        return datetime.fromisoformat(row["at"].value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(row["at"].value)
     return None

@@ -1,8 +1,10 @@
-"""The one path data takes into the store, and what runs after every change.
+"""Loading the region: the ontology, the registry, the harvest sources.
 
-sources → loaders → quads per named graph → store → after-change hooks (inferences,
-validation, search index). `regiongraph demo`, `harvest` and the API all come through
-here, so a feature that must follow every change registers one hook below.
+sources → loaders → quads per named graph → store, and every load is a write through
+the one change path (`regiongraph.change.apply_change`), which journals it and brings
+the derived views (inferences, validation, search, caches) up to date. `regiongraph
+demo`, `harvest` and the API all come through here; `harvest/` knows loaders and the
+store only, and this module orchestrates it.
 
 A graph is rewritten only when its content fingerprint changed, so loading the demo a
 second time writes nothing (the fingerprints live in the meta graph).
@@ -11,29 +13,16 @@ second time writes nothing (the fingerprints live in the meta graph).
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
+from regiongraph.change import Applied, apply_change
 from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
 from regiongraph.store import Store
-
-# "module:function" names; each is called as fn(store, settings, changed_graphs).
-AFTER_CHANGE_HOOKS: list[str] = []
-# Inferences, then validation of what changed (regiongraph/rules); first, because the
-# hooks below read the inference graph.
-AFTER_CHANGE_HOOKS.insert(0, "regiongraph.rules.hooks:after_change")
-# The search index follows every change record by record (regiongraph/search); it runs
-# last so it sees what earlier hooks (inferences) wrote.
-AFTER_CHANGE_HOOKS.append("regiongraph.search:after_change")
-# The anonymous SPARQL view (a copy of the public quads) is rebuilt after any change.
-AFTER_CHANGE_HOOKS.append("regiongraph.sparql.public:invalidate")
-# The catalog exports stamp when the store changed (ETag / Last-Modified, index cache).
-AFTER_CHANGE_HOOKS.append("regiongraph.exports.model:after_change")
 
 
 @dataclass
@@ -41,6 +30,7 @@ class LoadSummary:
     written: dict[str, int] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
     reports: list[object] = field(default_factory=list)
+    applied: Applied | None = None
 
     @property
     def changed_graphs(self) -> list[NamedNode]:
@@ -124,26 +114,68 @@ def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadS
     record_fingerprint(store, minter, graph, digest)
 
 
-def run_after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
-    if not changed:
-        return
-    for name in AFTER_CHANGE_HOOKS:
-        module_name, function_name = name.split(":")
-        getattr(import_module(module_name), function_name)(store, settings, changed)
-
-
 def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
     """Load the bundled demo region: ontology, registry, then every demo source."""
     say = progress or (lambda _message: None)
     minter = Minter(settings.base)
     summary = LoadSummary()
-    say("ontology")
-    load_ontology(store, minter, summary)
-    say("registry")
-    load_registry(store, settings, data_path("demo") / "registry", summary)
-    harvest_demo_sources(store, settings, summary, say)
-    run_after_change(store, settings, summary.changed_graphs)
+
+    def write() -> list[str]:
+        say("ontology")
+        load_ontology(store, minter, summary)
+        say("registry")
+        load_registry(store, settings, data_path("demo") / "registry", summary)
+        harvest_demo_sources(store, settings, summary, say)
+        return list(summary.written)
+
+    summary.applied = apply_change(store, settings, "demo", write)
     return summary
+
+
+def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]], *,
+            road: str = "harvest") -> list:
+    """Harvest through the one change path: `run()` yields the harvest reports.
+
+    The harvested data is stored when the views follow, so a view that fails does not
+    turn a good harvest into an error: the reports carry it as a warning.
+    """
+    from regiongraph.harvest.report import RecordError
+
+    reports: list = []
+
+    def write() -> list[str]:
+        reports.extend(run())
+        return [g for report in reports for g in report.written_graphs]
+
+    applied = apply_change(store, settings, road, write)
+    for view, why in applied.failures.items():
+        for report in reports:
+            if report.written_graphs:
+                report.add_error(RecordError(
+                    message=f"stored, but the {view} view did not follow: {why}; "
+                            "it follows on the next change or `regiongraph refresh`",
+                    severity="warning"))
+    return reports
+
+
+def restore(store: Store, settings: Settings, source) -> int:
+    """Replace the whole store with an N-Quads dump, through the one change path.
+
+    The dump brings its own journal, perhaps older than this store's: the restore is
+    journalled above both, so every view sees it as new and follows every graph.
+    """
+    from regiongraph import journal
+
+    before = journal.version(store, settings)
+    restored = 0
+
+    def write() -> list[str]:
+        nonlocal restored
+        restored = store.restore(source)
+        return [g for g in store.graphs() if g]
+
+    apply_change(store, settings, "restore", write, at_least=before)
+    return restored
 
 
 def harvest_demo_sources(

@@ -33,17 +33,12 @@ def sources_file(settings: Settings) -> Path:
     return Path(configured) if configured else data_path("demo") / "sources.yaml"
 
 
-def _after_change(store, settings: Settings, report: HarvestReport) -> None:
-    from regiongraph.harvest import after_harvest
-
-    after_harvest(store, settings, [report])
-
-
 @router.post("/harvest/{source}", response_model=HarvestReport,
              summary="Harvest one registered source now (admin token)",
              responses={502: {"model": HarvestReport, "description": "source unreadable"}})
 def harvest_one(source: str, store: StoreDep, settings: SettingsDep, _: AdminDep):
     from regiongraph.harvest import harvest_source
+    from regiongraph.pipeline import harvest
 
     try:
         sources = read_sources(sources_file(settings))
@@ -53,8 +48,7 @@ def harvest_one(source: str, store: StoreDep, settings: SettingsDep, _: AdminDep
     if chosen is None:
         raise HTTPException(404, f"no source {source!r}; known: "
                                  + ", ".join(s.id for s in sources))
-    report = harvest_source(store, settings, chosen)
-    _after_change(store, settings, report)
+    [report] = harvest(store, settings, lambda: [harvest_source(store, settings, chosen)])
     if report.status == "failed":
         return JSONResponse(report.model_dump(mode="json"), status_code=502)
     return report
@@ -82,6 +76,7 @@ async def lineage_events(request: Request, store: StoreDep, settings: SettingsDe
     from starlette.concurrency import run_in_threadpool
 
     from regiongraph.harvest.lineage import add_lineage_events
+    from regiongraph.pipeline import harvest
 
     # The dataset mapping (OpenLineage namespace/name → catalog dataset) is the one of the
     # sources file's OpenLineage source of that community (or the first one).
@@ -93,11 +88,12 @@ async def lineage_events(request: Request, store: StoreDep, settings: SettingsDe
     community = community or (chosen.community if chosen else None)
     if community is None:
         raise HTTPException(422, "name the community the events belong to: ?community=ID")
-    report = await run_in_threadpool(add_lineage_events, store, settings, body,
-                                     community=community,
-                                     options=chosen.options if chosen else {},
-                                     source_id=LINEAGE_SOURCE)
-    _after_change(store, settings, report)
+    def events():
+        return [add_lineage_events(store, settings, body, community=community,
+                                   options=chosen.options if chosen else {},
+                                   source_id=LINEAGE_SOURCE)]
+
+    [report] = await run_in_threadpool(harvest, store, settings, events, road="lineage-events")
     if report.status == "failed":
         return JSONResponse(report.model_dump(mode="json"), status_code=400)
     return report

@@ -51,14 +51,12 @@ def dataset_iri(settings: Settings, identifier: str) -> str:
              summary="Record a manual lineage edge (admin)")
 def add_edge(edge: ManualEdgeIn, store: StoreDep, settings: SettingsDep, _: AdminDep
              ) -> ManualEdge:
-    from regiongraph.analysis.cache import invalidate
     from regiongraph.analysis.manual import add_manual_edge
 
     try:
-        created = add_manual_edge(store, Minter(settings.base), edge)
+        created = add_manual_edge(store, settings, edge)
     except ManualEdgeError as error:
         raise HTTPException(422, str(error)) from None
-    invalidate(store)
     return created
 
 
@@ -77,17 +75,15 @@ def delete_edge(store: StoreDep, settings: SettingsDep, _: AdminDep,
                 id: str = Query(..., description="The edge's IRI"),
                 agent: str = Query(..., min_length=1, description="Who withdraws it"),
                 reason: str = Query(..., min_length=1, description="Why")) -> ManualEdge:
-    from regiongraph.analysis.cache import invalidate
     from regiongraph.analysis.manual import delete_manual_edge
 
     try:
-        deleted = delete_manual_edge(store, Minter(settings.base), id, agent=agent,
+        deleted = delete_manual_edge(store, settings, id, agent=agent,
                                      reason=reason)
     except EdgeNotFound as error:
         raise HTTPException(404, str(error)) from None
     except ManualEdgeError as error:
         raise HTTPException(409, str(error)) from None
-    invalidate(store)
     return deleted
 
 

@@ -36,7 +36,8 @@ from regiongraph.sparql.execute import (
     syntax_message,
 )
 from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
-from regiongraph.sparql.public import invalidate, public_store
+from regiongraph.sparql.public import public_store
+from regiongraph.sparql.update import apply_update
 from regiongraph.sparql_results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
 from regiongraph.store import Store
 
@@ -437,14 +438,16 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
     except (OperationRefused, DatasetConflict, ValueError) as error:
         return problem_for(error, settings.query_timeout).response()
     try:
-        await run_in_threadpool(store.update, prefix + text)
+        applied = await run_in_threadpool(apply_update, store, settings, prefix + text)
     except SyntaxError as error:
         return HTTPProblem(400, f"update syntax: {syntax_message(error, prefix)}").response()
     except Exception as error:  # noqa: BLE001 - any store error; one transaction, no change
         return HTTPProblem(500, f"the update failed and changed nothing: {error}").response()
-    finally:
-        invalidate(store)
-    return Response(status_code=204, headers=CORS)
+    headers = dict(CORS)
+    if applied.failures:
+        headers["Regiongraph-Note"] = "updated; not yet followed by: " + ", ".join(
+            sorted(applied.failures))
+    return Response(status_code=204, headers=headers)
 
 
 # -- routes -------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ to anyone and read the same store the caller's SPARQL queries read (anonymous: t
 public view, so a private graph answers 404 exactly like one that does not exist); PUT,
 POST and DELETE need the admin token. Reads reuse the `/sparql` streaming path (a
 CONSTRUCT with the graph bound as a term), so limits, formats and gzip are the same.
-After a write the pipeline's after-change hooks run (public view, search index, ...).
+Every write goes through the one change path (`regiongraph.change.apply_change`): it is
+journalled and the derived views (inferences, validation, search, public view) follow.
 """
 
 import uuid
@@ -28,7 +29,6 @@ from regiongraph.sparql.graphstore import (
     post_graph,
     put_graph,
 )
-from regiongraph.sparql.public import invalidate
 from regiongraph.store import Store
 
 router = APIRouter(tags=["graph store"])
@@ -108,8 +108,8 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
     if method == "DELETE":
         if not existed:
             return HTTPProblem(404, "no such graph").response()
-        await run_in_threadpool(delete_graph, store, graph)
-        return await _after(store, settings, graph, Response(status_code=204, headers=CORS))
+        return await _apply(store, settings, graph, lambda: delete_graph(store, graph),
+                            Response(status_code=204, headers=CORS))
     try:
         body = await read_body(request, settings)
         media = (request.headers.get("content-type") or "").split(";")[0].strip() or None
@@ -123,7 +123,6 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
     except UploadError as error:
         return HTTPProblem(400, str(error)).response()
     writer = put_graph if method == "PUT" else post_graph
-    await run_in_threadpool(writer, store, graph, triples)
     headers = dict(CORS)
     status = 204
     if created_iri or not existed:
@@ -131,22 +130,25 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
         if created_iri:
             headers["Location"] = str(request.url_for("read_graph").include_query_params(
                 graph=created_iri))
-    return await _after(store, settings, graph, Response(status_code=status, headers=headers))
+    return await _apply(store, settings, graph, lambda: writer(store, graph, triples),
+                        Response(status_code=status, headers=headers))
 
 
-async def _after(store: Store, settings: Settings, graph: NamedNode | None,
+async def _apply(store: Store, settings: Settings, graph: NamedNode | None, write,
                  response: Response) -> Response:
-    """Run the after-change hooks; the write stands even if a hook fails (it says so)."""
-    from regiongraph.pipeline import run_after_change
+    """Write through the one change path; the write stands even if a view cannot follow
+    yet (the response says so, and the view follows on the next change)."""
+    from regiongraph.change import apply_change
+    from regiongraph.journal import DEFAULT_GRAPH
 
-    # The hooks work per named graph; a default-graph write only refreshes the public view.
-    changed = [graph] if graph is not None else []
-    try:
-        await run_in_threadpool(run_after_change, store, settings, changed)
-    except Exception as error:  # noqa: BLE001 - the write is done; report the hook's failure
-        response.headers["Regiongraph-Note"] = f"written; an after-change hook failed: {error}"
-    finally:
-        invalidate(store)
+    def run() -> list[str]:
+        write()
+        return [graph.value if graph is not None else DEFAULT_GRAPH]
+
+    applied = await run_in_threadpool(apply_change, store, settings, "graph-store", run)
+    if applied.failures:
+        response.headers["Regiongraph-Note"] = "written; not yet followed by: " + ", ".join(
+            f"{view} ({why})" for view, why in sorted(applied.failures.items()))
     return response
 
 

@@ -23,9 +23,11 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.analysis.models import ManualEdge, ManualEdgeIn
 from regiongraph.analysis.region import PREFIXES
+from regiongraph.change import apply_change
 from regiongraph.errors import RegiongraphError
 from regiongraph.iri import MANUAL_GRAPH, Minter
 from regiongraph.namespaces import DCT, PROV, RDF, RDFS, XSD
+from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 
@@ -64,9 +66,13 @@ def _is_dataset(store: Store, iri: NamedNode) -> bool:
                             union_default_graph=True))
 
 
-def add_manual_edge(store: Store, minter: Minter, edge: ManualEdgeIn, *,
+def add_manual_edge(store: Store, settings: Settings, edge: ManualEdgeIn, *,
                     at: str | None = None) -> ManualEdge:
-    """Record that `edge.target` was derived from `edge.source`; both must be datasets."""
+    """Record that `edge.target` was derived from `edge.source`; both must be datasets.
+
+    A write like any other: through the one change path, so lineage, governance, the
+    region snapshot and every other view follow it."""
+    minter = Minter(settings.base)
     source = _iri(edge.source, "source")
     target = _iri(edge.target, "target")
     if source == target:
@@ -92,7 +98,12 @@ def add_manual_edge(store: Store, minter: Minter, edge: ManualEdgeIn, *,
     ]
     if agent.value != edge.agent.strip():
         quads.append(Quad(agent, RDFS.label, Literal(edge.agent.strip()), graph))
-    store.add(quads)
+    def write() -> list[str]:
+        store.add(quads)
+        return [graph.value]
+
+    apply_change(store, settings, "manual-edge", write,
+                 subjects=[target.value, source.value, record.value])
     return ManualEdge(id=record.value, source=source.value, target=target.value,
                       reason=edge.reason, agent=agent.value, recorded_at=when)
 
@@ -128,9 +139,10 @@ def list_manual_edges(store: Store, minter: Minter, *, include_deleted: bool = F
     return edges if include_deleted else [e for e in edges if e.deleted_at is None]
 
 
-def delete_manual_edge(store: Store, minter: Minter, edge_id: str, *, agent: str,
+def delete_manual_edge(store: Store, settings: Settings, edge_id: str, *, agent: str,
                        reason: str, at: str | None = None) -> ManualEdge:
     """Withdraw a manual edge; the record stays, marked invalidated by whom and why."""
+    minter = Minter(settings.base)
     live = {e.id: e for e in list_manual_edges(store, minter, include_deleted=True)}
     edge = live.get(edge_id)
     if edge is None:
@@ -159,10 +171,14 @@ def delete_manual_edge(store: Store, minter: Minter, edge_id: str, *, agent: str
     ]
     if deleter.value != agent.strip():
         added.append(f"{deleter} {RDFS.label} {Literal(agent.strip())} .")
-    store.update(
-        f"DELETE DATA {{ GRAPH {graph} {{ {' '.join(removed)} }} }} ;\n"
-        f"INSERT DATA {{ GRAPH {graph} {{ {' '.join(added)} }} }}"
-    )
+    update = (f"DELETE DATA {{ GRAPH {graph} {{ {' '.join(removed)} }} }} ;\n"
+              f"INSERT DATA {{ GRAPH {graph} {{ {' '.join(added)} }} }}")
+    def write() -> list[str]:
+        store.update(update)
+        return [graph.value]
+
+    apply_change(store, settings, "manual-edge", write,
+                 subjects=[target.value, source.value, record.value])
     return edge.model_copy(update={"deleted_at": when, "deleted_by": deleter.value,
                                    "deletion_reason": reason})
 

@@ -111,9 +111,11 @@ def restore(path: Annotated[Path, typer.Argument(help="N-Quads file from `dump`.
     """Replace the whole store with an N-Quads dump (a bad dump changes nothing)."""
     if not path.is_file():
         raise RegiongraphError(f"{path}: no such file")
+    from regiongraph.pipeline import restore as restore_store
+
     with path.open("rb") as source:
         try:
-            n = state().store().restore(source)
+            n = restore_store(state().store(), state().settings, source)
         except SyntaxError as error:
             raise RegiongraphError(f"{path}: {error}; the store was not changed") from None
     console.print(f"{n} quads restored from {path}")
@@ -134,3 +136,43 @@ def serve(
     application = create_app(settings)
     console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def update(
+    file: Annotated[Path | None, typer.Argument(help="A .ru file, or - for stdin.")] = None,
+    text: Annotated[str | None, typer.Option("-u", "--update", help="Update text.")] = None,
+) -> None:
+    """Run a SPARQL 1.1 update (one transaction) through the one change path."""
+    from regiongraph.sparql.update import apply_update
+
+    current = state()
+    try:
+        applied = apply_update(current.store(), current.settings, _query_text(file, text))
+    except SyntaxError as error:
+        raise RegiongraphError(f"update syntax: {error}; nothing changed") from None
+    console.print(f"store version {applied.version}: {len(applied.graphs)} graph(s) changed")
+    _report_failures(applied.failures)
+
+
+@app.command()
+def refresh(
+    view: Annotated[list[str] | None, typer.Option(
+        "--view", help="Only this view (rules, search); repeatable.")] = None,
+) -> None:
+    """Bring every derived view up to the store version (after a view failed to follow)."""
+    from regiongraph.change import refresh as refresh_views
+    from regiongraph.journal import version
+
+    current = state()
+    store = current.store()
+    failures = refresh_views(store, current.settings, view)
+    console.print(f"views at store version {version(store, current.settings)}")
+    _report_failures(failures)
+
+
+def _report_failures(failures: dict[str, str]) -> None:
+    for name, why in sorted(failures.items()):
+        console.print(f"[red]the {name} view did not follow:[/red] {why}")
+    if failures:
+        raise typer.Exit(1)

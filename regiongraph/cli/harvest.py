@@ -37,15 +37,10 @@ def harvest(
         "--history", help="Print the stored reports instead of harvesting.")] = False,
 ) -> None:
     """Harvest sources into their own named graphs, atomically, and report every record."""
-    from regiongraph.harvest import (
-        after_harvest,
-        harvest_sources,
-        history,
-        one_source,
-        read_sources,
-    )
+    from regiongraph.harvest import harvest_sources, history, one_source, read_sources
     from regiongraph.iri import Minter
     from regiongraph.paths import data_path
+    from regiongraph.pipeline import harvest
 
     current = state()
     settings = current.settings
@@ -79,18 +74,20 @@ def harvest(
                                        + ", ".join(s.id for s in sources))
             sources = chosen
     store = current.store()
-    reports = []
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True, disable=as_json) as bar:
         task = bar.add_task("harvesting", total=None)
-        for report in harvest_sources(store, settings, sources,
-                                      progress=lambda m: bar.update(task, description=m)):
-            reports.append(report)
-            if not as_json:
-                console.print(_line(report))
-    after_harvest(store, settings, reports)
+
+        def run():
+            for report in harvest_sources(store, settings, sources,
+                                          progress=lambda m: bar.update(task, description=m)):
+                if not as_json:
+                    console.print(_line(report))
+                yield report
+
+        reports = harvest(store, settings, run)
     _print(reports, as_json, many=len(reports) != 1 or all_sources)
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(2)

@@ -286,10 +286,9 @@ def edges_add(
     """Record that TARGET was derived from SOURCE."""
     from regiongraph.analysis.manual import add_manual_edge
     from regiongraph.analysis.models import ManualEdgeIn
-    from regiongraph.iri import Minter
 
     current = state()
-    edge = add_manual_edge(current.store(), Minter(current.settings.base),
+    edge = add_manual_edge(current.store(), current.settings,
                            ManualEdgeIn(source=resolve(source), target=resolve(target),
                                         reason=reason, agent=agent))
     _print_model(edge)
@@ -321,8 +320,7 @@ def edges_delete(
 ) -> None:
     """Withdraw a manual edge; an audit record of it stays."""
     from regiongraph.analysis.manual import delete_manual_edge
-    from regiongraph.iri import Minter
 
     current = state()
-    _print_model(delete_manual_edge(current.store(), Minter(current.settings.base), edge_id,
+    _print_model(delete_manual_edge(current.store(), current.settings, edge_id,
                                     agent=agent, reason=reason))

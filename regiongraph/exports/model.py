@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode
 
+from regiongraph.change import VersionedCache, cache_key
 from regiongraph.exports.vocab import FILE_TYPE, access_level_name
-from regiongraph.iri import META_GRAPH, REGISTRY_GRAPH, Minter
+from regiongraph.iri import REGISTRY_GRAPH, Minter
+from regiongraph.journal import last_change
 from regiongraph.namespaces import (
     DCAT,
     DCT,
@@ -214,80 +215,32 @@ class CatalogIndex:
 # the store version: what ETag, Last-Modified and the index cache key on
 # ---------------------------------------------------------------------------------------
 
-CATALOG_STAMP_KIND = ("catalog", "region")
-
-
-def _stamp_subject(minter: Minter) -> NamedNode:
-    return minter.iri(*CATALOG_STAMP_KIND)
-
-
 def store_version(store: Store, settings: Settings,
                   today: date | None = None) -> tuple[str, datetime]:
-    """A token that changes whenever what the catalog shows may have changed, and when.
+    """The catalog's ETag token and Last-Modified time.
 
-    Two things change it: a write through `regiongraph.pipeline` (which runs
-    `after_change` below and stamps the time into the meta graph next to the content
-    fingerprints of each graph), and the calendar, because approvals start and expire on
-    given days (`regiongraph.visibility` judges them against today). So the token hashes
-    the small meta graph and today's date, and the time is the later of the stamp and
-    today's midnight (UTC): never earlier than the last real change.
+    The token is the one cache key (`regiongraph.change.cache_key`: the store version and
+    the day, since approvals start and expire on given days); the time is the later of
+    the last journalled change and today's midnight (UTC): never earlier than the last
+    real change.
     """
-    minter = Minter(settings.base)
-    meta = minter.graph(META_GRAPH)
-    day = today or datetime.now(UTC).date()
-    digest = hashlib.sha256(f"{settings.base}|{day.isoformat()}".encode())
-    stamped: datetime | None = None
-    subject = _stamp_subject(minter)
-    lines = []
-    for quad in store.quads(meta):
-        lines.append(f"{quad.subject} {quad.predicate} {quad.object}")
-        if quad.subject == subject and quad.predicate == DCT.modified:
-            stamped = parse_time(quad.object.value)
-    for line in sorted(lines):
-        digest.update(line.encode())
-    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return digest.hexdigest()[:32], max(stamped or midnight, midnight)
-
-
-def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
-    """Pipeline hook: record when the store last changed, for Last-Modified and ETags."""
-    minter = Minter(settings.base)
-    meta = minter.graph(META_GRAPH)
-    subject = _stamp_subject(minter)
-    now = datetime.now(UTC).replace(microsecond=0)
-    store.update(
-        f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{subject.value}> <{DCT.modified.value}> ?t }} }}"
-    )
-    store.add([Quad(subject, DCT.modified,
-                    Literal(now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            datatype=NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")),
-                    meta)])
-    _CACHE.clear()
+    version, day = cache_key(store, settings, today)
+    digest = hashlib.sha256(f"{settings.base}|{version}|{day}".encode()).hexdigest()[:32]
+    midnight = datetime.fromisoformat(day).replace(tzinfo=UTC)
+    return digest, max(last_change(store, settings) or midnight, midnight)
 
 
 # ---------------------------------------------------------------------------------------
 # the index
 # ---------------------------------------------------------------------------------------
 
-_CACHE: dict[tuple[int, str], CatalogIndex] = {}
-_LOCK = threading.Lock()
+_indexes: VersionedCache[CatalogIndex] = VersionedCache(
+    lambda store, settings: build_index(store, settings, *store_version(store, settings)))
 
 
 def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
-    """The publishable datasets in IRI order, cached per store and store version."""
-    version, changed = store_version(store, settings)
-    key = (id(store), version)
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is None:
-            cached = build_index(store, settings, version, changed)
-            for old in [k for k in _CACHE if k[0] == id(store)]:
-                del _CACHE[old]
-            _CACHE[key] = cached
-        return cached
+    """The publishable datasets in IRI order, kept until the store version or day moves."""
+    return _indexes.get(store, settings)
 
 
 def build_index(store: Store, settings: Settings, version: str,

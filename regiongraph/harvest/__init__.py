@@ -8,7 +8,7 @@ API (`POST /harvest/{source}`) are thin layers over these two calls.
 
 from regiongraph.harvest.config import SourceConfig, SourcesError, one_source, read_sources
 from regiongraph.harvest.dedup import duplicates_to_skip
-from regiongraph.harvest.engine import after_harvest, harvest_source, harvest_sources
+from regiongraph.harvest.engine import harvest_source, harvest_sources
 from regiongraph.harvest.fetch import Fetcher, FetchError, FetchPolicy
 from regiongraph.harvest.report import HarvestReport, RecordError, history, last_report
 
@@ -20,7 +20,6 @@ __all__ = [
     "RecordError",
     "SourceConfig",
     "SourcesError",
-    "after_harvest",
     "duplicates_to_skip",
     "harvest_source",
     "harvest_sources",

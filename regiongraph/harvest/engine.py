@@ -97,29 +97,6 @@ def harvest_source(
     return report
 
 
-def after_harvest(store: Store, settings: Settings, reports: list[HarvestReport]) -> None:
-    """Run the pipeline's after-change hooks (inference, validation, search) once.
-
-    The harvested data is already stored when they run, so a failing hook must not turn
-    a good harvest into an error: it is reported as a warning on the reports instead.
-    """
-    from pyoxigraph import NamedNode as Node
-
-    from regiongraph.pipeline import run_after_change
-
-    changed = [Node(g) for r in reports for g in r.written_graphs]
-    if not changed:
-        return
-    try:
-        run_after_change(store, settings, changed)
-    except Exception as error:  # noqa: BLE001 - reported, data already stored
-        for report in reports:
-            if report.written_graphs:
-                report.add_error(RecordError(
-                    message=f"stored, but an after-change step failed: "
-                            f"{type(error).__name__}: {error}", severity="warning"))
-
-
 @dataclass
 class _State:
     etag: str | None = None

@@ -6,5 +6,5 @@
 - `incremental`: re-validate only what a change touched, and what depends on it;
 - `reasoning`: the instance inferences the rules and analyses need (owlrl as reference);
 - `quality`: data.europa.eu MQA scores per dataset, community and region;
-- `hooks`: what runs after every change (`regiongraph.pipeline.AFTER_CHANGE_HOOKS`).
+- `hooks`: the rules view that follows every change (`regiongraph.change.VIEWS`).
 """

@@ -1,4 +1,4 @@
-"""What runs after every change to the store (registered in pipeline.AFTER_CHANGE_HOOKS).
+"""The rules view of the one change path (`regiongraph.change.VIEWS`).
 
 First the inferences (the rules read types and super-properties from them), then the
 validation of what changed; the report is stored with the others.

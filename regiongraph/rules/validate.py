@@ -29,7 +29,7 @@ from regiongraph.store import Store
 VIOLATION = "http://www.w3.org/ns/shacl#Violation"
 WARNING = "http://www.w3.org/ns/shacl#Warning"
 # Graphs that describe the data rather than hold it: never validated.
-EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state")
+EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal")
 FOCUS_CHUNK = 2_000
 
 

@@ -299,7 +299,22 @@ def mark_version(store: Store, settings: Settings, version: int) -> None:
 
 
 __all__ = [
-    "SearchIndex", "SearchIndexError", "SearchInputError", "SearchRecord", "SearchResult",
-    "UpdateReport", "after_change", "index_for", "mark_version", "seen_version", "index_location", "open_index",
-    "parse_filters", "parse_query", "public_iris", "rebuild", "refresh_visibility", "update",
+    "SearchIndex",
+    "SearchIndexError",
+    "SearchInputError",
+    "SearchRecord",
+    "SearchResult",
+    "UpdateReport",
+    "after_change",
+    "index_for",
+    "index_location",
+    "mark_version",
+    "open_index",
+    "parse_filters",
+    "parse_query",
+    "public_iris",
+    "rebuild",
+    "refresh_visibility",
+    "seen_version",
+    "update",
 ]

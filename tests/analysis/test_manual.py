@@ -19,6 +19,7 @@ from regiongraph.settings import Settings
 from tests.analysis.graphs import GRAPH, MINTER, RegionBuilder, ds
 
 MANUAL = MINTER.graph("manual")
+SETTINGS = Settings(store="memory")
 
 
 def small():
@@ -32,7 +33,7 @@ def small():
 def test_manual_edge_survives_reharvest_and_leaves_audit():
     b = small()
     store = b.store()
-    edge = add_manual_edge(store, MINTER, ManualEdgeIn(
+    edge = add_manual_edge(store, SETTINGS, ManualEdgeIn(
         source=ds("a/raw").value, target=ds("b/clean").value, reason="e-mailed monthly",
         agent="https://data.sonoranvalley.example/people/kim"), at="2026-11-25T10:00:00Z")
     assert edge.agent == "https://data.sonoranvalley.example/people/kim"
@@ -46,7 +47,7 @@ def test_manual_edge_survives_reharvest_and_leaves_audit():
     assert {(e.source, e.target, e.kind) for e in result.edges} == {
         (ds("a/raw").value, ds("b/clean").value, "manual"),
         (ds("b/clean").value, ds("c/report").value, "derivation")}
-    deleted = delete_manual_edge(store, MINTER, edge.id, agent="Ana Ruiz", reason="wrong source",
+    deleted = delete_manual_edge(store, SETTINGS, edge.id, agent="Ana Ruiz", reason="wrong source",
                                  at="2026-11-26T09:00:00Z")
     assert deleted.deleted_at == "2026-11-26T09:00:00Z"
     after = lineage(store, root=ds("c/report").value, direction="up", depth=5)
@@ -56,9 +57,9 @@ def test_manual_edge_survives_reharvest_and_leaves_audit():
         "e-mailed monthly", MINTER.iri("person", "Ana Ruiz").value, "wrong source")
     assert list_manual_edges(store, MINTER) == []
     with pytest.raises(ManualEdgeError):
-        delete_manual_edge(store, MINTER, edge.id, agent="x", reason="again")
+        delete_manual_edge(store, SETTINGS, edge.id, agent="x", reason="again")
     with pytest.raises(EdgeNotFound):
-        delete_manual_edge(store, MINTER, edge.id + "x", agent="x", reason="none")
+        delete_manual_edge(store, SETTINGS, edge.id + "x", agent="x", reason="none")
 
 
 def test_manual_edge_checks_its_ends():
@@ -67,7 +68,7 @@ def test_manual_edge_checks_its_ends():
                            (ds("a/none").value, ds("b/clean").value),
                            ("not an iri", ds("b/clean").value)):
         with pytest.raises(ManualEdgeError):
-            add_manual_edge(store, MINTER, ManualEdgeIn(source=source, target=target,
+            add_manual_edge(store, SETTINGS, ManualEdgeIn(source=source, target=target,
                                                         reason="r", agent="a"))
     assert store.count(MANUAL) == 0
 

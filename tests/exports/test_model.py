@@ -42,7 +42,8 @@ def test_a_pipeline_change_and_a_new_day_change_the_version(demo_settings):
 
     from regiongraph.iri import Minter
     from regiongraph.paths import data_path
-    from regiongraph.pipeline import LoadSummary, load_ontology, load_registry, run_after_change
+    from regiongraph.change import apply_change
+    from regiongraph.pipeline import LoadSummary, load_ontology, load_registry
     from regiongraph.store import open_store
 
     # The registry and ontology are enough: what is checked is the version, not the data.
@@ -56,7 +57,9 @@ def test_a_pipeline_change_and_a_new_day_change_the_version(demo_settings):
     tomorrow = model.store_version(store, demo_settings, today + dt.timedelta(days=1))
     assert tomorrow[0] != version and tomorrow[1] > changed
     index = model.catalog_index(store, demo_settings)
-    run_after_change(store, demo_settings, [Minter(demo_settings.base).graph("registry")])
+    registry = Minter(demo_settings.base).graph("registry")
+    apply_change(store, demo_settings, "test", lambda: (store.update(
+        f"DELETE WHERE {{ GRAPH <{registry.value}> {{ ?s a <urn:nothing> }} }}"), [registry.value])[1])
     assert model.store_version(store, demo_settings, today)[0] != version
     assert model.catalog_index(store, demo_settings) is not index, "the cache followed"
     store.close()

@@ -8,7 +8,7 @@ import pytest
 from pyoxigraph import NamedNode, RdfFormat, parse
 
 from regiongraph.iri import Minter
-from regiongraph.pipeline import run_after_change
+from regiongraph.change import apply_change
 from regiongraph.search import (
     SearchInputError,
     index_for,
@@ -37,8 +37,9 @@ def small():
     """The small region in a memory store, indexed by the first search."""
     settings = Settings(store="memory", base=BASE)
     store = open_store(settings)
-    store.replace_graph(SOURCE, small_triples())
-    run_after_change(store, settings, [SOURCE])  # never built: the hook leaves it alone
+    # never built: the change path leaves it alone
+    apply_change(store, settings, "test",
+                 lambda: (store.replace_graph(SOURCE, small_triples()), [SOURCE.value])[1])
     assert open_index(store, settings).num_docs == 0
     yield index_for(store, settings)  # the first search builds it
     store.close()
