@@ -36,16 +36,15 @@ def graphs_written(update: str) -> set[str] | None:
     """The IRIs of the graphs `update` may write (DEFAULT_GRAPH for the default graph),
     or None when it cannot be told without running it."""
     try:
-        operations = translateUpdate(parseUpdate(update)).algebra
-    except Exception:  # noqa: BLE001 - rdflib cannot read it: assume every graph
+        found: set[str] = set()
+        for operation in translateUpdate(parseUpdate(update)).algebra:
+            graphs = _operation_graphs(operation)
+            if graphs is None:
+                return None
+            found |= graphs
+        return found
+    except Exception:  # noqa: BLE001 - a form rdflib cannot read: assume every graph
         return None
-    found: set[str] = set()
-    for operation in operations:
-        graphs = _operation_graphs(operation)
-        if graphs is None:
-            return None
-        found |= graphs
-    return found
 
 
 def _operation_graphs(operation) -> set[str] | None:
