@@ -67,30 +67,15 @@ class Applied:
 
 def apply_change(store: Store, settings: Settings, road: str,
                  write: Callable[[], Iterable[str]], *, subjects: Iterable[str] = (),
-                 at_least: int = 0, followed: Callable[[], Iterable[str]] | None = None
-                 ) -> Applied:
-    """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views.
-
-    `followed` names the views the write itself brought up to date (a restore brings back
-    the inferences and reports its dump was made with): they are marked, not re-run.
-    """
+                 at_least: int = 0) -> Applied:
+    """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
     if not graphs:
         return Applied(version=journal.version(store, settings))
-    current = set(followed()) if followed is not None else set()
     change = journal.Change(road=road, graphs=tuple(graphs),
                             subjects=tuple(sorted({str(s) for s in subjects})))
     version = journal.append(store, settings, change, at_least=at_least)
-    for name in current:
-        _mark_in_store(store, settings, name, version)
     return Applied(version=version, graphs=graphs, failures=refresh(store, settings))
-
-
-def views_kept_current(store: Store, settings: Settings) -> list[str]:
-    """The views kept in the store that have followed every journalled change."""
-    now = journal.version(store, settings)
-    return [v.name for v in VIEWS if v.seen is None and now
-            and _seen_in_store(store, settings, v.name) == now]
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock() for name in ("rules", "search")}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
-from regiongraph.change import Applied, apply_change, views_kept_current
+from regiongraph.change import Applied, apply_change
 from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
@@ -162,23 +162,20 @@ def restore(store: Store, settings: Settings, source) -> int:
     """Replace the whole store with an N-Quads dump, through the one change path.
 
     The dump brings its own journal, perhaps older than this store's: the restore is
-    journalled above both, so every view sees it as new and follows every graph, except
-    the views kept in the store that were current when the dump was made (their
-    inferences and reports came back with it).
+    journalled above both, so every view sees it as new and follows every graph (the
+    rules view re-checks only what its fingerprints say changed).
     """
     from regiongraph import journal
 
     before = journal.version(store, settings)
     restored = 0
-    current: list[str] = []
 
     def write() -> list[str]:
         nonlocal restored
         restored = store.restore(source)
-        current.extend(views_kept_current(store, settings))
         return [g for g in store.graphs() if g]
 
-    apply_change(store, settings, "restore", write, at_least=before, followed=lambda: current)
+    apply_change(store, settings, "restore", write, at_least=before)
     return restored
 
 

@@ -1,0 +1,186 @@
+"""Every write road goes through the one change path, and every view follows it.
+
+For each road (harvest, Graph Store, SPARQL update, restore) the test changes a public
+dataset's title, then its access level, through a real server on loopback. After each
+write, one request later: search finds (or stops finding) it, `/data.json` and the DCAT
+catalog show (or stop showing) it, and the stored inferences and validation report equal
+a full recomputation on the store as it now is. A manual lineage edge moves the store
+version and the region snapshot the pages read.
+"""
+
+import io
+import json
+import re
+import shutil
+
+import httpx
+import pytest
+from regiongraph.api.app import create_app
+
+from regiongraph import journal
+from regiongraph.iri import INFERENCE_GRAPH, Minter
+from regiongraph.paths import data_path
+from regiongraph.pipeline import restore
+from regiongraph.rules.reasoning import infer
+from regiongraph.rules.reports import latest_report
+from regiongraph.rules.validate import validate
+from regiongraph.settings import Settings
+from tests.sparql.conftest import ADMIN, TOKEN, copy_of
+from tests.support import serve_app
+
+SOURCE = "saguaro-datajson"
+RECORD = "traffic-counts-2023"
+DCT_TITLE = "http://purl.org/dc/terms/title"
+ACCESS = "https://w3id.org/regiongraph/ns#accessLevel"
+RESTRICTED = "https://w3id.org/regiongraph/concepts/access/restricted"
+
+
+@pytest.fixture
+def served(demo_store, tmp_path):
+    """A copy of the demo on its own server, harvesting from a copy of saguaro's data.json."""
+    catalog = tmp_path / "data.json"
+    shutil.copy(data_path("demo") / "catalogs/saguaro/data.json", catalog)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"sources:\n  - {{id: {SOURCE}, community: saguaro, type: datajson, "
+                       f"path: {catalog}}}\n", encoding="utf-8")
+    settings = Settings(store="memory", admin_token=TOKEN, sources=str(sources))
+    store = copy_of(demo_store, settings)
+    with serve_app(create_app(settings, store=store)) as url:
+        yield url, store, settings, catalog
+    store.close()
+
+
+def _dataset(settings: Settings) -> str:
+    return Minter(settings.base).iri("dataset", "saguaro", RECORD).value
+
+
+def _graph(settings: Settings) -> str:
+    return Minter(settings.base).graph("source", SOURCE).value
+
+
+# -- the roads: each writes a new title, or a restricted access level ----------------------
+
+def by_harvest(url, store, settings, catalog, title=None, restricted=False):
+    data = json.loads(catalog.read_text(encoding="utf-8"))
+    record = next(r for r in data["dataset"] if r["identifier"] == RECORD)
+    if title:
+        record["title"] = title
+    if restricted:
+        record["accessLevel"] = "restricted public"
+    catalog.write_text(json.dumps(data), encoding="utf-8")
+    response = httpx.post(f"{url}/harvest/{SOURCE}", headers=ADMIN, timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "ok"
+
+
+def by_sparql_update(url, store, settings, catalog, title=None, restricted=False):
+    graph, dataset = _graph(settings), _dataset(settings)
+    predicate, value = (DCT_TITLE, json.dumps(title)) if title else (ACCESS, f"<{RESTRICTED}>")
+    update = (f"DELETE {{ GRAPH <{graph}> {{ <{dataset}> <{predicate}> ?old }} }} "
+              f"INSERT {{ GRAPH <{graph}> {{ <{dataset}> <{predicate}> {value} }} }} "
+              f"WHERE {{ GRAPH <{graph}> {{ <{dataset}> <{predicate}> ?old }} }}")
+    response = httpx.post(f"{url}/sparql", data={"update": update}, headers=ADMIN, timeout=120)
+    assert response.status_code == 204, response.text
+
+
+def _edited(ntriples: str, settings: Settings, title=None, restricted=False) -> str:
+    dataset = _dataset(settings)
+    lines = []
+    for line in ntriples.splitlines():
+        if line.startswith(f"<{dataset}> <{DCT_TITLE}> ") and title:
+            line = re.sub(r'"(?:[^"\\]|\\.)*"', lambda _m: json.dumps(title), line, count=1)
+        if line.startswith(f"<{dataset}> <{ACCESS}> ") and restricted:
+            line = re.sub(r"<[^>]*access/[a-z-]+>", f"<{RESTRICTED}>", line)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def by_graph_store(url, store, settings, catalog, title=None, restricted=False):
+    graph = _graph(settings)
+    got = httpx.get(f"{url}/store", params={"graph": graph},
+                    headers={**ADMIN, "Accept": "application/n-triples"}, timeout=120)
+    assert got.status_code == 200
+    response = httpx.put(f"{url}/store", params={"graph": graph},
+                         content=_edited(got.text, settings, title, restricted).encode(),
+                         headers={**ADMIN, "Content-Type": "application/n-triples"}, timeout=120)
+    assert response.status_code in (200, 204), response.text
+
+
+def by_restore(url, store, settings, catalog, title=None, restricted=False):
+    dump = io.BytesIO()
+    store.dump(dump)
+    edited = _edited(dump.getvalue().decode(), settings, title, restricted)
+    restore(store, settings, io.BytesIO(edited.encode()))
+
+
+ROADS = {"harvest": by_harvest, "sparql-update": by_sparql_update,
+         "graph-store": by_graph_store, "restore": by_restore}
+
+
+# -- what every view must show after one request -------------------------------------------
+
+def _search_titles(url, words: str) -> list[str]:
+    response = httpx.get(f"{url}/search", params={"q": words, "format": "json", "rows": 50},
+                         timeout=120)
+    assert response.status_code == 200, response.text
+    return [hit["title"] for hit in response.json()["results"]]
+
+
+def _catalog_titles(url) -> tuple[list[str], str]:
+    """The titles of `/data.json` (several members reuse a title) and the DCAT catalog."""
+    data = httpx.get(f"{url}/data.json", timeout=120).json()
+    dcat = httpx.get(f"{url}/catalog", params={"page_size": 1000},
+                     headers={"Accept": "text/turtle"}, timeout=120).text
+    return [d["title"] for d in data["dataset"]], dcat
+
+
+def _derived_views_agree(store, settings) -> None:
+    inference = Minter(settings.base).graph(INFERENCE_GRAPH)
+    stored = {(q.subject, q.predicate, q.object) for q in store.quads(inference)}
+    assert stored == {(t.subject, t.predicate, t.object) for t in infer(store, settings)}
+    report = latest_report(store, settings)
+    assert report is not None
+    assert report.pairs == validate(store, settings, today=report.day).pairs
+
+
+@pytest.mark.parametrize("road", sorted(ROADS))
+def test_every_view_follows_each_road(served, road):
+    url, store, settings, catalog = served
+    write = ROADS[road]
+    title = f"Renamed by {road} zeppelin"
+    before = journal.version(store, settings)
+    old_titles = _catalog_titles(url)[0]
+    assert "Traffic Counts 2023" in old_titles
+    assert _search_titles(url, "zeppelin") == []  # the index is built before the change
+
+    write(url, store, settings, catalog, title=title)
+    assert journal.version(store, settings) > before
+    assert _search_titles(url, "zeppelin") == [title]
+    titles, dcat = _catalog_titles(url)
+    assert titles.count(title) == 1 and len(titles) == len(old_titles)
+    assert titles.count("Traffic Counts 2023") == old_titles.count("Traffic Counts 2023") - 1
+    assert title in dcat
+    _derived_views_agree(store, settings)
+
+    write(url, store, settings, catalog, restricted=True)
+    assert _search_titles(url, "zeppelin") == []
+    titles, dcat = _catalog_titles(url)
+    assert title not in titles and title not in dcat and len(titles) == len(old_titles) - 1
+    _derived_views_agree(store, settings)
+    roads = [c.road for c in journal.since(store, settings, before)]
+    assert roads == [road, road]
+
+
+def test_a_manual_edge_moves_the_version_and_the_region_snapshot(served):
+    url, store, settings, _catalog = served
+    network = httpx.get(f"{url}/network", headers=ADMIN, timeout=120).json()
+    before = journal.version(store, settings)
+    edge = {"source": Minter(settings.base).iri("dataset", "saguaro", "traffic-counts-2022").value,
+            "target": _dataset(settings), "reason": "counted on the same loops",
+            "agent": "Kim Lee"}
+    response = httpx.post(f"{url}/lineage/edges", json=edge, headers=ADMIN, timeout=120)
+    assert response.status_code == 201, response.text
+    assert journal.version(store, settings) == before + 1
+    assert journal.since(store, settings, before)[0].road == "manual-edge"
+    after = httpx.get(f"{url}/network", headers=ADMIN, timeout=120).json()
+    assert after != network
