@@ -98,7 +98,10 @@ class RemoteStore:
             sparql = _with_values(sparql, substitutions)
         params: list[tuple[str, str]] = []
         if default_graph is None and union_default_graph:
+            # A dataset given by default-graph-uri alone has no named graphs (SPARQL 1.1
+            # Protocol 2.1.4), so `GRAPH <registry>` would match nothing: name them too.
             default_graph = [NamedNode(g) for g in self._graph_names()]
+            named_graphs = default_graph if named_graphs is None else named_graphs
         for g in default_graph or []:
             params.append(("default-graph-uri", g.value))
         for g in named_graphs or []:
