@@ -20,6 +20,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from regiongraph.api.deps import AdminDep, AdminFlag, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
+from regiongraph.api.routes.resources import resource_rdf
 from regiongraph.api.templating import TEMPLATES
 
 from regiongraph.analysis.access import visible_datasets
@@ -91,6 +92,8 @@ def community_page(community: str, request: Request, store: StoreDep, settings: 
     iri = _community_iri(settings, community)
     if iri not in region.communities:
         raise HTTPException(404, f"no such community: {community}")
+    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+        return rdf
     visible = visible_datasets(store, settings, admin=admin)
     datasets = sorted((d for d in region.datasets.values() if d.publisher == iri
                        and (visible is None or d.iri in visible)),
@@ -132,6 +135,8 @@ def project_page(project: str, request: Request, store: StoreDep, settings: Sett
     p = region.projects.get(iri)
     if p is None:
         raise HTTPException(404, f"no such project: {project}")
+    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+        return rdf
     visible = visible_datasets(store, settings, admin=admin)
 
     def shown(items):
