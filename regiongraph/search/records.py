@@ -142,7 +142,8 @@ class SearchRecord:
 
     @property
     def name(self) -> str:
-        return ckan_name(self.iri)
+        return package_name({"kind": self.kind, "identifier": self.identifier,
+                             "iri": self.iri})
 
     def payload(self) -> dict:
         """What the index stores to answer with (JSON-ready; dataclasses.asdict is slow)."""
@@ -209,6 +210,30 @@ def ckan_name(iri: str) -> str:
     if not name or len(name) > 100:
         name = slug(iri)[:100]
     return name
+
+
+def dataset_name(identifier: str) -> str:
+    """A dataset's CKAN name: its identifier (`Minter.dataset_identifier`) in CKAN's
+    alphabet, `saguaro/traffic-counts` → `saguaro__traffic-counts`.
+
+    CKAN names must match `^[a-z0-9_-]{2,100}$`; an identifier that does not map onto
+    that exactly (a `.`, an IRI, too long) gets a digest of itself appended, so two
+    identifiers never share a name.
+    """
+    plain = identifier.replace("/", "__")
+    name = "__".join(re.sub(r"[^a-z0-9_-]+", "-", p.lower()).strip("-")
+                     for p in identifier.split("/") if p)
+    if name != plain or not 2 <= len(name) <= 100:
+        digest = hashlib.sha1(identifier.encode("utf-8")).hexdigest()[:16]
+        name = f"{name[:83].strip('-_')}-{digest}".strip("-")
+    return name
+
+
+def package_name(payload: dict) -> str:
+    """The CKAN name of an indexed record: a dataset's from its identifier."""
+    if payload.get("kind") == "dataset" and payload.get("identifier"):
+        return dataset_name(payload["identifier"])
+    return ckan_name(payload["iri"])
 
 
 def short_key(iri: str) -> str:
@@ -615,4 +640,5 @@ def _rank(kind: str) -> int:
     return list(KIND_ROOTS).index(kind)
 
 
-__all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "short_key"]
+__all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "dataset_name",
+           "package_name", "short_key"]

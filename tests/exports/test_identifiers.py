@@ -83,3 +83,13 @@ def test_the_dataset_page_gives_the_same_identifier(client, catalog_ids, demo_se
         jsonld = re.search(r'<script type="application/ld\+json">\s*(.*?)\s*</script>',
                            page.text, re.DOTALL)
         assert json.loads(jsonld[1])["identifier"] == catalog_ids[iri]
+
+
+def test_ckan_names_never_collide_where_characters_are_replaced():
+    from regiongraph.search.records import dataset_name
+
+    names = [dataset_name(i) for i in ("a/b.c", "a/b-c", "a/B-c", "https://x.example/d/1",
+                                       "a/" + "x" * 120)]
+    assert names[1] == "a__b-c"
+    assert len(set(names)) == len(names)
+    assert all(CKAN_NAME.match(n) for n in names), names
