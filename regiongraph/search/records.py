@@ -575,8 +575,12 @@ class RecordReader:
         record = SearchRecord(iri=iri, kind=kind, title=title,
                               description=descriptions[0] if descriptions else "")
         record.graphs = sorted(graphs)
-        record.identifier = self.minter.dataset_identifier(iri) if kind == "dataset" \
-            else next(iter(texts(DCT.identifier)), None)
+        own_ids = texts(DCT.identifier)
+        if kind == "dataset":
+            record.identifier = self.minter.dataset_identifier(iri)
+            record.extra_text.extend(own_ids)  # the publisher's own ids stay findable
+        else:
+            record.identifier = next(iter(own_ids), None)
         keywords: list[str] = []
         for keyword in texts(DCAT.keyword, SDO.keywords):
             if keyword.lower() not in {k.lower() for k in keywords}:
