@@ -132,7 +132,11 @@ class LoadContext:
     """Mixed into raw-record digests: the harvest's configuration and mapping version."""
 
     def dataset_iri(self, identifier: str) -> NamedNode:
-        return self.minter.iri("dataset", self.community, identifier)
+        """`{base}datasets/<community>/<identifier>`; an identifier already qualified by
+        this community (`saguaro/ada-ramps`, as the region's exports write them) is not
+        qualified twice, so a catalog harvested back lands on the IRIs it came from."""
+        own = identifier.removeprefix(f"{self.community}/")
+        return self.minter.iri("dataset", self.community, own or identifier)
 
 
 class Loader(Protocol):

@@ -28,7 +28,7 @@ from regiongraph import __version__
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
 from regiongraph.search.query import FACET_ALIASES, facet_name
-from regiongraph.search.records import ckan_name, parse_date
+from regiongraph.search.records import ckan_name, package_name, parse_date
 
 router = APIRouter(tags=["ckan"])
 
@@ -199,7 +199,7 @@ def package_dict(p: dict) -> dict:
         extras.append({"key": "conforms_to", "value": standard["iri"]})
     modified = _iso(p.get("modified"))
     return {
-        "id": package_id, "name": ckan_name(p["iri"]), "title": p["title"],
+        "id": package_id, "name": package_name(p), "title": p["title"],
         "notes": p.get("description") or "", "url": p.get("landing_page") or "",
         "type": "dataset", "state": "active", "private": not p.get("public", False),
         "license_id": p.get("license") or "", "license_url": p.get("license") or "",
@@ -320,7 +320,7 @@ def package_list(ctx: Context, params: dict) -> list[str]:
     offset = _int(params, "offset", 0)
     result = ctx.search(filters={"kind": ["dataset"]}, include_private=False, start=offset,
                         rows=max(limit, 1), sort="name asc", facets=[])
-    return [ckan_name(hit["iri"]) for hit in result.hits][:limit]
+    return [package_name(hit) for hit in result.hits][:limit]
 
 
 def _communities(ctx: Context) -> list[dict]:

@@ -530,14 +530,11 @@ class _Run:
         return digest.hexdigest()
 
     def standards(self) -> dict[str, str]:
-        """The registry's standards by normalised homepage (empty before a registry loads)."""
+        """The registry's standards by normalised address (empty before a registry loads)."""
+        from regiongraph.conformance import Standards
         from regiongraph.iri import REGISTRY_GRAPH
-        from regiongraph.loaders.conformance import normalise_url as norm
 
-        rows = self.store.query(
-            f"SELECT ?s ?h WHERE {{ GRAPH <{self.minter.graph(REGISTRY_GRAPH).value}> {{ "
-            f"?s a <{DCT.Standard.value}> ; <{FOAF.homepage.value}> ?h }} }}")
-        return {norm(row["h"].value): row["s"].value for row in rows}
+        return Standards.read(self.store, self.minter.graph(REGISTRY_GRAPH)).aliases
 
     def stored_records(self) -> dict[str, str]:
         rows = self.store.query(
