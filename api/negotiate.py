@@ -13,6 +13,7 @@ ALIASES = {
     "nt": "application/n-triples", "ntriples": "application/n-triples",
     "nq": "application/n-quads",
     "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "owl": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
     "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "json": "application/json", "html": "text/html",
     "srj": "application/sparql-results+json", "srx": "application/sparql-results+xml",

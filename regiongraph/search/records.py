@@ -107,6 +107,11 @@ class Resource:
     format: str | None = None
     media_type: str | None = None
 
+    @property
+    def uuid(self) -> str:
+        """CKAN's resource id: stable per IRI, as a dataset's is."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, self.iri))
+
 
 @dataclass
 class SearchRecord:

@@ -11,7 +11,7 @@ request size limit; anything else is refused before parsing.
 
 import re
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Triple, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, parse
 
 from regiongraph.errors import RegiongraphError
 from regiongraph.store import Store
@@ -77,11 +77,15 @@ def parse_upload(body: bytes, media: str | None, *, base_iri: str, limit: int) -
 
 
 def graph_exists(store: Store, graph: NamedNode | None) -> bool:
-    """Whether `graph` (None = the default graph) holds a triple; one cheap ASK."""
+    """Whether `graph` holds a triple (one cheap ASK); None, the default graph, always exists.
+
+    The Graph Store Protocol's default graph is there even when empty: reading it gives
+    an empty graph, replacing it is not a creation (204, not 201), deleting it empties it.
+    """
     from pyoxigraph import Variable
 
     if graph is None:
-        return bool(store.query("ASK { ?s ?p ?o }", default_graph=[DefaultGraph()]))
+        return True
     return bool(store.query("ASK { GRAPH ?g { ?s ?p ?o } }",
                             substitutions={Variable("g"): graph}))
 
