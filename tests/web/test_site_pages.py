@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import httpx
-import pytest
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 NAV = ["/search", "/sparql", "/catalog", "/explore", "/reuse", "/standards", "/quality",
@@ -22,7 +21,7 @@ def get(url: str, **headers) -> httpx.Response:
 
 
 def text_of(page: str, element_id: str) -> str:
-    found = re.search(rf'<(\w+)[^>]*id="{element_id}"[^>]*>(.*?)</\1>', page, re.S)
+    found = re.search(rf'<(\w+)[^>]*id="{element_id}"[^>]*>(.*?)</\1>', page, re.DOTALL)
     assert found, f"no #{element_id} on the page"
     return html.unescape(re.sub(r"<[^>]+>", " ", found.group(2)))
 
@@ -33,7 +32,7 @@ def card_number(page: str, element_id: str) -> int:
 
 def test_navigation_reaches_every_report(planning_url, admin_headers):
     page = get(planning_url + "/", **BROWSER).text
-    nav = re.search(r"<nav>(.*?)</nav>", page, re.S).group(1)
+    nav = re.search(r"<nav>(.*?)</nav>", page, re.DOTALL).group(1)
     links = re.findall(r'href="([^"]+)"', nav)
     assert set(NAV) <= set(links), sorted(set(NAV) - set(links))
     for path in NAV:
@@ -48,7 +47,7 @@ def test_quality_page_shows_the_json_numbers(planning_url):
     page = get(planning_url + "/quality", **BROWSER)
     assert page.headers["content-type"].startswith("text/html")
     assert text_of(page.text, "region-mean").strip() == str(data["region"]["mean"])
-    rows = re.search(r'id="communities">(.*?)</table>', page.text, re.S).group(1)
+    rows = re.search(r'id="communities">(.*?)</table>', page.text, re.DOTALL).group(1)
     for community in data["communities"]:
         if community["scope"] != "(none)":
             assert f'href="/communities/{community["scope"]}"' in rows
@@ -135,6 +134,6 @@ def test_steward_dashboard_agrees_with_the_cli(planning_url, admin_headers, demo
     cli_sentences = {f["sentence"] for key in ("articulation_points", "community_centrality",
                                                "components") for f in network[key]}
     shown = re.findall(r"<li>(.*?)</li>", re.search(r'id="network-findings">(.*?)</ul>',
-                                                    page, re.S).group(1), re.S)
+                                                    page, re.DOTALL).group(1), re.DOTALL)
     assert shown and {html.unescape(s) for s in shown} <= cli_sentences
     assert "Town of Ocotillo shares no" not in page
