@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is not None:
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    _add_site_handlers(app)
     for router in _routers():
         app.include_router(router)
     _mount_assets(app)
@@ -127,3 +128,20 @@ def _routers():
         if hasattr(loaded, "router"):
             found.append(loaded.router)
     return found
+
+
+def _add_site_handlers(app: FastAPI) -> None:
+    """Error pages for browsers (JSON errors for API clients) and the favicon."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from regiongraph.api.templating import error_page
+    from starlette.exceptions import HTTPException
+
+    app.add_exception_handler(HTTPException, error_page)
+    icon = Path(__file__).parent / "static" / "favicon.ico"
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(icon, media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})
