@@ -34,7 +34,7 @@ def refusal(address: Address, *, allow_private: bool) -> str | None:
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         reason = refusal(embedded, allow_private=allow_private)
-        return f"{reason} (as {address})" if reason else None
+        return f"{reason} ({embedded} inside IPv6)" if reason else None
     for kind, always in (("unspecified", True), ("link-local", True), ("multicast", True),
                          ("loopback", False), ("private", False), ("reserved", True)):
         if getattr(address, f"is_{kind.replace('-', '_')}"):
