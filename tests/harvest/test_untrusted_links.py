@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from regiongraph.loaders import RefusedURL
 
 from regiongraph.harvest import Fetcher, SourceConfig, harvest_source
-from regiongraph.loaders import RefusedURL
 from regiongraph.namespaces import DCAT, DCT
 from tests.harvest.conftest import QUICK
 from tests.harvest.fixture_server import arcgis_feature, ckan_package, socrata_result
