@@ -26,6 +26,28 @@ class SourceError(Exception):
     """The source as a whole is unreadable; the message says what and where."""
 
 
+class RefusedURL(SourceError):
+    """A URL that is not fetched: not http(s), or an address the harvest may not reach.
+
+    Raised for the source's own URL (the harvest fails) and for a link found in what a
+    portal sent (a paging link, a redirect): the loader reports it and stops paging.
+    """
+
+
+def link_url(page_location: str, link: str) -> str:
+    """A link a page gives, resolved against the page's own URL (a file's `file:` URI).
+
+    A portal's `/some/dir/records.json` is a path on the portal, never on this disk;
+    whatever the result, the page fetch reads only http(s) URLs.
+    """
+    from pathlib import Path
+    from urllib.parse import urljoin
+
+    base = page_location if page_location.startswith(("http://", "https://")) else \
+        Path(page_location).resolve().as_uri()
+    return urljoin(base, link.strip())
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem with one record (or the source when `record` is None)."""
@@ -107,8 +129,17 @@ class Fetched:
             ) from None
 
 
+def refused_page(error: RefusedURL, page: str, kept: str) -> Issue:
+    """What a paging loader reports when the next page is refused; paging stops there."""
+    return Issue(f"{page}: next page refused: {error}; kept {kept} read before it, the rest "
+                 "was not read", field="next")
+
+
 class Fetch(Protocol):
-    """How a paging loader asks for the next page (HTTP or file; it does not care)."""
+    """How a paging loader asks for the next page: http(s) only, never the file system.
+
+    It raises `RefusedURL` for a URL (or a redirect) the harvest may not follow.
+    """
 
     def __call__(self, location: str, *, params: dict[str, str] | None = None) -> Fetched: ...
 

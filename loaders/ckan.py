@@ -8,12 +8,22 @@ conformsTo, as ckanext-dcat and ckanext-datajson name them).
 
 Paging asks `rows` (option `page_size`, default 100) from `start` 0, 100, 200 ... until
 `count` is reached or a page comes back empty. A stored response (a file) is one page.
+Page URLs are built from the source's own URL, never taken from a response; a redirect
+to somewhere the harvest may not go is reported and ends the paging.
 """
 
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.base import (
+    Fetched,
+    Issue,
+    LoadContext,
+    Record,
+    RefusedURL,
+    SourceError,
+    refused_page,
+)
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
 EXTRA_KEYS = {
@@ -68,7 +78,11 @@ class CkanLoader:
             context.say(f"{context.source_id}: {start:,} of {total:,} packages")
             params = {**self.first_params(context.options), "rows": str(page_size),
                       "start": str(start)}
-            page = context.fetch(first.location.split("?")[0], params=params)
+            try:
+                page = context.fetch(first.location.split("?")[0], params=params)
+            except RefusedURL as error:
+                yield refused_page(error, first.location, f"the {start:,} packages")
+                return
 
     @staticmethod
     def result(page: Fetched) -> dict:

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     standards: str | None = None
     """A folder of standards' reference files (e.g. `dcat-us-1.1/...` JSON Schemas) that
     harvests validate records against; without one, records load unchecked and reports say so."""
+    harvest_allow_private: bool = False
+    """Let harvests (and `quality --check-urls`) reach loopback and private networks: an
+    intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
 

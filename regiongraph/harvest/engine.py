@@ -158,7 +158,8 @@ class _Run:
         try:
             loader = get_loader(self.source.type)
             policy = self.policy or FetchPolicy.from_options(self.source.options)
-            fetcher = Fetcher(policy, headers=self.source.auth_headers())
+            fetcher = Fetcher(policy, headers=self.source.auth_headers(),
+                              allow_private=self.settings.harvest_allow_private)
             state = self.read_state()
             has_data = self.has_quads()
             # Validators only count for the configuration that read the document: a
@@ -630,7 +631,8 @@ class _Run:
 
 
 class _PageCounter:
-    """The fetch a paging loader gets: counts extra pages (no document shortcut then)."""
+    """The fetch a paging loader gets: http(s) pages only, counted (no document shortcut
+    then)."""
 
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
@@ -638,7 +640,7 @@ class _PageCounter:
 
     def __call__(self, location: str, *, params: dict[str, str] | None = None):
         self.extra += 1
-        return self.fetcher(location, params=params)
+        return self.fetcher.page(location, params=params)
 
 
 def normalise_url(url: str) -> str:

@@ -25,7 +25,7 @@ from regiongraph.store import open_store
 
 
 def harvest(url: str, kind: str, community: str, source_id: str):
-    settings = Settings(store="memory")
+    settings = Settings(store="memory", harvest_allow_private=True)  # served on loopback
     store = open_store(settings)
     report = harvest_source(store, settings, one_source(url, type=kind, community=community,
                                                         source_id=source_id))
