@@ -33,11 +33,17 @@ def demo() -> None:
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Also list internal graphs (the rules' rules-state/* bookkeeping).")] = False,
+) -> None:
     """Count triples per graph and instances per class."""
     from regiongraph.stats import store_stats
 
-    result = store_stats(state().store(read_only=True))
+    current = state()
+    result = store_stats(current.store(read_only=True), current.settings,
+                         include_internal=show_all)
     if as_json:
         out.print_json(json.dumps(result))
         return
@@ -46,6 +52,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     table = Table("graph", "triples")
     for graph, n in sorted(result["graphs"].items()):
         table.add_row(graph or "(default)", str(n))
+    hidden = result.get("internal")
+    if hidden and hidden["graphs"]:
+        table.add_row(f"({hidden['graphs']} internal rules-state graphs; --all lists them)",
+                      str(hidden["triples"]))
     out.print(table)
     classes = Table("class", "instances")
     for cls, n in sorted(result["classes"].items(), key=lambda kv: -kv[1])[:30]:
@@ -67,6 +77,7 @@ def query(
     ] = None,
 ) -> None:
     """Run a SPARQL query over all graphs (the union default graph)."""
+    from regiongraph.sparql.guard import declared_prefixes
     from regiongraph.sparql_results import write_results
 
     if fmt not in QUERY_FORMATS:
@@ -83,7 +94,8 @@ def query(
             sparql, substitutions=substitutions, union_default_graph=True)
     except SyntaxError as error:
         raise RegiongraphError(f"query syntax: {error}") from None
-    write_results(results, fmt, sys.stdout.buffer, console=out)
+    write_results(results, fmt, sys.stdout.buffer, console=out,
+                  prefixes=declared_prefixes(sparql))
 
 
 def _query_text(file: Path | None, text: str | None) -> str:
