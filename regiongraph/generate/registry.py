@@ -223,8 +223,8 @@ def write_registry(
                 })
     files["projects"] = ("Projects.", projects)
     files["strategies"] = ("Data strategies, approved by an executive.", strategies)
-    files["approvals"] = ("Publication of each member's catalog, then approvals of use in "
-                          "every status.", approvals)
+    files["approvals"] = ("Publication of members' catalogs; approvals of use in every status.",
+                          approvals)
     files["agreements"] = ("Data-sharing agreements.", agreements)
 
     # Lineage: chains of jobs, each hop deriving one dataset from the previous one, across

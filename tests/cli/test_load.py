@@ -4,8 +4,8 @@ import json
 
 import httpx
 import pytest
-
 from regiongraph.api.app import create_app
+
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
