@@ -270,7 +270,7 @@ def _publication_approvals(
         policy = PUBLICATION[n % len(PUBLICATION)]
         start = f"{rng.randint(2019, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         approval = {
-            "id": f"{member.id}-open-data", "title": f"{member.name} open data policy",
+            "id": f"{member.id}-open-data-policy", "title": f"{member.name} open data policy",
             "owner": member.id, "approver": executive[member.id],
             "requested_by": leaders[member.id], "actions": ["publish"],
             "datasets": [f"{member.id}/*"], "scope": "public", "status": "approved",
