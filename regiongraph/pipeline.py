@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
@@ -23,6 +24,9 @@ from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
 from regiongraph.store import Store
+
+if TYPE_CHECKING:
+    from regiongraph.harvest import SourceConfig
 
 # "module:function" names; each is called as fn(store, settings, changed_graphs).
 AFTER_CHANGE_HOOKS: list[str] = []
@@ -144,8 +148,8 @@ def load_region_dir(store: Store, settings: Settings, folder: Path, *,
     `sources.yaml`, then the after-change hooks once for all that changed.
 
     The bundled demo and a `regiongraph generate` output have this layout; either part
-    may be missing, not both. The registry and the sources file are both checked before
-    anything of theirs is written.
+    may be missing, not both. The sources file is checked before anything is written and
+    the registry before its graph is replaced: a mistake in either keeps the old region.
     """
     folder = Path(folder)
     registry, sources = folder / "registry", folder / "sources.yaml"
@@ -154,16 +158,18 @@ def load_region_dir(store: Store, settings: Settings, folder: Path, *,
     if not registry.is_dir() and not sources.is_file():
         raise RegionDirectoryError(f"{folder}: not a region directory (it has neither "
                                    "registry/ nor sources.yaml); nothing was loaded")
+    from regiongraph.harvest import read_sources
+
     say = progress or (lambda _message: None)
     minter = Minter(settings.base)
     summary = LoadSummary()
+    configs = read_sources(sources) if sources.is_file() else []
     say("ontology")
     load_ontology(store, minter, summary)
     if registry.is_dir():
         say("registry")
         load_registry(store, settings, registry, summary)
-    if sources.is_file():
-        harvest_region_sources(store, settings, sources, summary, say)
+    harvest_region_sources(store, settings, configs, summary, say)
     run_after_change(store, settings, summary.changed_graphs)
     return summary
 
@@ -174,13 +180,12 @@ def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], Non
 
 
 def harvest_region_sources(
-    store: Store, settings: Settings, sources_file: Path, summary: LoadSummary,
+    store: Store, settings: Settings, sources: "list[SourceConfig]", summary: LoadSummary,
     say: Callable[[str], None],
 ) -> None:
-    from regiongraph.harvest import harvest_sources, read_sources
+    from regiongraph.harvest import harvest_sources
 
     # Unchanged sources log no report: loading a region twice must change nothing.
-    sources = read_sources(sources_file)
     for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False):
         summary.reports.append(report)
         for graph, n in report.written_graphs.items():

@@ -1,6 +1,7 @@
 """`regiongraph load DIR`: a generated region, loaded by one command, publishes a catalog."""
 
 import json
+import shutil
 
 import httpx
 import pytest
@@ -75,6 +76,19 @@ def test_demo_is_load_of_the_demo_directory(demo_disk):
     again = run_cli(demo_disk, "load", str(data_path("demo")))
     assert again.returncode == 0, again.stderr
     assert ": 0 graphs written (0 quads), 19 unchanged" in again.stderr
+
+
+def test_a_bad_sources_file_loads_nothing(generated, tmp_path):
+    region, _, _ = generated
+    broken = tmp_path / "region"
+    shutil.copytree(region / "registry", broken / "registry")
+    (broken / "sources.yaml").write_text(
+        "sources:\n  - {id: a, community: x, type: csv, path: a.csv}\n", encoding="utf-8")
+    done = run_cli(tmp_path / "store", "load", str(broken))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "error: sources.yaml:2: unknown type 'csv'")
+    assert json.loads(run_cli(tmp_path / "store", "stats", "--json").stdout)["graphs"] == {}
 
 
 def test_a_directory_that_is_no_region_is_refused(tmp_path):
