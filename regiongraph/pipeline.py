@@ -1,8 +1,9 @@
 """The one path data takes into the store, and what runs after every change.
 
 sources → loaders → quads per named graph → store → after-change hooks (inferences,
-validation, search index). `regiongraph demo`, `harvest` and the API all come through
-here, so a feature that must follow every change registers one hook below.
+validation, search index). `regiongraph load` (and `demo`, the same on the bundled demo),
+`harvest` and the API all come through here, so a feature that must follow every change
+registers one hook below.
 
 A graph is rewritten only when its content fingerprint changed, so loading the demo a
 second time writes nothing (the fingerprints live in the meta graph).
@@ -13,14 +14,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
+from regiongraph.errors import RegiongraphError
 from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
 from regiongraph.store import Store
+
+if TYPE_CHECKING:
+    from regiongraph.harvest import SourceConfig
 
 # "module:function" names; each is called as fn(store, settings, changed_graphs).
 AFTER_CHANGE_HOOKS: list[str] = []
@@ -132,28 +138,54 @@ def run_after_change(store: Store, settings: Settings, changed: list[NamedNode])
         getattr(import_module(module_name), function_name)(store, settings, changed)
 
 
-def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
-    """Load the bundled demo region: ontology, registry, then every demo source."""
+class RegionDirectoryError(RegiongraphError):
+    """The directory given to `load` is not a region directory; nothing was loaded."""
+
+
+def load_region_dir(store: Store, settings: Settings, folder: Path, *,
+                    progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load a region directory: the ontology, `registry/`, then every source of
+    `sources.yaml`, then the after-change hooks once for all that changed.
+
+    The bundled demo and a `regiongraph generate` output have this layout; either part
+    may be missing, not both. The sources file is checked before anything is written and
+    the registry before its graph is replaced: a mistake in either keeps the old region.
+    """
+    folder = Path(folder)
+    registry, sources = folder / "registry", folder / "sources.yaml"
+    if not folder.is_dir():
+        raise RegionDirectoryError(f"{folder}: no such directory")
+    if not registry.is_dir() and not sources.is_file():
+        raise RegionDirectoryError(f"{folder}: not a region directory (it has neither "
+                                   "registry/ nor sources.yaml); nothing was loaded")
+    from regiongraph.harvest import read_sources
+
     say = progress or (lambda _message: None)
     minter = Minter(settings.base)
     summary = LoadSummary()
+    configs = read_sources(sources) if sources.is_file() else []
     say("ontology")
     load_ontology(store, minter, summary)
-    say("registry")
-    load_registry(store, settings, data_path("demo") / "registry", summary)
-    harvest_demo_sources(store, settings, summary, say)
+    if registry.is_dir():
+        say("registry")
+        load_registry(store, settings, registry, summary)
+    harvest_region_sources(store, settings, configs, summary, say)
     run_after_change(store, settings, summary.changed_graphs)
     return summary
 
 
-def harvest_demo_sources(
-    store: Store, settings: Settings, summary: LoadSummary, say: Callable[[str], None]
-) -> None:
-    from regiongraph.harvest import harvest_sources, read_sources
+def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load the bundled demo region (`load_region_dir` on the demo folder)."""
+    return load_region_dir(store, settings, data_path("demo"), progress=progress)
 
-    demo = data_path("demo")
-    # Unchanged demo sources log no report: loading the demo twice must change nothing.
-    sources = read_sources(demo / "sources.yaml")
+
+def harvest_region_sources(
+    store: Store, settings: Settings, sources: "list[SourceConfig]", summary: LoadSummary,
+    say: Callable[[str], None],
+) -> None:
+    from regiongraph.harvest import harvest_sources
+
+    # Unchanged sources log no report: loading a region twice must change nothing.
     for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False):
         summary.reports.append(report)
         for graph, n in report.written_graphs.items():

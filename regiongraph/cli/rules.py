@@ -81,7 +81,10 @@ def quality(
     from rich.table import Table
 
     table = Table("scope", "datasets", "mean", "band", "Excellent", "Good", "Sufficient", "Bad")
-    for row in [summary["region"], *summary["communities"]]:
+    # With --community the "region" aggregate is that community's row: print it once.
+    rows = ((summary["communities"] or [summary["region"]]) if community is not None
+            else [summary["region"], *summary["communities"]])
+    for row in rows:
         bands = row["bands"]
         table.add_row(row["scope"], str(row["datasets"]), f"{row['mean']:.0f}", row["band"],
                       *(str(bands.get(b, 0)) for b in ("Excellent", "Good", "Sufficient", "Bad")))

@@ -212,3 +212,20 @@ def with_using(text: str, using: list[str], using_named: list[str]) -> str:
         last = offset
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """The `PREFIX name: <namespace>` declarations of a query, name → namespace.
+
+    For shortening result IRIs the way the query writer wrote them (`query --format table`).
+
+    >>> declared_prefixes('PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT * { ?s ?p "PREFIX x: <y>" }')
+    {'dcat': 'http://www.w3.org/ns/dcat#'}
+    """
+    found: dict[str, str] = {}
+    stream = tokens(text)
+    for keyword, name, iri in zip(stream, stream[1:], stream[2:]):
+        if (keyword.keyword == "PREFIX" and name.kind == "word" and name.text.endswith(":")
+                and name.text.count(":") == 1 and iri.kind == "iri"):
+            found[name.text[:-1]] = iri.text[1:-1]
+    return found

@@ -19,7 +19,7 @@ NQUADS = (
 def run(*args: str, store: Path | str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "regiongraph", "--store", str(store), *args],
-        capture_output=True, text=True, input=stdin, timeout=120,
+        capture_output=True, text=True, input=stdin, timeout=120, check=False,
     )
 
 
@@ -106,9 +106,10 @@ def test_broken_dump_changes_nothing(loaded, tmp_path):
 
 def test_module_and_script_are_the_same_cli():
     script = Path(sys.executable).parent / "regiongraph"
-    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                                check=False)
     via_module = subprocess.run([sys.executable, "-m", "regiongraph", "--help"],
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, check=False)
     assert via_script.returncode == via_module.returncode == 0
     assert via_script.stdout == via_module.stdout
     assert "demo" in via_script.stdout and "stats" in via_script.stdout
