@@ -101,7 +101,7 @@ def wheel_service(installed):
     load = installed.run(str(bin_dir / "regiongraph"), "--store", str(store), "demo",
                          timeout=300)
     assert load.returncode == 0, load.stderr[-3000:]
-    assert "demo loaded into" in load.stderr
+    assert "demo region loaded into" in load.stderr
     port = free_port()
     server = subprocess.Popen(
         [str(bin_dir / "regiongraph"), "--store", str(store), "serve", "--host", "127.0.0.1",
