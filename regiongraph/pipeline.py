@@ -20,7 +20,7 @@ from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, record_base
 
 # "module:function" names; each is called as fn(store, settings, changed_graphs).
 AFTER_CHANGE_HOOKS: list[str] = []
@@ -125,6 +125,7 @@ def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadS
 
 
 def run_after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    record_base(store, settings)
     if not changed:
         return
     for name in AFTER_CHANGE_HOOKS:

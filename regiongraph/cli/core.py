@@ -131,6 +131,7 @@ def serve(
 
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
-    application = create_app(settings)
+    # Opened here, not in the app's startup: a busy store or another base is one line.
+    application = create_app(settings, store=current.store())
     console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")

@@ -63,8 +63,7 @@ class EmbeddedStore:
             if "lock" in str(error).lower():
                 raise StoreBusyError(
                     f"the store at {self.path} is in use by another process "
-                    "(a running `regiongraph serve`?); stop it, or use the remote backend"
-                ) from None
+                    "(a running `regiongraph serve`?)") from None
             raise StoreError(f"cannot open the store at {self.path}: {error}") from None
 
     def _remove_orphan_bulk_files(self) -> None:

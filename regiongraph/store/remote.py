@@ -169,7 +169,9 @@ class RemoteStore:
 
     def _gsp(self) -> str:
         if not self.gsp_url:
-            raise StoreError("writing graphs to a remote store needs REGIONGRAPH_GSP_URL")
+            raise StoreError(f"writing graphs to the remote store {self.query_url} needs its Graph "
+                             "Store Protocol URL: set REGIONGRAPH_GSP_URL (or --gsp-url), e.g. "
+                             "http://127.0.0.1:7878/store for `oxigraph serve`; nothing was written")
         return self.gsp_url
 
 
