@@ -215,11 +215,13 @@ class EmbeddedStore:
         assert self.path is not None
         fresh = self.path.with_name(f"{self.path.name}{RESTORE_MARK}{uuid.uuid4().hex}")
         try:
-            loaded = OxStore(str(fresh))
             counter = _Counter(parse(source, RdfFormat.N_QUADS))
-            loaded.bulk_extend(counter)
-            loaded.flush()
-            del loaded
+            loaded = OxStore(str(fresh))
+            try:
+                loaded.bulk_extend(counter)
+                loaded.flush()
+            finally:
+                del loaded  # closed before its directory is exchanged or removed
             del self._store
             try:
                 exchanged = _exchange_while_closed(fresh, self.path)
@@ -229,6 +231,7 @@ class EmbeddedStore:
             # after the exchange `fresh` holds the old store; before it, a partial load
             shutil.rmtree(fresh, ignore_errors=True)
         return counter.n if exchanged else None
+
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
             self._store.flush()
