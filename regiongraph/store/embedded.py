@@ -12,6 +12,7 @@ small writes such as the rules' state and the validation reports of a re-validat
 import ctypes
 import errno
 import fcntl
+import glob
 import itertools
 import os
 import shutil
@@ -83,7 +84,7 @@ class EmbeddedStore:
     def _remove_orphan_restores(self) -> None:
         """A killed restore leaves its sibling directory: the new store unfinished, or the old one."""
         assert self.path is not None
-        for leftover in self.path.parent.glob(f"{self.path.name}{RESTORE_MARK}*"):
+        for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}{RESTORE_MARK}*"):
             shutil.rmtree(leftover, ignore_errors=True)
 
     def _drop_orphan_staging(self) -> None:
@@ -186,7 +187,7 @@ class EmbeddedStore:
 
         On disk: bulk-load into a sibling directory, then exchange the two directories in
         one rename (fast, and atomic under SIGKILL). Where that rename is not available,
-        and in memory: stage and swap inside the store (atomic, ~10x slower; README).
+        and in memory: stage and swap inside the store (atomic, ~8x slower; README).
         """
         if self.path is not None:
             swapped = self._restore_by_exchange(source)
