@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from typing import BinaryIO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
@@ -131,6 +132,19 @@ def run_after_change(store: Store, settings: Settings, changed: list[NamedNode])
     for name in AFTER_CHANGE_HOOKS:
         module_name, function_name = name.split(":")
         getattr(import_module(module_name), function_name)(store, settings, changed)
+
+
+def restore_dump(store: Store, settings: Settings, source: BinaryIO) -> int:
+    """Replace the whole store with an N-Quads dump (atomic), then rebuild the search index.
+
+    The dump carries every graph the hooks write (inferences, reports, meta), but the
+    search index lives outside the store and would still answer for the old data.
+    """
+    from regiongraph.search import rebuild
+
+    restored = store.restore(source)
+    rebuild(store, settings)
+    return restored
 
 
 def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:

@@ -121,3 +121,4 @@ def test_an_empty_store_has_no_base_yet(tmp_path):
     result = cli(tmp_path / "empty", "stats", "--json", base=OTHER_BASE)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["triples"] == 0
+
