@@ -140,10 +140,17 @@ def restore_dump(store: Store, settings: Settings, source: BinaryIO) -> int:
     The dump carries every graph the hooks write (inferences, reports, meta), but the
     search index lives outside the store and would still answer for the old data.
     """
-    from regiongraph.search import rebuild
+    from regiongraph.search import open_index, rebuild
 
-    restored = store.restore(source)
-    rebuild(store, settings)
+    index = open_index(store, settings)
+    was_complete = index.complete
+    index.remember(complete=False)  # killed from here on: the next search rebuilds it
+    try:
+        restored = store.restore(source)
+    except BaseException:
+        index.remember(complete=was_complete)  # the store did not change
+        raise
+    rebuild(store, settings, index=index)
     return restored
 
 
