@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
@@ -23,7 +23,7 @@ from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, record_base
 
 if TYPE_CHECKING:
     from regiongraph.harvest import SourceConfig
@@ -131,11 +131,32 @@ def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadS
 
 
 def run_after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    record_base(store, settings)
     if not changed:
         return
     for name in AFTER_CHANGE_HOOKS:
         module_name, function_name = name.split(":")
         getattr(import_module(module_name), function_name)(store, settings, changed)
+
+
+def restore_dump(store: Store, settings: Settings, source: BinaryIO) -> int:
+    """Replace the whole store with an N-Quads dump (atomic), then rebuild the search index.
+
+    The dump carries every graph the hooks write (inferences, reports, meta), but the
+    search index lives outside the store and would still answer for the old data.
+    """
+    from regiongraph.search import open_index, rebuild
+
+    index = open_index(store, settings)
+    was_complete = index.complete
+    index.remember(complete=False)  # killed from here on: the next search rebuilds it
+    try:
+        restored = store.restore(source)
+    except BaseException:
+        index.remember(complete=was_complete)  # the store did not change
+        raise
+    rebuild(store, settings, index=index)
+    return restored
 
 
 class RegionDirectoryError(RegiongraphError):

@@ -143,11 +143,14 @@ def dump(path: Annotated[Path, typer.Argument(help="Output N-Quads file.")]) -> 
 @app.command()
 def restore(path: Annotated[Path, typer.Argument(help="N-Quads file from `dump`.")]) -> None:
     """Replace the whole store with an N-Quads dump (a bad dump changes nothing)."""
+    from regiongraph.pipeline import restore_dump
+
     if not path.is_file():
         raise RegiongraphError(f"{path}: no such file")
+    current = state()
     with path.open("rb") as source:
         try:
-            n = state().store().restore(source)
+            n = restore_dump(current.store(), current.settings, source)
         except SyntaxError as error:
             raise RegiongraphError(f"{path}: {error}; the store was not changed") from None
     console.print(f"{n} quads restored from {path}")
@@ -165,6 +168,7 @@ def serve(
 
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
-    application = create_app(settings)
+    # Opened here, not in the app's startup: a busy store or another base is one line.
+    application = create_app(settings, store=current.store())
     console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")

@@ -307,7 +307,7 @@ def edges_add(
     from regiongraph.iri import Minter
 
     current = state()
-    edge = add_manual_edge(current.store(), Minter(current.settings.base),
+    edge = add_manual_edge(current.store(server_route="POST /lineage/edges"), Minter(current.settings.base),
                            ManualEdgeIn(source=resolve(source), target=resolve(target),
                                         reason=reason, agent=agent))
     _print_model(edge)
@@ -342,5 +342,5 @@ def edges_delete(
     from regiongraph.iri import Minter
 
     current = state()
-    _print_model(delete_manual_edge(current.store(), Minter(current.settings.base), edge_id,
+    _print_model(delete_manual_edge(current.store(server_route="DELETE /lineage/edges"), Minter(current.settings.base), edge_id,
                                     agent=agent, reason=reason))

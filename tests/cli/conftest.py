@@ -1,6 +1,7 @@
-"""The demo region on a real disk store, loaded once by the CLI for the CLI's output tests."""
+"""The demo region on a real disk store, loaded once by the CLI, and copies to write to."""
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -32,3 +33,11 @@ def demo_disk(tmp_path_factory) -> Path:
 def demo_cli(demo_disk) -> Run:
     """Run a command on the demo disk store."""
     return lambda *args, **kwargs: run_cli(demo_disk, *args, **kwargs)
+
+
+@pytest.fixture
+def demo_copy(demo_disk, tmp_path) -> Path:
+    """A copy of the demo disk store that a test may write to."""
+    location = tmp_path / "store"
+    shutil.copytree(demo_disk, location)
+    return location
