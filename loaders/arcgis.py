@@ -27,7 +27,7 @@ class ArcGisLoader:
     description = "ArcGIS Hub DCAT-US feed or search API (OGC API Records), with paging"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        document = first.json()
+        document = first.json(context.max_json_depth)
         if isinstance(document, dict) and "dataset" in document or isinstance(document, list):
             yield from DataJsonLoader().records(first, context)
             return
@@ -71,7 +71,7 @@ class ArcGisLoader:
                 raise SourceError(f"{first.location}: more than {max_pages} pages; nothing loaded")
             seen_pages.add(following)
             page = context.fetch(following)
-            document = page.json()
+            document = page.json(context.max_json_depth)
             page_location = following
             if not isinstance(document, dict) or not isinstance(document.get("features"), list):
                 raise SourceError(f"{following}: not an ArcGIS Hub search page")

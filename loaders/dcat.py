@@ -89,10 +89,12 @@ def check_xml(content: bytes, location: str) -> None:
         raise SourceError(f"{location}: not well-formed XML: {error}") from None
 
 
-def parse_page(fetched: Fetched, option: str | None) -> list[Triple]:
+def parse_page(fetched: Fetched, option: str | None, max_json_depth: int) -> list[Triple]:
     fmt = rdf_format(fetched, option)
     if fmt == RdfFormat.RDF_XML:
         check_xml(fetched.content, fetched.location)
+    if fmt == RdfFormat.JSON_LD:  # pyoxigraph's JSON-LD parser recurses per level
+        fetched.check_depth(max_json_depth)
     try:
         return [q.triple if hasattr(q, "triple") else q for q in
                 parse(fetched.content, fmt, base_iri=_base(fetched.location))]
@@ -135,7 +137,7 @@ class DcatLoader:
     def all_pages(self, first: Fetched, context: LoadContext) -> list[Triple]:
         option = context.options.get("format")
         max_pages = int(context.options.get("max_pages", 1000))
-        triples = parse_page(first, option)
+        triples = parse_page(first, option, context.max_json_depth)
         seen = {_norm(first.location)}
         page = triples
         location = first.location
@@ -154,7 +156,7 @@ class DcatLoader:
             seen.add(_norm(following))
             context.say(f"{context.source_id}: page {len(seen)}: {following}")
             fetched = context.fetch(following)
-            page = parse_page(fetched, option)
+            page = parse_page(fetched, option, context.max_json_depth)
             location = following
             triples.extend(page)
 
