@@ -44,9 +44,9 @@ class Limits:
     json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
 
-def exceeded(what: str, value: int, limit: int, setting: str) -> LimitExceeded:
-    """The one wording of every limit error: what, how much, the limit, its setting."""
-    return LimitExceeded(f"{what} {value:,} exceeds the limit of {limit:,} ({setting})")
+def exceeded(what: str, limit: int, setting: str, where: str = "") -> LimitExceeded:
+    """The one wording of every limit error: what, the limit, where, the setting."""
+    return LimitExceeded(f"{what} exceeds the limit of {limit:,}{where} ({setting})")
 
 
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
@@ -75,7 +75,8 @@ def check_json_depth(data: bytes | str, limit: int, where: str) -> None:
     """Refuse JSON (or JSON-LD) nested deeper than `limit`, naming `where` it came from."""
     depth = json_depth(data)
     if depth > limit:
-        raise exceeded(f"{where}: JSON nesting depth", depth, limit, "REGIONGRAPH_MAX_JSON_DEPTH")
+        raise exceeded(f"{where}: JSON nesting depth {depth:,}", limit,
+                       "REGIONGRAPH_MAX_JSON_DEPTH")
 
 
 def load_json(data: bytes | str, limit: int, where: str) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from regiongraph.errors import RegiongraphError
-from regiongraph.limits import Limits, exceeded
+from regiongraph.limits import LimitExceeded, Limits, exceeded
 
 _TOKEN = re.compile(
     r"""
@@ -109,20 +109,24 @@ _CLOSERS = {"}", ")", "]"}
 _DATA_BLOCK_KEYWORDS = {"VALUES", "DATA"}
 
 
-def measure(text: str, *, update: bool = False) -> tuple[int, int]:
-    """(deepest nesting, most tokens in one operation), without recursing.
+def check_size(text: str, limits: Limits, *, update: bool = False) -> None:
+    """Refuse text too deep or too long for pyoxigraph to parse without crashing.
 
     Nesting counts `{ ( [` and reified triples `<< >>` together. Tokens inside a VALUES
     block or an INSERT/DELETE DATA block do not count: pyoxigraph keeps those as flat
     lists (100,000 values or triples were measured harmless), while every other token may
-    add a level to its algebra tree. In an update, each operation (between top-level `;`)
-    is counted on its own: a long sequence of operations is a flat list too.
+    add a level to its algebra tree. In an update each operation (between top-level `;`)
+    counts on its own: a sequence of operations is a flat list too. The scan stops at
+    the first excess, so refusing a 10 MB body costs no more than its first few kB.
 
-    >>> measure('SELECT * { ?s ?p ?o FILTER((?o)) } VALUES ?o { 1 2 3 4 5 6 }')
-    (3, 16)
+    >>> check_size("SELECT * { { { ?s ?p ?o } } }", Limits(query_depth=2))
+    Traceback (most recent call last):
+    regiongraph.limits.LimitExceeded: query nesting depth exceeds the limit of 2 at line 1, \
+column 14 (REGIONGRAPH_MAX_QUERY_DEPTH)
     """
-    deepest = depth = count = most = 0
-    data_from: int | None = None  # the depth a data block opened at
+    what = "update" if update else "query"
+    depth = count = 0
+    data_from: int | None = None  # the depth a VALUES or DATA block opened at
     data_next = False
     previous, end = "", -1
     for match in _TOKEN.finditer(text):
@@ -134,7 +138,9 @@ def measure(text: str, *, update: bool = False) -> tuple[int, int]:
         previous, end = value, match.end()
         if value in _OPENERS or (reified and value == "<"):
             depth += 1
-            deepest = max(deepest, depth)
+            if depth > limits.query_depth:
+                raise _excess(text, match.start(), f"{what} nesting depth", limits.query_depth,
+                              "REGIONGRAPH_MAX_QUERY_DEPTH")
             if value == "{" and data_next:
                 data_from, data_next = depth, False
         elif value in _CLOSERS or (reified and value == ">"):
@@ -147,21 +153,17 @@ def measure(text: str, *, update: bool = False) -> tuple[int, int]:
             count = 0
         elif data_from is None:
             count += 1
-            most = max(most, count)
-    return deepest, most
+            if count > limits.query_tokens:
+                per = " (one operation)" if update else ""
+                raise _excess(text, match.start(), f"{what} length{per} in tokens",
+                              limits.query_tokens, "REGIONGRAPH_MAX_QUERY_TOKENS; VALUES and "
+                              "DATA blocks do not count")
 
 
-def check_size(text: str, limits: Limits, *, update: bool = False) -> None:
-    """Refuse text too deep or too long for pyoxigraph to parse without crashing."""
-    depth, count = measure(text, update=update)
-    what = "update" if update else "query"
-    if depth > limits.query_depth:
-        raise exceeded(f"{what} nesting depth", depth, limits.query_depth,
-                       "REGIONGRAPH_MAX_QUERY_DEPTH")
-    if count > limits.query_tokens:
-        per = " in one operation" if update else ""
-        raise exceeded(f"{what} length in tokens{per} (VALUES and DATA blocks aside)", count,
-                       limits.query_tokens, "REGIONGRAPH_MAX_QUERY_TOKENS")
+def _excess(text: str, offset: int, what: str, limit: int, setting: str) -> LimitExceeded:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return exceeded(what, limit, setting, f" at line {line}, column {column}")
 
 
 def _unescaped(text: str) -> str:
