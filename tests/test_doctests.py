@@ -5,8 +5,10 @@ import doctest
 import pytest
 
 import regiongraph.iri
+import regiongraph.limits
+import regiongraph.sparql.guard
 
-MODULES = [regiongraph.iri]
+MODULES = [regiongraph.iri, regiongraph.limits, regiongraph.sparql.guard]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
