@@ -163,3 +163,11 @@ def test_generous_real_queries_still_work(served):
                     "application/sparql-update", admin=True)
     assert inserted.status_code == 204, inserted.text[:300]
     served.assert_alive()
+
+
+def test_cli_query_refuses_deep_text_with_one_line():
+    deep = QUERIES["braces"][0](10_000)
+    done = subprocess.run([sys.executable, "-m", "regiongraph", "--store", "memory", "query",
+                           "-q", deep], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, (done.returncode, done.stderr[-300:])  # an error, not -11
+    assert "query nesting depth exceeds the limit of 100" in done.stderr + done.stdout
