@@ -38,7 +38,7 @@ class ArcGisLoader:
     description = "ArcGIS Hub DCAT-US feed or search API (OGC API Records), with paging"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        document = first.json()
+        document = first.json(context.max_json_depth)
         if isinstance(document, dict) and "dataset" in document or isinstance(document, list):
             yield from DataJsonLoader().records(first, context)
             return
@@ -86,7 +86,7 @@ class ArcGisLoader:
             except RefusedURL as error:
                 yield refused_page(error, page_location, f"the {read:,} items")
                 return
-            document = page.json()
+            document = page.json(context.max_json_depth)
             page_location = following
             if not isinstance(document, dict) or not isinstance(document.get("features"), list):
                 raise SourceError(f"{following}: not an ArcGIS Hub search page")

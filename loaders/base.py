@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from regiongraph.iri import Minter
+from regiongraph.limits import DEFAULT_MAX_JSON_DEPTH, LimitExceeded, check_json_depth
 
 Severity = Literal["error", "warning"]
 
@@ -109,9 +110,19 @@ class Fetched:
     def not_modified(self) -> bool:
         return self.status == 304
 
-    def json(self) -> Any:
+    def check_depth(self, limit: int) -> None:
+        """Refuse a JSON (or JSON-LD) document nested deeper than `limit`, before a parser
+        that recurses sees it (see `regiongraph.limits`)."""
+        try:
+            check_json_depth(self.content, limit, self.location)
+        except LimitExceeded as error:
+            raise SourceError(str(error)) from None
+
+    def json(self, max_depth: int) -> Any:
         """Parse JSON, with an error that names the location and the line."""
         import json
+
+        self.check_depth(max_depth)
 
         try:
             text = self.content.decode("utf-8-sig")
@@ -161,6 +172,8 @@ class LoadContext:
     mapping the unchanged ones (and yield them with `unchanged=True`)."""
     salt: str = ""
     """Mixed into raw-record digests: the harvest's configuration and mapping version."""
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    """Deepest JSON a document may nest (`Settings.max_json_depth`)."""
 
     def dataset_iri(self, identifier: str) -> NamedNode:
         """`{base}datasets/<community>/<identifier>`; an identifier already qualified by

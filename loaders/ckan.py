@@ -52,7 +52,7 @@ class CkanLoader:
         mapper = Mapper(context)
         page, start, pages = first, 0, 1
         while True:
-            result = self.result(page)
+            result = self.result(page, context.max_json_depth)
             packages = result["results"]
             total = result.get("count")
             for index, package in enumerate(packages):
@@ -85,8 +85,8 @@ class CkanLoader:
                 return
 
     @staticmethod
-    def result(page: Fetched) -> dict:
-        document = page.json()
+    def result(page: Fetched, max_depth: int) -> dict:
+        document = page.json(max_depth)
         if not isinstance(document, dict) or not isinstance(document.get("result"), dict):
             raise SourceError(f"{page.location}: not a CKAN package_search response "
                               "(no 'result' object)")

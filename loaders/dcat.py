@@ -100,10 +100,12 @@ def check_xml(content: bytes, location: str) -> None:
         raise SourceError(f"{location}: not well-formed XML: {error}") from None
 
 
-def parse_page(fetched: Fetched, option: str | None) -> list[Triple]:
+def parse_page(fetched: Fetched, option: str | None, max_json_depth: int) -> list[Triple]:
     fmt = rdf_format(fetched, option)
     if fmt == RdfFormat.RDF_XML:
         check_xml(fetched.content, fetched.location)
+    if fmt == RdfFormat.JSON_LD:  # pyoxigraph's JSON-LD parser recurses per level
+        fetched.check_depth(max_json_depth)
     try:
         return [q.triple if hasattr(q, "triple") else q for q in
                 parse(fetched.content, fmt, base_iri=_base(fetched.location))]
@@ -150,7 +152,7 @@ class DcatLoader:
         """Every page's triples, and the note about a refused next page (paging ends)."""
         option = context.options.get("format")
         max_pages = int(context.options.get("max_pages", 1000))
-        triples = parse_page(first, option)
+        triples = parse_page(first, option, context.max_json_depth)
         seen = {_norm(first.location)}
         page = triples
         location = first.location
@@ -173,7 +175,7 @@ class DcatLoader:
             except RefusedURL as error:
                 kept = f"the triples of {len(seen) - 1} page(s)"
                 return triples, refused_page(error, location, kept)
-            page = parse_page(fetched, option)
+            page = parse_page(fetched, option, context.max_json_depth)
             location = following
             triples.extend(page)
 

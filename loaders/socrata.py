@@ -45,7 +45,7 @@ class SocrataLoader:
         mapper = Mapper(context)
         page, offset, pages = first, 0, 1
         while True:
-            document = page.json()
+            document = page.json(context.max_json_depth)
             if not isinstance(document, dict) or not isinstance(document.get("results"), list):
                 raise SourceError(f"{page.location}: not a Socrata catalog response "
                                   "(no 'results' list)")

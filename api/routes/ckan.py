@@ -15,7 +15,6 @@ the same exceptions it raises against CKAN. `rows` above 1,000 is clamped, as CK
 
 import hmac
 import inspect
-import json
 import re
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from regiongraph.api.deps import is_admin
 
 from regiongraph import __version__
+from regiongraph.limits import LimitExceeded, load_json
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
 from regiongraph.search.query import FACET_ALIASES, facet_name
@@ -107,7 +107,7 @@ async def _params(request: Request) -> dict[str, Any]:
                 params.update({k: form.get(k) for k in form})
             else:
                 try:
-                    data = json.loads(body)
+                    data = _json(request, body, "the request body")
                 except ValueError as error:
                     raise CkanError(400, "Bad request",
                                     f"Bad request - JSON Error: {error}") from None
@@ -116,6 +116,15 @@ async def _params(request: Request) -> dict[str, Any]:
                                     "Bad request - JSON Error: the body must be an object")
                 params.update(data)
     return params
+
+
+def _json(request: Request, text: str | bytes, where: str) -> Any:
+    """JSON input, depth-checked first: deep JSON made `json.loads` raise RecursionError
+    (a 500); now a 400 naming the limit. Other JSON errors stay ValueErrors."""
+    try:
+        return load_json(text, request.app.state.settings.max_json_depth, where)
+    except LimitExceeded as error:
+        raise CkanError(400, "Bad request", f"Bad request - JSON Error: {error}") from None
 
 
 def _int(params: dict, name: str, default: int, *, minimum: int = 0,
@@ -262,7 +271,7 @@ def package_search(ctx: Context, params: dict) -> dict:
     raw_fields = params.get("facet.field") or []
     if isinstance(raw_fields, str):
         try:
-            raw_fields = json.loads(raw_fields)
+            raw_fields = _json(ctx.request, raw_fields, "facet.field")
         except ValueError:
             raise CkanError(409, "Validation Error",
                             fields={"facet.field": ["must be a JSON list"]}) from None
@@ -403,7 +412,8 @@ def organization_list(ctx: Context, params: dict) -> list:
     items = _communities(ctx)
     wanted = params.get("organizations")
     if wanted:
-        names = set(json.loads(wanted) if isinstance(wanted, str) and wanted.startswith("[")
+        names = set(_json(ctx.request, wanted, "organizations")
+                    if isinstance(wanted, str) and wanted.startswith("[")
                     else (wanted if isinstance(wanted, list) else [wanted]))
         items = [i for i in items if i["name"] in names]
     return _list(items, params)

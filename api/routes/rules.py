@@ -90,6 +90,7 @@ async def validate_upload(request: Request, settings: SettingsDep) -> JSONRespon
     from pyoxigraph import Quad, RdfFormat, parse
 
     from regiongraph.iri import ONTOLOGY_GRAPH, Minter
+    from regiongraph.limits import LimitExceeded, check_json_depth
     from regiongraph.ontology import ontology_dataset
     from regiongraph.rules.validate import validate
     from regiongraph.store import open_store
@@ -108,8 +109,12 @@ async def validate_upload(request: Request, settings: SettingsDep) -> JSONRespon
         if len(body) > cap:
             raise HTTPException(413, f"the upload is larger than {cap} bytes")
     try:
+        if UPLOAD_TYPES[media] == "JSON_LD":
+            check_json_depth(body, settings.max_json_depth, "the upload")
         triples = list(parse(bytes(body), getattr(RdfFormat, UPLOAD_TYPES[media]),
                              base_iri=settings.base))
+    except LimitExceeded as error:
+        raise HTTPException(400, str(error)) from None
     except (SyntaxError, ValueError) as error:
         raise HTTPException(400, f"could not parse the upload: {error}") from None
     scratch_settings = settings.with_overrides(store="memory")

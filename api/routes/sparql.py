@@ -23,6 +23,7 @@ from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
 from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
+from regiongraph.limits import LimitExceeded
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import (
     Cancelled,
@@ -359,7 +360,7 @@ def _without_frames(error: BaseException) -> BaseException:
 def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
     if isinstance(error, HTTPProblem):
         return error
-    if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict)):
+    if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict, LimitExceeded)):
         return HTTPProblem(400, str(error))
     if isinstance(error, SyntaxError):
         return HTTPProblem(400, f"syntax: {error}")
@@ -397,11 +398,12 @@ async def run_query(
     admin = is_admin(request)
     try:
         job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
-                       substitutions=substitutions, base_iri=endpoint_url(request), union=union)
+                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
+                       limits=settings.limits)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
         target = await visible_store(store, settings, admin)
-    except (HTTPProblem, OperationRefused) as error:
+    except (HTTPProblem, OperationRefused, LimitExceeded) as error:
         return problem_for(error, settings.query_timeout).response()
     timeout = settings.query_timeout
     cap = None if admin else settings.anonymous_row_cap
@@ -472,7 +474,7 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
         return HTTPProblem(403, "the token given is not the admin token").response()
     assert op.update is not None
     try:
-        check_update(op.update)
+        check_update(op.update, settings.limits)
         text = with_using(op.update, op.using, op.using_named)
         prefix = base_prefix(text, endpoint_url(request))
     except (OperationRefused, DatasetConflict, ValueError) as error:

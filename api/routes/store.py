@@ -117,7 +117,8 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
         media = (request.headers.get("content-type") or "").split(";")[0].strip() or None
         base = graph.value if graph is not None else str(request.url)
         triples = await run_in_threadpool(parse_upload, body, media, base_iri=base,
-                                          limit=settings.max_request_bytes)
+                                          limit=settings.max_request_bytes,
+                                          json_depth=settings.max_json_depth)
     except HTTPProblem as problem:
         return problem.response()
     except UnsupportedMedia as error:

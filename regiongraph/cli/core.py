@@ -111,6 +111,9 @@ def query(
         sparql, substitutions = named_query_text(name, params or [], state().settings.base)
     else:
         sparql = _query_text(file, text)
+    from regiongraph.sparql.guard import check_size
+
+    check_size(sparql, state().settings.limits)  # deeper text would crash the process
     try:
         results = state().store(read_only=True).query(
             sparql, substitutions=substitutions, union_default_graph=True)

@@ -188,7 +188,8 @@ class _Run:
                                   source_id=self.source.id, options=self.source.options,
                                   fetch=pages, say=self.say, standards=self.standards(),
                                   known=self.stored_records() if has_data else {},
-                                  salt=self.config_hash())
+                                  salt=self.config_hash(),
+                                  max_json_depth=self.settings.max_json_depth)
             with tempfile.TemporaryFile() as spool:
                 records = self.read_records(loader.records(first, context), spool)
                 self.compare(records)

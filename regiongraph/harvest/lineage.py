@@ -27,7 +27,7 @@ def add_lineage_events(store: Store, settings: Settings, body: bytes, *, communi
     report = HarvestReport(source=source_id, community=community, type="openlineage",
                            location="POST /lineage/events", status="ok", started=utcnow())
     context = LoadContext(minter=minter, community=community, source_id=source_id,
-                          options=options or {})
+                          options=options or {}, max_json_depth=settings.max_json_depth)
     quads: list[Quad] = []
     try:
         for item in OpenLineageLoader().records(Fetched("request body", body), context):
