@@ -7,9 +7,11 @@ and nothing here changes. The store opens with the app and closes with it.
 import pkgutil
 from contextlib import asynccontextmanager
 from importlib import import_module
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from regiongraph import __version__
 from regiongraph.settings import Settings
@@ -35,33 +37,86 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         version=__version__,
         description="A knowledge graph of a region's public-sector data assets.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     if store is not None:
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    _add_site_handlers(app)
     for router in _routers():
         app.include_router(router)
     _mount_assets(app)
+    _docs_routes(app)
     return app
 
 
-# URL prefix → folder under node_modules; only these front-end builds are served.
-NPM_ASSETS = {"/assets/yasgui": "@zazuko/yasgui/build", "/assets/cytoscape": "cytoscape/dist"}
+# URL prefix → folder under node_modules; only the files regiongraph.paths.NPM_FILES lists
+# from these front-end builds are served.
+NPM_ASSETS = {
+    "/assets/yasgui": "@zazuko/yasgui/build",
+    "/assets/cytoscape": "cytoscape/dist",
+    "/assets/swagger-ui": "swagger-ui-dist",
+    "/assets/redoc": "redoc/bundles",
+}
 
 
 def _mount_assets(app: FastAPI) -> None:
-    from pathlib import Path
-
-    from fastapi.staticfiles import StaticFiles
-
-    from regiongraph.paths import npm_path
+    from regiongraph.paths import NPM_FILES, npm_path
 
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for prefix, folder in NPM_ASSETS.items():
         directory = npm_path() / folder
         if directory.is_dir():
-            app.mount(prefix, StaticFiles(directory=directory), name=prefix.strip("/"))
+            app.mount(prefix, ListedFiles(directory, NPM_FILES[folder]), name=prefix.strip("/"))
+
+
+class ListedFiles(StaticFiles):
+    """Static files limited to a list, so a checkout serves exactly what a wheel carries."""
+
+    def __init__(self, directory: Path, names: tuple[str, ...]) -> None:
+        super().__init__(directory=directory)
+        self.names = frozenset(names)
+
+    def lookup_path(self, path: str):
+        return super().lookup_path(path) if path in self.names else ("", None)
+
+
+# The docs pages may load nothing from another host: ReDoc's sidebar would otherwise fetch
+# its "API docs by Redocly" logo from cdn.redoc.ly (hard-coded, no option turns it off).
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+            "worker-src 'self' blob:; connect-src 'self'")
+
+
+def _docs_routes(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc served from /assets, not FastAPI's default CDN."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    openapi_url = app.openapi_url or "/openapi.json"
+    favicon = "/assets/swagger-ui/favicon-32x32.png"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=openapi_url, title=f"{app.title} - Swagger UI",
+            swagger_js_url="/assets/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/assets/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=favicon,
+            # no badge fetched from validator.swagger.io
+            swagger_ui_parameters={"validatorUrl": None})
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        page = get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc",
+                              redoc_js_url="/assets/redoc/redoc.standalone.js",
+                              redoc_favicon_url=favicon, with_google_fonts=False)
+        page.headers["Content-Security-Policy"] = DOCS_CSP
+        return page
 
 
 def _routers():
@@ -73,3 +128,20 @@ def _routers():
         if hasattr(loaded, "router"):
             found.append(loaded.router)
     return found
+
+
+def _add_site_handlers(app: FastAPI) -> None:
+    """Error pages for browsers (JSON errors for API clients) and the favicon."""
+    from pathlib import Path
+
+    from fastapi.responses import FileResponse
+    from regiongraph.api.templating import error_page
+    from starlette.exceptions import HTTPException
+
+    app.add_exception_handler(HTTPException, error_page)
+    icon = Path(__file__).parent / "static" / "favicon.ico"
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(icon, media_type="image/x-icon",
+                            headers={"Cache-Control": "public, max-age=86400"})

@@ -5,6 +5,8 @@ media types it can produce; this module picks one the way RFC 9110 says (q-value
 wildcards), with an explicit `format` parameter or file suffix winning.
 """
 
+from urllib.parse import quote
+
 from fastapi import HTTPException, Request
 
 # short name or suffix → media type
@@ -13,6 +15,7 @@ ALIASES = {
     "nt": "application/n-triples", "ntriples": "application/n-triples",
     "nq": "application/n-quads",
     "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml", "owl": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
     "jsonld": "application/ld+json", "json-ld": "application/ld+json",
     "json": "application/json", "html": "text/html",
     "srj": "application/sparql-results+json", "srx": "application/sparql-results+xml",
@@ -70,3 +73,20 @@ def choose(accept: str | None, offers: list[str], explicit: str | None = None) -
 def negotiate(request: Request, offers: list[str], *, suffix: str | None = None) -> str:
     explicit = suffix or request.query_params.get("format")
     return choose(request.headers.get("accept"), offers, explicit)
+
+
+def prefers_html(request: Request) -> bool:
+    """True for a browser (its Accept ranks text/html above JSON); API clients sending
+    `*/*`, JSON or nothing get False."""
+    try:
+        return choose(request.headers.get("accept"), ["application/json", "text/html"]) \
+            == "text/html"
+    except HTTPException:
+        return False
+
+
+def with_format(request: Request, short: str) -> str:
+    """This request's path and query asking for another format (`?format=json`): the link
+    a page gives to its twin."""
+    kept = [f"{k}={quote(v)}" for k, v in request.query_params.multi_items() if k != "format"]
+    return f"{request.url.path}?{'&'.join([*kept, f'format={short}'])}"

@@ -13,6 +13,7 @@ from regiongraph.loaders.base import (
     LoadContext,
     Loader,
     Record,
+    RefusedURL,
     SourceError,
 )
 
@@ -52,6 +53,7 @@ def get_loader(name: str, **options: object) -> Loader:
 
 
 __all__ = [
-    "Fetched", "Issue", "LoadContext", "Loader", "Record", "SourceError", "UnknownLoaderError",
+    "Fetched", "Issue", "LoadContext", "Loader", "Record", "RefusedURL", "SourceError",
+    "UnknownLoaderError",
     "get_loader", "loader_names", "register",
 ]

@@ -8,13 +8,24 @@ so the Oakland County record loads with its licence defect reported.
 The search API (`/api/search/v1/collections/dataset/items`) answers GeoJSON features
 whose `properties` describe an item; paging follows the `next` link (`limit`,
 `startindex`) until `numberMatched`. The document itself says which of the two it is.
+A `next` link is resolved against the page's URL and fetched over http(s) only; a
+refused one is reported and ends the paging.
 """
 
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.base import (
+    Fetched,
+    Issue,
+    LoadContext,
+    Record,
+    RefusedURL,
+    SourceError,
+    link_url,
+    refused_page,
+)
 from regiongraph.loaders.datajson import DataJsonLoader
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
@@ -27,7 +38,7 @@ class ArcGisLoader:
     description = "ArcGIS Hub DCAT-US feed or search API (OGC API Records), with paging"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        document = first.json()
+        document = first.json(context.max_json_depth)
         if isinstance(document, dict) and "dataset" in document or isinstance(document, list):
             yield from DataJsonLoader().records(first, context)
             return
@@ -53,9 +64,9 @@ class ArcGisLoader:
                 fields = self.fields(feature, context.options)
                 yield mapper.record(fields, key=fields.identifier)
             following = next(
-                (link.get("href") for link in document.get("links") or []
-                 if isinstance(link, dict) and link.get("rel") == "next" and link.get("href")),
-                None)
+                (link_url(page_location, str(link["href"])) for link in document.get("links")
+                 or [] if isinstance(link, dict) and link.get("rel") == "next"
+                 and link.get("href")), None)
             total = document.get("numberMatched")
             if following is None or not document["features"] or (
                     isinstance(total, int) and read >= total):
@@ -70,8 +81,12 @@ class ArcGisLoader:
             if len(seen_pages) >= max_pages:
                 raise SourceError(f"{first.location}: more than {max_pages} pages; nothing loaded")
             seen_pages.add(following)
-            page = context.fetch(following)
-            document = page.json()
+            try:
+                page = context.fetch(following)
+            except RefusedURL as error:
+                yield refused_page(error, page_location, f"the {read:,} items")
+                return
+            document = page.json(context.max_json_depth)
             page_location = following
             if not isinstance(document, dict) or not isinstance(document.get("features"), list):
                 raise SourceError(f"{following}: not an ArcGIS Hub search page")

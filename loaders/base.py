@@ -18,12 +18,35 @@ from typing import Any, Literal, Protocol
 from pyoxigraph import NamedNode, RdfFormat, Triple, serialize
 
 from regiongraph.iri import Minter
+from regiongraph.limits import DEFAULT_MAX_JSON_DEPTH, LimitExceeded, check_json_depth
 
 Severity = Literal["error", "warning"]
 
 
 class SourceError(Exception):
     """The source as a whole is unreadable; the message says what and where."""
+
+
+class RefusedURL(SourceError):
+    """A URL that is not fetched: not http(s), or an address the harvest may not reach.
+
+    Raised for the source's own URL (the harvest fails) and for a link found in what a
+    portal sent (a paging link, a redirect): the loader reports it and stops paging.
+    """
+
+
+def link_url(page_location: str, link: str) -> str:
+    """A link a page gives, resolved against the page's own URL (a file's `file:` URI).
+
+    A portal's `/some/dir/records.json` is a path on the portal, never on this disk;
+    whatever the result, the page fetch reads only http(s) URLs.
+    """
+    from pathlib import Path
+    from urllib.parse import urljoin
+
+    base = page_location if page_location.startswith(("http://", "https://")) else \
+        Path(page_location).resolve().as_uri()
+    return urljoin(base, link.strip())
 
 
 @dataclass(frozen=True)
@@ -87,9 +110,19 @@ class Fetched:
     def not_modified(self) -> bool:
         return self.status == 304
 
-    def json(self) -> Any:
+    def check_depth(self, limit: int) -> None:
+        """Refuse a JSON (or JSON-LD) document nested deeper than `limit`, before a parser
+        that recurses sees it (see `regiongraph.limits`)."""
+        try:
+            check_json_depth(self.content, limit, self.location)
+        except LimitExceeded as error:
+            raise SourceError(str(error)) from None
+
+    def json(self, max_depth: int) -> Any:
         """Parse JSON, with an error that names the location and the line."""
         import json
+
+        self.check_depth(max_depth)
 
         try:
             text = self.content.decode("utf-8-sig")
@@ -107,8 +140,17 @@ class Fetched:
             ) from None
 
 
+def refused_page(error: RefusedURL, page: str, kept: str) -> Issue:
+    """What a paging loader reports when the next page is refused; paging stops there."""
+    return Issue(f"{page}: next page refused: {error}; kept {kept} read before it, the rest "
+                 "was not read", field="next")
+
+
 class Fetch(Protocol):
-    """How a paging loader asks for the next page (HTTP or file; it does not care)."""
+    """How a paging loader asks for the next page: http(s) only, never the file system.
+
+    It raises `RefusedURL` for a URL (or a redirect) the harvest may not follow.
+    """
 
     def __call__(self, location: str, *, params: dict[str, str] | None = None) -> Fetched: ...
 
@@ -130,9 +172,15 @@ class LoadContext:
     mapping the unchanged ones (and yield them with `unchanged=True`)."""
     salt: str = ""
     """Mixed into raw-record digests: the harvest's configuration and mapping version."""
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    """Deepest JSON a document may nest (`Settings.max_json_depth`)."""
 
     def dataset_iri(self, identifier: str) -> NamedNode:
-        return self.minter.iri("dataset", self.community, identifier)
+        """`{base}datasets/<community>/<identifier>`; an identifier already qualified by
+        this community (`saguaro/ada-ramps`, as the region's exports write them) is not
+        qualified twice, so a catalog harvested back lands on the IRIs it came from."""
+        own = identifier.removeprefix(f"{self.community}/")
+        return self.minter.iri("dataset", self.community, own or identifier)
 
 
 class Loader(Protocol):

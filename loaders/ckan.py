@@ -8,12 +8,22 @@ conformsTo, as ckanext-dcat and ckanext-datajson name them).
 
 Paging asks `rows` (option `page_size`, default 100) from `start` 0, 100, 200 ... until
 `count` is reached or a page comes back empty. A stored response (a file) is one page.
+Page URLs are built from the source's own URL, never taken from a response; a redirect
+to somewhere the harvest may not go is reported and ends the paging.
 """
 
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.base import (
+    Fetched,
+    Issue,
+    LoadContext,
+    Record,
+    RefusedURL,
+    SourceError,
+    refused_page,
+)
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
 EXTRA_KEYS = {
@@ -42,7 +52,7 @@ class CkanLoader:
         mapper = Mapper(context)
         page, start, pages = first, 0, 1
         while True:
-            result = self.result(page)
+            result = self.result(page, context.max_json_depth)
             packages = result["results"]
             total = result.get("count")
             for index, package in enumerate(packages):
@@ -68,11 +78,15 @@ class CkanLoader:
             context.say(f"{context.source_id}: {start:,} of {total:,} packages")
             params = {**self.first_params(context.options), "rows": str(page_size),
                       "start": str(start)}
-            page = context.fetch(first.location.split("?")[0], params=params)
+            try:
+                page = context.fetch(first.location.split("?")[0], params=params)
+            except RefusedURL as error:
+                yield refused_page(error, first.location, f"the {start:,} packages")
+                return
 
     @staticmethod
-    def result(page: Fetched) -> dict:
-        document = page.json()
+    def result(page: Fetched, max_depth: int) -> dict:
+        document = page.json(max_depth)
         if not isinstance(document, dict) or not isinstance(document.get("result"), dict):
             raise SourceError(f"{page.location}: not a CKAN package_search response "
                               "(no 'result' object)")

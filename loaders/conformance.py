@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import Literal, NamedNode, Triple
 from regiongraph.loaders.base import Terms
 
+from regiongraph.conformance import normalise_url
 from regiongraph.namespaces import DCT, PROV, RDF, RG
 
 DCT, PROV, RDF, RG = (Terms(n) for n in (DCT, PROV, RDF, RG))
@@ -69,8 +70,9 @@ def detect_conformance(
 ) -> Iterator[Triple]:
     """Yield `dct:conformsTo` and evidence triples for each standard a rule recognises.
 
-    `standards` maps a standard's homepage (as `normalise_url` gives it) to its registry
-    IRI, so a record that already names GTFS by its homepage gets no second claim.
+    `standards` maps a standard's addresses (as `normalise_url` gives them) to its registry
+    IRI (`regiongraph.conformance.Standards.aliases`), so a record that already names GTFS
+    by its homepage gets no second claim.
     """
     base = dataset.value.split("datasets/")[0]
     keywords = {k.strip().lower() for k in (*fields.keywords, *fields.themes)}
@@ -109,14 +111,6 @@ def _declared(existing: list[Triple], known: dict[str, str]) -> set[str]:
 @lru_cache(maxsize=64)
 def _compiled(pattern: str) -> "re.Pattern[str]":
     return re.compile(pattern, re.IGNORECASE)
-
-
-def normalise_url(url: str) -> str:
-    """Compare URLs the way a person would: scheme, www. and a final / aside."""
-    text = url.strip().lower()
-    for scheme in ("https://", "http://"):
-        text = text.removeprefix(scheme)
-    return text.removeprefix("www.").rstrip("/")
 
 
 def _match(rule: Rule, keywords: set[str], urls: list[str], media: set[str],

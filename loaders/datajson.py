@@ -154,15 +154,18 @@ def describe_schema_error(error) -> tuple[str, str]:
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
-def stream_datasets(fetched: Fetched) -> tuple[Iterator[Any], bool]:
+def stream_datasets(fetched: Fetched, max_depth: int) -> tuple[Iterator[Any], bool]:
     """The records of a catalog, decoded one at a time, and whether it is POD 1.0.
 
     `json.loads` of a 100k-dataset catalog builds over a gigabyte of Python objects
     before the first record is looked at; decoding record by record from the text keeps
     one record's objects alive at a time. The whole document is still checked: a
     truncated file or trailing garbage is an error, found before anything is written
-    (the harvest writes only after the last record).
+    (the harvest writes only after the last record). The depth is checked first, over
+    the whole document: one record too deep to decode refuses the source, which keeps
+    its previous graph.
     """
+    fetched.check_depth(max_depth)
     try:
         text = fetched.content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -173,7 +176,7 @@ def stream_datasets(fetched: Fetched) -> tuple[Iterator[Any], bool]:
     if opening == "[":
         return _stream(text, start, fetched.location, closing=None), True
     if opening != "{":
-        document = fetched.json()
+        document = fetched.json(max_depth)
         raise SourceError(f"{fetched.location}: a data.json catalog is an object with a "
                           f"'dataset' list (or a POD 1.0 array), not a {type(document).__name__}")
     return _stream(text, start, fetched.location, closing="}"), False
@@ -268,7 +271,7 @@ class DataJsonLoader:
     description = "DCAT-US 1.1 data.json (and Project Open Data 1.0 arrays)"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        datasets, legacy = stream_datasets(first)
+        datasets, legacy = stream_datasets(first, context.max_json_depth)
         validator = None
         if not legacy and context.options.get("validate", True):
             schema = find_standard(SCHEMA_RELATIVE, context.options.get("schema"))

@@ -13,7 +13,9 @@ would expand internal ones). JSON-LD remote contexts are never fetched.
 
 Paging follows `hydra:next` of a `hydra:PartialCollectionView` (IRIs) and the legacy
 `hydra:nextPage` of a `hydra:PagedCollection` (often literals); a page seen twice is a
-loop and an error, and `max_pages` (default 1000) caps the walk.
+loop and an error, and `max_pages` (default 1000) caps the walk. A next link is resolved
+against its page's URL and fetched over http(s) only; a refused one is reported and the
+pages read before it load.
 """
 
 from collections import defaultdict
@@ -21,7 +23,16 @@ from collections.abc import Iterator
 from itertools import count
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
-from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.base import (
+    Fetched,
+    Issue,
+    LoadContext,
+    Record,
+    RefusedURL,
+    SourceError,
+    link_url,
+    refused_page,
+)
 from regiongraph.loaders.conformance import detect_conformance
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, personal_data_concept
 
@@ -89,10 +100,12 @@ def check_xml(content: bytes, location: str) -> None:
         raise SourceError(f"{location}: not well-formed XML: {error}") from None
 
 
-def parse_page(fetched: Fetched, option: str | None) -> list[Triple]:
+def parse_page(fetched: Fetched, option: str | None, max_json_depth: int) -> list[Triple]:
     fmt = rdf_format(fetched, option)
     if fmt == RdfFormat.RDF_XML:
         check_xml(fetched.content, fetched.location)
+    if fmt == RdfFormat.JSON_LD:  # pyoxigraph's JSON-LD parser recurses per level
+        fetched.check_depth(max_json_depth)
     try:
         return [q.triple if hasattr(q, "triple") else q for q in
                 parse(fetched.content, fmt, base_iri=_base(fetched.location))]
@@ -116,7 +129,9 @@ class DcatLoader:
     description = "DCAT RDF: Turtle, N-Triples, RDF/XML, JSON-LD; Hydra paging"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        triples = self.all_pages(first, context)
+        triples, refused = self.all_pages(first, context)
+        if refused is not None:
+            yield refused
         index: dict = defaultdict(list)
         for t in triples:
             index[t.subject].append(t)
@@ -132,17 +147,19 @@ class DcatLoader:
         for subject in dict.fromkeys(datasets):
             yield mapper.record(subject, seen)
 
-    def all_pages(self, first: Fetched, context: LoadContext) -> list[Triple]:
+    def all_pages(self, first: Fetched, context: LoadContext
+                  ) -> tuple[list[Triple], Issue | None]:
+        """Every page's triples, and the note about a refused next page (paging ends)."""
         option = context.options.get("format")
         max_pages = int(context.options.get("max_pages", 1000))
-        triples = parse_page(first, option)
+        triples = parse_page(first, option, context.max_json_depth)
         seen = {_norm(first.location)}
         page = triples
         location = first.location
         while True:
             following = next_page(page, location)
             if following is None:
-                return triples
+                return triples, None
             if _norm(following) in seen:
                 raise SourceError(f"{location}: Hydra next page {following} was already read "
                                   "(a paging loop); nothing loaded")
@@ -153,21 +170,23 @@ class DcatLoader:
                 raise SourceError(f"{location}: has a next page but this source cannot fetch")
             seen.add(_norm(following))
             context.say(f"{context.source_id}: page {len(seen)}: {following}")
-            fetched = context.fetch(following)
-            page = parse_page(fetched, option)
+            try:
+                fetched = context.fetch(following)
+            except RefusedURL as error:
+                kept = f"the triples of {len(seen) - 1} page(s)"
+                return triples, refused_page(error, location, kept)
+            page = parse_page(fetched, option, context.max_json_depth)
             location = following
             triples.extend(page)
 
 
 def next_page(triples: list[Triple], location: str) -> str | None:
     """The next page, from hydra:next (IRIs) or legacy hydra:nextPage (IRIs or literals)."""
-    from urllib.parse import urljoin
-
     for t in triples:
         if t.predicate in (HYDRA.next, HYDRA.nextPage):
             value = t.object.value if isinstance(t.object, (NamedNode, Literal)) else None
             if value:
-                return urljoin(location, value) if location.startswith("http") else value
+                return link_url(location, value)
     return None
 
 

@@ -49,8 +49,9 @@ def event_validator(explicit: str | None = None):
     return record_validator(str(path)) if path is not None else None
 
 
-def read_events(fetched: Fetched) -> list[Any]:
+def read_events(fetched: Fetched, max_depth: int) -> list[Any]:
     """One event, an array of events, or NDJSON (one event per line)."""
+    fetched.check_depth(max_depth)  # NDJSON lines nest no deeper than the whole text
     try:
         text = fetched.content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -122,7 +123,7 @@ class OpenLineageLoader:
     description = "OpenLineage 2-0-2 run events (JSON, JSON array, NDJSON)"
 
     def records(self, first: Fetched, context: LoadContext) -> Iterator[Record | Issue]:
-        events = read_events(first)
+        events = read_events(first, context.max_json_depth)
         if len(events) > MAX_EVENTS:
             raise SourceError(f"{first.location}: {len(events):,} events, over {MAX_EVENTS:,}")
         validator = None

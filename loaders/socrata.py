@@ -9,11 +9,21 @@ standard export and SODA endpoints every Socrata dataset has.
 
 Paging: `limit` (option `page_size`, default 100) and `offset` until `resultSetSize`.
 Only datasets (`resource.type` dataset, map, or filter views when `include_views`) load.
+Page URLs are built from the source's own URL; a redirect to somewhere the harvest may not
+go is reported and ends the paging.
 """
 
 from collections.abc import Iterator
 
-from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
+from regiongraph.loaders.base import (
+    Fetched,
+    Issue,
+    LoadContext,
+    Record,
+    RefusedURL,
+    SourceError,
+    refused_page,
+)
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
 
 KINDS = {"dataset", "map"}
@@ -35,7 +45,7 @@ class SocrataLoader:
         mapper = Mapper(context)
         page, offset, pages = first, 0, 1
         while True:
-            document = page.json()
+            document = page.json(context.max_json_depth)
             if not isinstance(document, dict) or not isinstance(document.get("results"), list):
                 raise SourceError(f"{page.location}: not a Socrata catalog response "
                                   "(no 'results' list)")
@@ -61,7 +71,11 @@ class SocrataLoader:
                 raise SourceError(f"{first.location}: more than {max_pages} pages; nothing loaded")
             pages += 1
             params = {**self.first_params(context.options), "offset": str(offset)}
-            page = context.fetch(first.location.split("?")[0], params=params)
+            try:
+                page = context.fetch(first.location.split("?")[0], params=params)
+            except RefusedURL as error:
+                yield refused_page(error, first.location, f"the {offset:,} results")
+                return
 
     @staticmethod
     def fields(item: dict) -> DatasetFields:

@@ -11,4 +11,4 @@ from regiongraph.paths import data_path
 from regiongraph.settings import Settings, get_settings
 from regiongraph.store import Store, open_store
 
-__all__ = ["__version__", "data_path", "Settings", "get_settings", "Store", "open_store"]
+__all__ = ["Settings", "Store", "__version__", "data_path", "get_settings", "open_store"]

@@ -28,7 +28,7 @@ from regiongraph import journal
 from regiongraph.iri import Minter
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, record_base
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def apply_change(store: Store, settings: Settings, road: str,
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
     if not graphs:
         return Applied(version=journal.version(store, settings))
+    record_base(store, settings)
     change = journal.Change(road=road, graphs=tuple(graphs),
                             subjects=tuple(sorted({str(s) for s in subjects})))
     version = journal.append(store, settings, change, at_least=at_least)

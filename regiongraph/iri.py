@@ -65,6 +65,20 @@ class Minter:
         prefix = f"{self.base}{KINDS[kind]}/"
         return iri[len(prefix):] if iri.startswith(prefix) else None
 
+    def dataset_identifier(self, iri: str) -> str:
+        """The identifier every export gives a dataset: `<community>/<local id>`.
+
+        A publisher's own identifiers repeat across communities (three `ada-ramps`), and
+        harvesters key records by identifier, so each export names a dataset by the path
+        of its IRI, which is unique and stable; an IRI not minted here is its own
+        identifier. Harvested back under its community it mints the same IRI again
+        (`LoadContext.dataset_iri`).
+
+        >>> Minter("https://r.example/").dataset_identifier("https://r.example/datasets/a/b")
+        'a/b'
+        """
+        return self.local_id(iri, "dataset") or iri
+
 
 # Named graphs with one job each.
 REGISTRY_GRAPH = "registry"

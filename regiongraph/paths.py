@@ -20,15 +20,31 @@ def data_path(name: str) -> Path:
     return Path(__file__).resolve().parent.parent / name
 
 
+# The front-end files the pages serve: folder under node_modules → the files needed from it.
+# Only these are served, and a built wheel carries exactly these (setup.py copies them from
+# node_modules at build time into `regiongraph/_vendor/`, never into the source tree).
+NPM_FILES = {
+    "@zazuko/yasgui/build": ("yasgui.min.js", "yasgui.min.css"),
+    "cytoscape/dist": ("cytoscape.min.js",),
+    "swagger-ui-dist": ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
+    "redoc/bundles": ("redoc.standalone.js",),
+}
+VENDOR_FOLDER = "_vendor"
+
+
 def npm_path() -> Path:
     """Where the front-end libraries installed from package-lock.json live.
 
-    `npm ci` at the repository root fills `node_modules/`; a deployment may point
-    REGIONGRAPH_NODE_MODULES elsewhere. Pages never load anything from a CDN.
+    REGIONGRAPH_NODE_MODULES wins when set; then the copies an installed wheel carries
+    (`regiongraph/_vendor/`); then `node_modules/` of a checkout, where `npm ci` puts
+    them. Pages never load anything from a CDN.
     """
     from regiongraph.settings import Settings
 
     configured = Settings().node_modules
     if configured:
         return Path(configured)
+    packaged = Path(str(resources.files("regiongraph"))) / VENDOR_FOLDER
+    if packaged.is_dir():
+        return packaged
     return Path(__file__).resolve().parent.parent / "node_modules"

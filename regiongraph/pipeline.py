@@ -3,8 +3,9 @@
 sources → loaders → quads per named graph → store, and every load is a write through
 the one change path (`regiongraph.change.apply_change`), which journals it and brings
 the derived views (inferences, validation, search, caches) up to date. `regiongraph
-demo`, `harvest` and the API all come through here; `harvest/` knows loaders and the
-store only, and this module orchestrates it.
+load` (and `demo`, the same on the bundled demo), `harvest`, `restore` and the API all
+come through here; `harvest/` knows loaders and the store only, and this module
+orchestrates it.
 
 A graph is rewritten only when its content fingerprint changed, so loading the demo a
 second time writes nothing (the fingerprints live in the meta graph).
@@ -14,16 +15,20 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse
 
 from regiongraph.change import Applied, apply_change
+from regiongraph.errors import RegiongraphError
 from regiongraph.iri import META_GRAPH, ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import RG
 from regiongraph.paths import data_path
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+if TYPE_CHECKING:
+    from regiongraph.harvest import SourceConfig
 
 @dataclass
 class LoadSummary:
@@ -114,22 +119,26 @@ def load_registry(store: Store, settings: Settings, folder: Path, summary: LoadS
     record_fingerprint(store, minter, graph, digest)
 
 
-def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
-    """Load the bundled demo region: ontology, registry, then every demo source."""
-    say = progress or (lambda _message: None)
-    minter = Minter(settings.base)
-    summary = LoadSummary()
+def restore_dump(store: Store, settings: Settings, source: BinaryIO) -> int:
+    """Replace the whole store with an N-Quads dump (atomic), through the one change path.
+
+    The dump brings its own journal, perhaps older than this store's: the restore is
+    journalled above both, so every view sees it as new and follows every graph (the
+    search index, which lives outside the store, re-reads every record; the rules view
+    re-checks only what its fingerprints say changed).
+    """
+    from regiongraph import journal
+
+    before = journal.version(store, settings)
+    restored = 0
 
     def write() -> list[str]:
-        say("ontology")
-        load_ontology(store, minter, summary)
-        say("registry")
-        load_registry(store, settings, data_path("demo") / "registry", summary)
-        harvest_demo_sources(store, settings, summary, say)
-        return list(summary.written)
+        nonlocal restored
+        restored = store.restore(source)
+        return [g for g in store.graphs() if g]
 
-    summary.applied = apply_change(store, settings, "demo", write)
-    return summary
+    apply_change(store, settings, "restore", write, at_least=before)
+    return restored
 
 
 def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]], *,
@@ -158,35 +167,58 @@ def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]
     return reports
 
 
-def restore(store: Store, settings: Settings, source) -> int:
-    """Replace the whole store with an N-Quads dump, through the one change path.
+class RegionDirectoryError(RegiongraphError):
+    """The directory given to `load` is not a region directory; nothing was loaded."""
 
-    The dump brings its own journal, perhaps older than this store's: the restore is
-    journalled above both, so every view sees it as new and follows every graph (the
-    rules view re-checks only what its fingerprints say changed).
+
+def load_region_dir(store: Store, settings: Settings, folder: Path, *,
+                    progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load a region directory: the ontology, `registry/`, then every source of
+    `sources.yaml`, as one change (the views follow once, for all that changed).
+
+    The bundled demo and a `regiongraph generate` output have this layout; either part
+    may be missing, not both. The sources file is checked before anything is written and
+    the registry before its graph is replaced: a mistake in either keeps the old region.
     """
-    from regiongraph import journal
+    folder = Path(folder)
+    registry, sources = folder / "registry", folder / "sources.yaml"
+    if not folder.is_dir():
+        raise RegionDirectoryError(f"{folder}: no such directory")
+    if not registry.is_dir() and not sources.is_file():
+        raise RegionDirectoryError(f"{folder}: not a region directory (it has neither "
+                                   "registry/ nor sources.yaml); nothing was loaded")
+    from regiongraph.harvest import read_sources
 
-    before = journal.version(store, settings)
-    restored = 0
+    say = progress or (lambda _message: None)
+    minter = Minter(settings.base)
+    summary = LoadSummary()
+    configs = read_sources(sources) if sources.is_file() else []
 
     def write() -> list[str]:
-        nonlocal restored
-        restored = store.restore(source)
-        return [g for g in store.graphs() if g]
+        say("ontology")
+        load_ontology(store, minter, summary)
+        if registry.is_dir():
+            say("registry")
+            load_registry(store, settings, registry, summary)
+        harvest_region_sources(store, settings, configs, summary, say)
+        return list(summary.written)
 
-    apply_change(store, settings, "restore", write, at_least=before)
-    return restored
+    summary.applied = apply_change(store, settings, "load", write)
+    return summary
 
 
-def harvest_demo_sources(
-    store: Store, settings: Settings, summary: LoadSummary, say: Callable[[str], None]
+def load_demo(store: Store, settings: Settings, *, progress: Callable[[str], None] | None = None) -> LoadSummary:
+    """Load the bundled demo region (`load_region_dir` on the demo folder)."""
+    return load_region_dir(store, settings, data_path("demo"), progress=progress)
+
+
+def harvest_region_sources(
+    store: Store, settings: Settings, sources: "list[SourceConfig]", summary: LoadSummary,
+    say: Callable[[str], None],
 ) -> None:
-    from regiongraph.harvest import harvest_sources, read_sources
+    from regiongraph.harvest import harvest_sources
 
-    demo = data_path("demo")
-    # Unchanged demo sources log no report: loading the demo twice must change nothing.
-    sources = read_sources(demo / "sources.yaml")
+    # Unchanged sources log no report: loading a region twice must change nothing.
     for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False):
         summary.reports.append(report)
         for graph, n in report.written_graphs.items():

@@ -5,6 +5,13 @@ Built by a function, never at import, so tests and flags can pass their own valu
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from regiongraph.limits import (
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_QUERY_DEPTH,
+    DEFAULT_MAX_QUERY_TOKENS,
+    Limits,
+)
+
 DEFAULT_BASE = "https://data.sonoranvalley.example/"
 
 
@@ -32,14 +39,30 @@ class Settings(BaseSettings):
     """Rows returned to anonymous users before results are cut (with a note)."""
     max_request_bytes: int = 10_000_000
     """Largest request body accepted (queries, uploads, events)."""
+    max_query_depth: int = DEFAULT_MAX_QUERY_DEPTH
+    """Deepest nesting of `{ ( [ <<` a SPARQL query or update may have (deeper crashes
+    pyoxigraph: see `regiongraph.limits`)."""
+    max_query_tokens: int = DEFAULT_MAX_QUERY_TOKENS
+    """Most tokens a SPARQL query (or one update operation) may have, VALUES and DATA
+    blocks aside."""
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    """Deepest nesting of a JSON or JSON-LD body, upload or harvested document."""
 
     sources: str | None = None
     """The harvest sources file the API's `POST /harvest/{source}` reads (default: the demo's)."""
     standards: str | None = None
     """A folder of standards' reference files (e.g. `dcat-us-1.1/...` JSON Schemas) that
     harvests validate records against; without one, records load unchecked and reports say so."""
+    harvest_allow_private: bool = False
+    """Let harvests (and `quality --check-urls`) reach loopback and private networks: an
+    intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(query_depth=self.max_query_depth, query_tokens=self.max_query_tokens,
+                      json_depth=self.max_json_depth)
 
     def with_overrides(self, **overrides: object) -> "Settings":
         """Return a copy where each non-None override replaces the setting (how flags win)."""

@@ -4,10 +4,11 @@ One table maps a short name (`json`, `ttl`, ...) and a media type to pyoxigraph'
 result or RDF format, so `--format`, `?format=` and `Accept` agree.
 """
 
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
+from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat
 
 from regiongraph.errors import RegiongraphError
 
@@ -62,11 +63,13 @@ def is_graph_result(results: object) -> bool:
     return not isinstance(results, (QuerySolutions, QueryBoolean))
 
 
-def write_results(results, fmt: str, output: BinaryIO, *, console=None) -> None:
-    """Write results in `fmt`; `table` renders a rich table on `console`."""
+def write_results(results, fmt: str, output: BinaryIO, *, console=None,
+                  prefixes: dict[str, str] | None = None) -> None:
+    """Write results in `fmt`; `table` renders a rich table on `console`, with IRIs under
+    one of `prefixes` (name → namespace, as the query declared them) shortened."""
     graph = is_graph_result(results)
     if fmt == "table":
-        _table(results, console, graph)
+        _table(results, console, graph, prefixes or {})
         return
     chosen = find_format(fmt, graph=graph)
     if chosen is None:
@@ -76,7 +79,7 @@ def write_results(results, fmt: str, output: BinaryIO, *, console=None) -> None:
     output.flush()
 
 
-def _table(results, console, graph: bool) -> None:
+def _table(results, console, graph: bool, prefixes: dict[str, str]) -> None:
     from rich.table import Table
 
     if isinstance(results, QueryBoolean):
@@ -85,14 +88,36 @@ def _table(results, console, graph: bool) -> None:
     if graph:
         table = Table("subject", "predicate", "object")
         for triple in results:
-            table.add_row(str(triple.subject), str(triple.predicate), str(triple.object))
+            table.add_row(*[compact(term, prefixes) if isinstance(term, NamedNode) else str(term)
+                            for term in (triple.subject, triple.predicate, triple.object)])
     else:
         names = [v.value for v in results.variables]
         table = Table(*names)
         for row in results:
-            table.add_row(*[_cell(row[name]) for name in names])
+            table.add_row(*[_cell(row[name], prefixes) for name in names])
     console.print(table)
 
 
-def _cell(term) -> str:
+def _cell(term, prefixes: dict[str, str]) -> str:
+    if isinstance(term, NamedNode):
+        return compact(term, prefixes)
     return "" if term is None else getattr(term, "value", str(term))
+
+
+# A local part that reads back as the same prefixed name (a safe subset of PN_LOCAL).
+_LOCAL = re.compile(r"^(?:\w(?:[\w.-]*[\w-])?)?$")
+
+
+def compact(iri: NamedNode, prefixes: dict[str, str]) -> str:
+    """`dcat:Dataset` for an IRI under a declared namespace (the longest that fits), else
+    the IRI itself.
+
+    >>> compact(NamedNode("http://www.w3.org/ns/dcat#Dataset"), {"dcat": "http://www.w3.org/ns/dcat#"})
+    'dcat:Dataset'
+    """
+    fits = [(len(namespace), name) for name, namespace in prefixes.items()
+            if iri.value.startswith(namespace) and _LOCAL.match(iri.value[len(namespace):])]
+    if not fits:
+        return iri.value
+    _, name = max(fits)
+    return f"{name}:{iri.value[len(prefixes[name]):]}"

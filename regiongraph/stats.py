@@ -1,13 +1,34 @@
 """Counts that tell a steward what is in the store."""
 
+from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 
-def store_stats(store: Store) -> dict:
+def internal_graph_prefixes(settings: Settings) -> tuple[str, ...]:
+    """Graphs that are bookkeeping, not data: the rule engine's per-graph fingerprints
+    (`rules-state/<key>`, one per data graph), which would otherwise crowd out the rest."""
+    from regiongraph.iri import Minter
+    from regiongraph.rules.incremental import STATE_GRAPH
+
+    return (Minter(settings.base).graph(STATE_GRAPH).value + "/",)
+
+
+def store_stats(store: Store, settings: Settings, *, include_internal: bool = False) -> dict:
+    """Triples in all, per graph and instances per class.
+
+    Internal graphs are listed only with `include_internal`; otherwise `internal` counts
+    them (and `triples` still counts everything in the store).
+    """
     graphs = store.graphs()
     rows = store.query(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",
         union_default_graph=True,
     )
     classes = {row["c"].value: int(row["n"].value) for row in rows}
-    return {"triples": sum(graphs.values()), "graphs": graphs, "classes": classes}
+    result = {"triples": sum(graphs.values()), "graphs": graphs, "classes": classes}
+    if not include_internal:
+        prefixes = internal_graph_prefixes(settings)
+        hidden = {g: n for g, n in graphs.items() if g.startswith(prefixes)}
+        result["graphs"] = {g: n for g, n in graphs.items() if g not in hidden}
+        result["internal"] = {"graphs": len(hidden), "triples": sum(hidden.values())}
+    return result

@@ -7,7 +7,6 @@ import pytest
 
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-
 from tests.support import oxigraph_server
 
 os.environ.setdefault("REGIONGRAPH_BASE", "https://data.sonoranvalley.example/")

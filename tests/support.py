@@ -73,3 +73,19 @@ def oxigraph_server(location: Path | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def regiongraph_server(store: Path, *args: str) -> Iterator[str]:
+    """A real `regiongraph serve` process on a disk store; yields its base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "regiongraph", "--store", str(store), *args,
+               "serve", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/health", timeout=60)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -5,8 +5,12 @@ import doctest
 import pytest
 
 import regiongraph.iri
+import regiongraph.limits
+import regiongraph.sparql.guard
+import regiongraph.sparql_results
 
-MODULES = [regiongraph.iri]
+MODULES = [regiongraph.iri, regiongraph.limits, regiongraph.sparql.guard,
+           regiongraph.sparql_results]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)

@@ -4,12 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-
 from regiongraph.api.app import create_app
+
 from tests.support import serve_app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-EXAMPLES = dict(re.findall(r"```python\n# example: (\S+)\n(.*?)```", README, flags=re.S))
+EXAMPLES = dict(re.findall(r"```python\n# example: (\S+)\n(.*?)```", README, flags=re.DOTALL))
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def base(demo_store, demo_settings):
 
 
 def run_example(name: str, base: str, capsys) -> str:
-    exec(compile(EXAMPLES[name], f"README.md example {name}", "exec"), {"BASE": base})
+    exec(compile(EXAMPLES[name], f"README.md example {name}", "exec"), {"BASE": base})  # noqa: S102 - the README examples are the test
     return capsys.readouterr().out
 
 

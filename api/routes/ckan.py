@@ -14,21 +14,22 @@ the same exceptions it raises against CKAN. `rows` above 1,000 is clamped, as CK
 """
 
 import hmac
-import json
+import inspect
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from regiongraph.api.deps import is_admin
 
 from regiongraph import __version__
+from regiongraph.limits import LimitExceeded, load_json
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
 from regiongraph.search.query import FACET_ALIASES, facet_name
-from regiongraph.search.records import ckan_name, parse_date
+from regiongraph.search.records import ckan_name, package_name, parse_date
 
 router = APIRouter(tags=["ckan"])
 
@@ -106,7 +107,7 @@ async def _params(request: Request) -> dict[str, Any]:
                 params.update({k: form.get(k) for k in form})
             else:
                 try:
-                    data = json.loads(body)
+                    data = _json(request, body, "the request body")
                 except ValueError as error:
                     raise CkanError(400, "Bad request",
                                     f"Bad request - JSON Error: {error}") from None
@@ -115,6 +116,15 @@ async def _params(request: Request) -> dict[str, Any]:
                                     "Bad request - JSON Error: the body must be an object")
                 params.update(data)
     return params
+
+
+def _json(request: Request, text: str | bytes, where: str) -> Any:
+    """JSON input, depth-checked first: deep JSON made `json.loads` raise RecursionError
+    (a 500); now a 400 naming the limit. Other JSON errors stay ValueErrors."""
+    try:
+        return load_json(text, request.app.state.settings.max_json_depth, where)
+    except LimitExceeded as error:
+        raise CkanError(400, "Bad request", f"Bad request - JSON Error: {error}") from None
 
 
 def _int(params: dict, name: str, default: int, *, minimum: int = 0,
@@ -199,7 +209,7 @@ def package_dict(p: dict) -> dict:
         extras.append({"key": "conforms_to", "value": standard["iri"]})
     modified = _iso(p.get("modified"))
     return {
-        "id": package_id, "name": ckan_name(p["iri"]), "title": p["title"],
+        "id": package_id, "name": package_name(p), "title": p["title"],
         "notes": p.get("description") or "", "url": p.get("landing_page") or "",
         "type": "dataset", "state": "active", "private": not p.get("public", False),
         "license_id": p.get("license") or "", "license_url": p.get("license") or "",
@@ -233,6 +243,18 @@ class Context:
 
 
 def package_search(ctx: Context, params: dict) -> dict:
+    """Search the datasets (CKAN packages).
+
+    :param q: words, "phrases", prefix*, -not, a OR b (the service's query language)
+    :param fq: Solr-style filters, e.g. `organization:saguaro res_format:"CSV"`; also fq_list
+    :param rows: results per page (default 10, at most 1000); :param start: offset
+    :param sort: `score desc`, `metadata_modified desc|asc`, `title_string asc|desc`,
+        `name asc|desc`
+    :param facet.field: JSON list of facets: organization, groups, tags, res_format,
+        conforms_to, projects; facet.limit, facet.mincount
+    :param include_private: with the admin token, datasets that are not public too
+    :returns: {count, sort, facets, search_facets, results: [package]}
+    """
     rows = _int(params, "rows", DEFAULT_ROWS, maximum=MAX_ROWS)
     start = _int(params, "start", 0)
     include_private = ctx.admin and _bool(params, "include_private", False)
@@ -249,7 +271,7 @@ def package_search(ctx: Context, params: dict) -> dict:
     raw_fields = params.get("facet.field") or []
     if isinstance(raw_fields, str):
         try:
-            raw_fields = json.loads(raw_fields)
+            raw_fields = _json(ctx.request, raw_fields, "facet.field")
         except ValueError:
             raise CkanError(409, "Validation Error",
                             fields={"facet.field": ["must be a JSON list"]}) from None
@@ -309,6 +331,12 @@ def _dataset(ctx: Context, key: str) -> dict:
 
 
 def package_show(ctx: Context, params: dict) -> dict:
+    """One dataset as a CKAN package.
+
+    :param id: the package's name, its id (a UUID) or the dataset IRI
+    :returns: the package, with its organization (community), groups (themes), tags
+        (keywords) and resources (distributions); private ones need the admin token
+    """
     key = _text(params, "id") or _text(params, "name")
     if not key:
         raise CkanError(409, "Validation Error", fields={"id": ["Missing value"]})
@@ -316,11 +344,23 @@ def package_show(ctx: Context, params: dict) -> dict:
 
 
 def package_list(ctx: Context, params: dict) -> list[str]:
+    """The names of the public datasets, by name.
+
+    :param limit: how many (default all); :param offset: how many to skip
+    :returns: a list of package names
+    """
     limit = _int(params, "limit", LIST_LIMIT, maximum=LIST_LIMIT)
     offset = _int(params, "offset", 0)
     result = ctx.search(filters={"kind": ["dataset"]}, include_private=False, start=offset,
                         rows=max(limit, 1), sort="name asc", facets=[])
-    return [ckan_name(hit["iri"]) for hit in result.hits][:limit]
+    return [package_name(hit) for hit in result.hits][:limit]
+
+
+def _packages(ctx: Context, filters: dict[str, list[str]]) -> list[dict]:
+    """The public datasets of a facet value (an organization's, a group's), by name."""
+    result = ctx.search(filters={"kind": ["dataset"], **filters}, include_private=False,
+                        rows=MAX_ROWS, sort="name asc", facets=[])
+    return [package_dict(hit) for hit in result.hits]
 
 
 def _communities(ctx: Context) -> list[dict]:
@@ -362,42 +402,107 @@ def _list(items: list[dict], params: dict, default_sort: str = "name asc") -> li
 
 
 def organization_list(ctx: Context, params: dict) -> list:
+    """The communities, as CKAN organizations.
+
+    :param all_fields: whole organizations instead of names
+    :param sort: `name`, `title` or `package_count`, then `asc` or `desc`
+    :param limit, offset: paging; :param organizations: only these names
+    :returns: a list of names, or of organizations with their public package_count
+    """
     items = _communities(ctx)
     wanted = params.get("organizations")
     if wanted:
-        names = set(json.loads(wanted) if isinstance(wanted, str) and wanted.startswith("[")
+        names = set(_json(ctx.request, wanted, "organizations")
+                    if isinstance(wanted, str) and wanted.startswith("[")
                     else (wanted if isinstance(wanted, list) else [wanted]))
         items = [i for i in items if i["name"] in names]
     return _list(items, params)
 
 
 def organization_show(ctx: Context, params: dict) -> dict:
+    """One community, as a CKAN organization.
+
+    :param id: its name, its id (a UUID) or the community IRI
+    :param include_datasets: add `packages`, its public datasets (at most 1000)
+    :returns: the organization
+    """
     key = (_text(params, "id") or "").strip()
     if not key:
         raise CkanError(409, "Validation Error", fields={"id": ["Missing value"]})
     for item in _communities(ctx):
         if key in (item["name"], item["id"], item["uri"]):
             if _bool(params, "include_datasets"):
-                result = ctx.search(filters={"kind": ["dataset"], "community": [item["name"]]},
-                                    include_private=False, rows=MAX_ROWS, sort="name asc",
-                                    facets=[])
-                item["packages"] = [package_dict(hit) for hit in result.hits]
+                item["packages"] = _packages(ctx, {"community": [item["name"]]})
             return item
     raise CkanError(404, "Not Found Error", "Not found")
 
 
-def group_list(ctx: Context, params: dict) -> list:
+def _themes(ctx: Context) -> list:
+    """The theme facet of the public datasets: what CKAN clients see as groups."""
     result = ctx.search(filters={"kind": ["dataset"]}, include_private=False, rows=1,
                         facets=["theme"], facet_size=10_000)
-    items = [{"id": v.key, "name": v.key, "title": v.label, "display_name": v.label,
-              "description": "", "type": "group", "is_organization": False,
-              "state": "active", "approval_status": "approved", "image_url": "",
-              "image_display_url": "", "package_count": v.count}
-             for v in result.facets.get("theme", [])]
-    return _list(items, params)
+    return result.facets.get("theme", [])
+
+
+def _groups(ctx: Context) -> list[dict]:
+    return [_group(ctx, v.key, v.label, v.count) for v in _themes(ctx)]
+
+
+def _group(ctx: Context, key: str, label: str, count: int) -> dict:
+    """A theme as a CKAN group; its id is the UUID packages list it under."""
+    # A theme's IRI is not a facet value: read it from one of its datasets.
+    member = ctx.search(filters={"kind": ["dataset"], "theme": [key]}, include_private=False,
+                        rows=1, facets=[]).hits
+    iri = next((t.get("iri") for hit in member for t in hit.get("themes", [])
+                if t["key"] == key), None)
+    return {"id": _uuid(iri) if iri else key, "name": key, "title": label,
+            "display_name": label, "description": "", "type": "group",
+            "is_organization": False, "state": "active", "approval_status": "approved",
+            "image_url": "", "image_display_url": "", "package_count": count}
+
+
+def group_list(ctx: Context, params: dict) -> list:
+    """The domain concepts (themes) of the public datasets, as CKAN groups.
+
+    :param all_fields: whole groups instead of names
+    :param sort: `name`, `title` or `package_count`, then `asc` or `desc`
+    :param limit, offset: paging
+    :returns: a list of names, or of groups with their package_count
+    """
+    return _list(_groups(ctx), params)
+
+
+def group_show(ctx: Context, params: dict) -> dict:
+    """One theme, as a CKAN group.
+
+    :param id: its name or its id (the UUID packages list it under)
+    :param include_datasets: add `packages`, its public datasets (at most 1000)
+    :returns: the group (as group_list's all_fields gives it, plus extras, groups, tags,
+        users, which are empty here)
+    """
+    key = (_text(params, "id") or "").strip()
+    if not key:
+        raise CkanError(409, "Validation Error", fields={"id": ["Missing value"]})
+    themes = _themes(ctx)
+    named = next((v for v in themes if v.key == key), None)
+    candidates = [named] if named else themes  # by name: one lookup; by id: all of them
+    group = next((g for g in (_group(ctx, v.key, v.label, v.count) for v in candidates)
+                  if key in (g["name"], g["id"])), None)
+    if group is None:
+        raise CkanError(404, "Not Found Error", "Group not found")
+    group.update({"extras": [], "groups": [], "tags": [], "users": []})
+    if _bool(params, "include_datasets"):
+        group["packages"] = _packages(ctx, {"theme": [group["name"]]})
+    return group
 
 
 def tag_list(ctx: Context, params: dict) -> list:
+    """The keywords of the public datasets, as CKAN tags.
+
+    :param query: only tags containing this text
+    :param all_fields: whole tags instead of names
+    :returns: a sorted list of tag names (or tags)
+    """
     result = ctx.search(filters={"kind": ["dataset"]}, include_private=False, rows=1,
                         facets=["keyword"], facet_size=10_000)
     names = sorted(v.key for v in result.facets.get("keyword", []))
@@ -410,6 +515,10 @@ def tag_list(ctx: Context, params: dict) -> list:
 
 
 def status_show(ctx: Context, params: dict) -> dict:
+    """What this site is and which CKAN Action API release it follows.
+
+    :returns: {site_title, site_url, site_description, ckan_version, ...}
+    """
     base = str(ctx.request.base_url).rstrip("/")
     return {
         "site_title": "regiongraph", "site_url": base,
@@ -420,11 +529,103 @@ def status_show(ctx: Context, params: dict) -> dict:
     }
 
 
+def resource_show(ctx: Context, params: dict) -> dict:
+    """One distribution, as a CKAN resource.
+
+    :param id: the resource's id (a UUID, as package_show lists it) or the distribution IRI
+    :returns: the resource, as its package lists it; one of a private dataset needs the
+        admin token
+    """
+    key = (_text(params, "id") or "").strip()
+    if not key:
+        raise CkanError(409, "Validation Error", fields={"id": ["Missing value"]})
+    payload = ctx.index.get(key, include_private=ctx.admin, fields=("resource",))
+    resources = package_dict(payload)["resources"] if payload else []
+    found = next((r for r in resources if key in (r["id"], r["uri"])), None)
+    if found is None:
+        raise CkanError(404, "Not Found Error", "Resource was not found.")
+    return found
+
+
+def license_list(ctx: Context, params: dict) -> list[dict]:
+    """The licenses the public datasets are published under (a package's license_id).
+
+    There is no license register beyond the catalog: each license is its URL.
+    :returns: a list of {id, title, url, status}, by id
+    """
+    result = ctx.search(filters={"kind": ["dataset"]}, include_private=False,
+                        rows=LIST_LIMIT, sort="name asc", facets=[])
+    used = sorted({hit["license"] for hit in result.hits if hit.get("license")})
+    return [{"id": url, "title": url, "url": url, "status": "active"} for url in used]
+
+
+def package_autocomplete(ctx: Context, params: dict) -> list[dict]:
+    """Public datasets whose name or title contains `q`, for type-ahead fields.
+
+    :param q: the text typed so far (its words are matched from their start)
+    :param limit: at most this many (default 10, at most 1000)
+    :returns: [{name, title, match_field: "name" or "title", match_displayed}]
+    """
+    q = (_text(params, "q") or "").strip()
+    if not q:
+        raise CkanError(409, "Validation Error", fields={"q": ["Missing value"]})
+    limit = _int(params, "limit", DEFAULT_ROWS, minimum=1, maximum=MAX_ROWS)
+    wanted = q.lower()
+    words = [w for w in re.split(r"[^\w]+", wanted) if w]
+    if not words:
+        return []
+    result = ctx.search(q=" ".join(f"{w}*" for w in words), filters={"kind": ["dataset"]},
+                        include_private=False, rows=MAX_ROWS, facets=[])
+    found = []
+    for hit in result.hits:
+        name, title = ckan_name(hit["iri"]), hit["title"]
+        if wanted in name:
+            found.append({"name": name, "title": title, "match_field": "name",
+                          "match_displayed": name})
+        elif wanted in title.lower():
+            found.append({"name": name, "title": title, "match_field": "title",
+                          "match_displayed": f"{title} ({name})"})
+        if len(found) == limit:
+            break
+    return found
+
+
+def current_package_list_with_resources(ctx: Context, params: dict) -> list[dict]:
+    """Datasets with their resources, most recently modified first, a page at a time.
+
+    :param limit: per page (default 10, at most 1000); :param offset: how many to skip
+        (or :param page: 1-based, with limit)
+    :returns: a list of packages; private ones too with the admin token
+    """
+    limit = _int(params, "limit", DEFAULT_ROWS, minimum=1, maximum=MAX_ROWS)
+    offset = _int(params, "offset", (_int(params, "page", 1, minimum=1) - 1) * limit)
+    result = ctx.search(filters={"kind": ["dataset"]}, include_private=ctx.admin,
+                        start=offset, rows=limit, sort="modified desc", facets=[])
+    return [package_dict(hit) for hit in result.hits]
+
+
+def help_show(ctx: Context, params: dict) -> str:
+    """The documentation of an action; every answer's `help` URL points here.
+
+    :param name: the action's name
+    :returns: what the action does, its parameters and what it returns
+    """
+    name = (_text(params, "name") or "").strip()
+    action = ACTIONS.get(name)
+    if action is None:
+        raise CkanError(404, "Not Found Error", f"Action function not found: {name[:80]}")
+    return inspect.getdoc(action) or ""
+
+
 ACTIONS: dict[str, Callable[[Context, dict], Any]] = {
     "package_search": package_search, "package_show": package_show,
     "package_list": package_list, "organization_list": organization_list,
     "organization_show": organization_show, "group_list": group_list,
-    "tag_list": tag_list, "status_show": status_show,
+    "group_show": group_show, "tag_list": tag_list, "status_show": status_show,
+    "resource_show": resource_show, "license_list": license_list,
+    "package_autocomplete": package_autocomplete,
+    "current_package_list_with_resources": current_package_list_with_resources,
+    "help_show": help_show,
 }
 
 
@@ -488,3 +689,43 @@ async def _dispatch(action: str, request: Request) -> JSONResponse:
     except CkanError as error:
         return _envelope(request, action, error=error)
     return _envelope(request, action, result=result)
+
+
+# CKAN's page URLs ------------------------------------------------------------------------
+
+
+@router.get("/dataset/{key}", summary="CKAN's dataset page URL: redirects to the dataset's "
+            "page here", response_class=RedirectResponse, status_code=302)
+async def dataset_page(key: str, request: Request) -> Response:
+    """`/dataset/<name or id>` → `/datasets/<community>/<identifier>`; 404 when not visible."""
+    from regiongraph.iri import Minter
+
+    admin = ckan_admin(request)
+    payload = await _lookup(request, lambda index: index.get(key, include_private=admin))
+    prefix = Minter(request.app.state.settings.base).base + "datasets/"
+    if not payload or payload.get("kind") != "dataset" or not payload["iri"].startswith(prefix):
+        return PlainTextResponse(f"no such dataset: {key}\n", status_code=404)
+    target = request.url_for("dataset", path=payload["iri"][len(prefix):])
+    return RedirectResponse(str(target), status_code=302, headers={"Vary": "Authorization"})
+
+
+@router.get("/organization/{key}", summary="CKAN's organization page URL: redirects to the "
+            "community's page here", response_class=RedirectResponse, status_code=302)
+async def organization_page(key: str, request: Request) -> Response:
+    """`/organization/<name or id>` → `/communities/<id>`; 404 for an unknown one."""
+    admin = ckan_admin(request)
+    found = await _lookup(request, lambda index: next(
+        (c for c in _communities(Context(request, index, admin))
+         if key in (c["name"], c["id"], c["uri"])), None))
+    if found is None:
+        return PlainTextResponse(f"no such organization: {key}\n", status_code=404)
+    target = request.url_for("community_page", community=found["name"])
+    return RedirectResponse(str(target), status_code=302)
+
+
+async def _lookup(request: Request, find: Callable[[SearchIndex], Any]) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    app = request.app
+    return await run_in_threadpool(
+        lambda: find(index_for(app.state.store, app.state.settings)))

@@ -67,7 +67,7 @@ def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: st
         raise HTTPException(404, "no such dataset") from None
     if not admin and not index.contains(iri):
         raise HTTPException(404, "no such dataset")
-    records = read_records(store, [iri], None if admin else index.may_name)
+    records = read_records(store, [iri], None if admin else index.may_name, base=index.base)
     if not records:
         raise HTTPException(404, "no such dataset")
     return with_registry_agents(records, index)[0]

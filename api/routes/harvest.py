@@ -4,9 +4,10 @@
   `HarvestReport` the CLI prints with `--json` (502 when the source could not be read:
   the report says why, and nothing changed).
 - `GET /harvest/{source}/history` lists the stored reports, newest first.
-- `POST /lineage/events` takes OpenLineage run events (one JSON event, a JSON array, or
-  NDJSON) from a pipeline, validates them, and adds their PROV-O to the
-  `lineage-events` source graph. Events add to what is there (a run posted twice is the
+- `POST /lineage/events` (and `POST /api/v1/lineage`, where OpenLineage clients post by
+  default) takes OpenLineage run events (one JSON event, a JSON array, or NDJSON) from a
+  pipeline, validates them, and adds their PROV-O to the `lineage-events` source graph;
+  when no event is valid the answer is a 400 naming the schema error, nothing stored. Events add to what is there (a run posted twice is the
   same triples, minted from its run id), so pipelines can post as they run. Datasets are
   matched with the `datasets` option of the sources file's OpenLineage source.
 
@@ -66,7 +67,13 @@ def harvest_history(source: str, store: StoreDep, settings: SettingsDep, _: Admi
 
 @router.post("/lineage/events", response_model=HarvestReport,
              summary="Add OpenLineage run events (JSON, JSON array or NDJSON; admin token)",
-             responses={400: {"model": HarvestReport, "description": "events unreadable"}})
+             responses={400: {"model": HarvestReport,
+                              "description": "events unreadable, or none valid"}})
+@router.post("/api/v1/lineage", response_model=HarvestReport,
+             summary="Add OpenLineage run events at the path OpenLineage clients post to "
+                     "by default (Marquez's); same as /lineage/events",
+             responses={400: {"model": HarvestReport,
+                              "description": "events unreadable, or none valid"}})
 async def lineage_events(request: Request, store: StoreDep, settings: SettingsDep,
                          _: AdminDep, community: str | None = None):
     body = await request.body()

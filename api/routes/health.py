@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from regiongraph.api.deps import StoreDep
 
 from regiongraph import __version__
-from regiongraph.api.deps import StoreDep
 
 router = APIRouter(tags=["service"])
 

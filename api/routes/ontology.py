@@ -6,9 +6,9 @@ the term's anchor once w3id redirects the namespace here.
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
+
 from regiongraph.namespaces import PREFIXES, RG
 
 router = APIRouter(tags=["ontology"])

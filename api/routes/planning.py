@@ -19,7 +19,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from regiongraph.api.deps import AdminDep, AdminFlag, SettingsDep, StoreDep
-from regiongraph.api.negotiate import negotiate
+from regiongraph.api.negotiate import negotiate, with_format
+from regiongraph.api.routes.resources import resource_rdf
 from regiongraph.api.templating import TEMPLATES
 
 from regiongraph.analysis.access import visible_datasets
@@ -47,13 +48,10 @@ def _json(model) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _with_format(path: str, request: Request) -> str:
-    query = request.url.query
-    return f"{path}?{query + '&' if query else ''}format=json"
-
-
 @router.get("/", summary="Region dashboard (HTML; JSON with Accept: application/json)")
 def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag):
+    from regiongraph.api.routes.rules import report_for, violation_count
+
     from regiongraph.analysis.governance import expiring
     from regiongraph.analysis.network import network
     from regiongraph.analysis.reuse import reuse
@@ -63,6 +61,9 @@ def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: A
     region = _region(store, settings)
     visible = visible_datasets(store, settings, admin=admin)
     summary = region_summary(store, region, visible=visible)
+    if not admin:  # count what the report shows this asker, so the card and report agree
+        report = report_for(store, settings, admin=False)
+        summary.violations = violation_count(report) if report is not None else None
     if media == "application/json":
         return _json(summary)
     soon = expiring(region, on=date.today(), days=90) if admin else None
@@ -91,6 +92,8 @@ def community_page(community: str, request: Request, store: StoreDep, settings: 
     iri = _community_iri(settings, community)
     if iri not in region.communities:
         raise HTTPException(404, f"no such community: {community}")
+    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+        return rdf
     visible = visible_datasets(store, settings, admin=admin)
     datasets = sorted((d for d in region.datasets.values() if d.publisher == iri
                        and (visible is None or d.iri in visible)),
@@ -132,6 +135,8 @@ def project_page(project: str, request: Request, store: StoreDep, settings: Sett
     p = region.projects.get(iri)
     if p is None:
         raise HTTPException(404, f"no such project: {project}")
+    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+        return rdf
     visible = visible_datasets(store, settings, admin=admin)
 
     def shown(items):
@@ -182,7 +187,7 @@ def reuse_report(request: Request, store: StoreDep, settings: SettingsDep, admin
         "communities": sorted(region.communities, key=region.label),
         "local": lambda i: i.rsplit("/", 1)[-1],
         "histogram": histogram([i.score for i in result.items]),
-    }, json_href=_with_format("/reuse", request))
+    }, json_href=with_format(request, "json"))
 
 
 def histogram(scores: list[float]) -> list[tuple[str, int]]:
@@ -193,13 +198,17 @@ def histogram(scores: list[float]) -> list[tuple[str, int]]:
     return [(f"{b}–{b + 1}", bins[b]) for b in sorted(bins)]
 
 
-@router.get("/standards", summary="Standards adoption and gaps (JSON)")
-def standards_report(store: StoreDep, settings: SettingsDep, admin: AdminFlag):
+@router.get("/standards", summary="Standards adoption and gaps (JSON; a page in a browser)")
+def standards_report(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag):
     from regiongraph.analysis.standards import standards_adoption
 
+    media = negotiate(request, JSON_FIRST)
     region = _region(store, settings)
-    return _json(standards_adoption(region,
-                                    visible=visible_datasets(store, settings, admin=admin)))
+    result = standards_adoption(region, visible=visible_datasets(store, settings, admin=admin))
+    if media == "application/json":
+        return _json(result)
+    return _page(request, "planning/standards.html", {"result": result, "admin": admin},
+                 json_href="/standards?format=json")
 
 
 @router.get("/governance", summary="Coverage of cross-community data flows (admin)")
@@ -223,7 +232,7 @@ def governance_report(
                      key=lambda r: r[1].lower())
     return _page(request, "planning/governance.html", {
         "result": result, "records": records, "days": days, "label": region.label,
-    }, json_href=_with_format("/governance", request))
+    }, json_href=with_format(request, "json"))
 
 
 @router.get("/engagement", summary="Late or missing data-leader engagement; capabilities (admin)")

@@ -5,14 +5,22 @@ whose focus node (and value) `regiongraph.visibility` lets them see; the admin t
 all. An uploaded graph is validated in a scratch store beside the ontology, never stored.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
-from regiongraph.api.negotiate import negotiate
+from regiongraph.api.negotiate import negotiate, with_format
 from regiongraph.api.templating import TEMPLATES
+
+if TYPE_CHECKING:
+    from regiongraph.rules.validate import Report
+    from regiongraph.settings import Settings
+    from regiongraph.store import Store
 
 router = APIRouter(tags=["rules"])
 REPORT_OFFERS = ["application/json", "text/turtle", "text/html"]
@@ -39,17 +47,30 @@ def _visible_report(store, settings, report):
     return report
 
 
-@router.get("/reports/latest", summary="The latest validation report (JSON, Turtle, HTML)")
-def latest(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag
-           ) -> Response:
-    from regiongraph.rules.reports import grouped, latest_report, report_turtle
+def report_for(store: Store, settings: Settings, *, admin: bool) -> Report | None:
+    """The current validation report as the asker may see it (None before any run): the
+    report page and the dashboard's violation count both read this."""
+    from regiongraph.rules.reports import latest_report
 
-    media = negotiate(request, REPORT_OFFERS)
     report = latest_report(store, settings)
     if report is not None and not admin:
         report = _visible_report(store, settings, report)
+    return report
+
+
+def violation_count(report: Report) -> int:
+    return sum(r.severity_name == "Violation" for r in report.results)
+
+
+@router.get("/reports/latest", summary="The latest validation report (JSON, Turtle, HTML)")
+def latest(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag
+           ) -> Response:
+    from regiongraph.rules.reports import grouped, report_turtle
+
+    media = negotiate(request, REPORT_OFFERS)
+    report = report_for(store, settings, admin=admin)
     if media == "text/html":
-        violations = sum(r.severity_name == "Violation" for r in report.results) if report else 0
+        violations = violation_count(report) if report else 0
         return TEMPLATES.TemplateResponse(request, "reports.html", {
             "report": report, "groups": grouped(report) if report else {},
             "violations": violations,
@@ -69,6 +90,7 @@ async def validate_upload(request: Request, settings: SettingsDep) -> JSONRespon
     from pyoxigraph import Quad, RdfFormat, parse
 
     from regiongraph.iri import ONTOLOGY_GRAPH, Minter
+    from regiongraph.limits import LimitExceeded, check_json_depth
     from regiongraph.ontology import ontology_dataset
     from regiongraph.rules.validate import validate
     from regiongraph.store import open_store
@@ -87,8 +109,12 @@ async def validate_upload(request: Request, settings: SettingsDep) -> JSONRespon
         if len(body) > cap:
             raise HTTPException(413, f"the upload is larger than {cap} bytes")
     try:
+        if UPLOAD_TYPES[media] == "JSON_LD":
+            check_json_depth(body, settings.max_json_depth, "the upload")
         triples = list(parse(bytes(body), getattr(RdfFormat, UPLOAD_TYPES[media]),
                              base_iri=settings.base))
+    except LimitExceeded as error:
+        raise HTTPException(400, str(error)) from None
     except (SyntaxError, ValueError) as error:
         raise HTTPException(400, f"could not parse the upload: {error}") from None
     scratch_settings = settings.with_overrides(store="memory")
@@ -112,12 +138,25 @@ async def validate_upload(request: Request, settings: SettingsDep) -> JSONRespon
     return JSONResponse(data)
 
 
-@router.get("/quality", summary="Metadata quality (MQA) of public datasets, per community and region")
+@router.get("/quality", summary="Metadata quality (MQA) of public datasets, per community and "
+                                  "region (JSON; a page in a browser)")
 def quality(request: Request, store: StoreDep, settings: SettingsDep,
-            community: str | None = None, datasets: bool = False) -> JSONResponse:
-    from regiongraph.rules.quality import assess, history
+            community: str | None = None, datasets: bool = False) -> Response:
+    from regiongraph.analysis.cache import cached_region
+    from regiongraph.iri import Minter
+    from regiongraph.rules.quality import DIMENSIONS, MAX_POINTS, assess, history
 
+    media = negotiate(request, ["application/json", "text/html"])
     assessment = assess(store, settings)
     summary = assessment.summary(community=community, with_datasets=datasets)
     summary["history"] = history(store, settings)
-    return JSONResponse(json.loads(json.dumps(summary)))
+    if media == "application/json":
+        return JSONResponse(json.loads(json.dumps(summary)))
+    region, minter = cached_region(store, settings), Minter(settings.base)
+    return TEMPLATES.TemplateResponse(request, "quality.html", {
+        "q": summary, "dimensions": DIMENSIONS, "max_points": MAX_POINTS,
+        "community": community, "datasets": datasets,
+        "community_label": lambda c: region.label(minter.iri("community", c).value),
+        "dataset_label": region.label,
+        "alternates": [{"type": "application/json", "href": with_format(request, "json")}]})
+

@@ -23,6 +23,7 @@ from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
 from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
+from regiongraph.limits import LimitExceeded
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import (
     Cancelled,
@@ -141,7 +142,8 @@ class Operation:
         self.named_graphs = get("named-graph-uri")
         self.using = get("using-graph-uri")
         self.using_named = get("using-named-graph-uri")
-        self.format = _single(get("format"), "format")
+        # SPARQLWrapper repeats its format in all three, some twice (a name, a media type)
+        self.formats = [*get("format"), *get("output"), *get("results")]
         if self.query is not None and (self.using or self.using_named):
             raise HTTPProblem(400, "using-graph-uri parameters belong to updates; queries take "
                                    "default-graph-uri and named-graph-uri")
@@ -178,20 +180,60 @@ async def parse_post(request: Request, settings: Settings) -> Operation:
 # -- negotiation -------------------------------------------------------------------
 
 
-def choose_format(request: Request, explicit: str | None, *, graph: bool) -> ResultFormat:
-    """A result format from `format=` (name or media type) or Accept; 406 if none fits."""
+def _named_format(value: str, table: list[ResultFormat], *, graph: bool) -> ResultFormat | None:
+    """The format a `format=` value names (short name, alias or media type), if served."""
+    wanted = value.strip().lower()
+    for candidate in (wanted, ALIASES.get(wanted), "text/turtle" if wanted == "n3" else None):
+        for fmt in table:
+            if candidate in (fmt.name, fmt.media_type, *fmt.also):
+                return fmt
+    if graph and wanted == "json":
+        return next(f for f in table if f.name == "jsonld")
+    return None
+
+
+def explicit_format(values: list[str], *, graph: bool) -> ResultFormat | None:
+    """The format named by `format`/`output`/`results` values; None if none was given.
+
+    Clients repeat these (SPARQLWrapper sends `rdf+xml` and `application/rdf+xml`, and a
+    value may list several media types): the first value this server can serve wins,
+    values it cannot serve are passed over, and two that name different served formats
+    are a 400 rather than a guess.
+    """
+    table = GRAPH_OFFERS if graph else RESULT_FORMATS
+    named: list[tuple[str, ResultFormat]] = []
+    for value in values:
+        for item in value.split(","):  # a value may list media types, like Accept
+            fmt = _named_format(item, table, graph=graph) if item.strip() else None
+            if fmt is not None:
+                named.append((item.strip(), fmt))
+                break
+    given = [v for v in values if v.strip()]
+    if not named:
+        if not given:
+            return None
+        kind = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
+        asked = ", ".join(repr(v) for v in dict.fromkeys(given))
+        names = ", ".join(f.name for f in table)
+        raise HTTPProblem(406, f"format {asked} does not fit a {kind} result; use {names}")
+    first_value, first = named[0]
+    for value, fmt in named[1:]:
+        if fmt is not first:
+            raise HTTPProblem(400, f"the request asks for two result formats, {first_value!r} "
+                                   f"({first.media_type}) and {value!r} ({fmt.media_type}); "
+                                   "send one")
+    return first
+
+
+def choose_format(request: Request, explicit: list[str] | str | None, *,
+                  graph: bool) -> ResultFormat:
+    """A result format from `format=` values (names or media types) or Accept; 406 if none fits."""
     table = GRAPH_OFFERS if graph else RESULT_FORMATS
     kind = "CONSTRUCT/DESCRIBE" if graph else "SELECT/ASK"
-    if explicit:
-        wanted = explicit.strip().lower()
-        for candidate in (wanted, ALIASES.get(wanted), "text/turtle" if wanted == "n3" else None):
-            for fmt in table:
-                if candidate in (fmt.name, fmt.media_type, *fmt.also):
-                    return fmt
-        if graph and wanted == "json":
-            return next(f for f in table if f.name == "jsonld")
-        names = ", ".join(f.name for f in table)
-        raise HTTPProblem(406, f"format {explicit!r} does not fit a {kind} result; use {names}")
+    values = [explicit] if isinstance(explicit, str) else list(explicit or [])
+    named = explicit_format(values, graph=graph)
+    if named is not None:
+        return named
     accept = request.headers.get("accept")
     if not accept:
         return table[0]
@@ -319,7 +361,7 @@ def _without_frames(error: BaseException) -> BaseException:
 def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
     if isinstance(error, HTTPProblem):
         return error
-    if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict)):
+    if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict, LimitExceeded)):
         return HTTPProblem(400, str(error))
     if isinstance(error, SyntaxError):
         return HTTPProblem(400, f"syntax: {error}")
@@ -350,18 +392,19 @@ async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
 async def run_query(
     request: Request, store: Store, settings: Settings, *, text: str,
     default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-    substitutions: dict | None = None, explicit_format: str | None = None,
+    substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
     union: bool | None = None,
 ) -> Response:
     """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
     admin = is_admin(request)
     try:
         job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
-                       substitutions=substitutions, base_iri=endpoint_url(request), union=union)
+                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
+                       limits=settings.limits)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
         target = await visible_store(store, settings, admin)
-    except (HTTPProblem, OperationRefused) as error:
+    except (HTTPProblem, OperationRefused, LimitExceeded) as error:
         return problem_for(error, settings.query_timeout).response()
     timeout = settings.query_timeout
     cap = None if admin else settings.anonymous_row_cap
@@ -432,7 +475,7 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
         return HTTPProblem(403, "the token given is not the admin token").response()
     assert op.update is not None
     try:
-        check_update(op.update)
+        check_update(op.update, settings.limits)
         text = with_using(op.update, op.using, op.using_named)
         prefix = base_prefix(text, endpoint_url(request))
     except (OperationRefused, DatasetConflict, ValueError) as error:
@@ -541,7 +584,7 @@ async def sparql_get(request: Request, store: StoreDep, settings: SettingsDep) -
         return await service_answer(request, store, settings)
     return await run_query(request, store, settings, text=op.query,
                            default_graphs=op.default_graphs, named_graphs=op.named_graphs,
-                           explicit_format=op.format)
+                           explicit_format=op.formats)
 
 
 @router.post(
@@ -560,7 +603,7 @@ async def sparql_post(request: Request, store: StoreDep, settings: SettingsDep) 
         return await run_update(request, store, settings, op)
     return await run_query(request, store, settings, text=op.query or "",
                            default_graphs=op.default_graphs, named_graphs=op.named_graphs,
-                           explicit_format=op.format)
+                           explicit_format=op.formats)
 
 
 @router.options("/sparql", include_in_schema=False)

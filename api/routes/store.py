@@ -1,6 +1,8 @@
 """`/store`: the SPARQL 1.1 Graph Store HTTP Protocol.
 
-`?default` names the default graph, `?graph=IRI` a named graph. GET and HEAD are open
+`?default` names the default graph, `?graph=IRI` a named graph. The default graph is
+the store's own default graph, not the union `/sparql` queries (so a GET reads back what a
+PUT wrote); it always exists, empty or not. GET and HEAD are open
 to anyone and read the same store the caller's SPARQL queries read (anonymous: the
 public view, so a private graph answers 404 exactly like one that does not exist); PUT,
 POST and DELETE need the admin token. Reads reuse the `/sparql` streaming path (a
@@ -78,9 +80,9 @@ async def read_graph(request: Request, store: StoreDep, settings: SettingsDep) -
         exists = await run_in_threadpool(graph_exists, visible, graph)
     except HTTPProblem as problem:
         return problem.response()
-    if not exists:
-        name = "the default graph" if graph is None else f"graph <{graph.value}>"
-        return HTTPProblem(404, f"{name} does not exist (or is not visible to you)").response()
+    if not exists and graph is not None:
+        return HTTPProblem(404, f"graph <{graph.value}> does not exist (or is not visible to "
+                                "you)").response()
     if graph is None:
         return await run_query(request, store, settings, text="CONSTRUCT WHERE { ?s ?p ?o }",
                                union=False, explicit_format=request.query_params.get("format"))
@@ -115,7 +117,8 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
         media = (request.headers.get("content-type") or "").split(";")[0].strip() or None
         base = graph.value if graph is not None else str(request.url)
         triples = await run_in_threadpool(parse_upload, body, media, base_iri=base,
-                                          limit=settings.max_request_bytes)
+                                          limit=settings.max_request_bytes,
+                                          json_depth=settings.max_json_depth)
     except HTTPProblem as problem:
         return problem.response()
     except UnsupportedMedia as error:

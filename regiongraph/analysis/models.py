@@ -298,12 +298,14 @@ class RegionSummary(BaseModel):
     datasets: int
     public_datasets: int
     lineage_edges: int
+    """Dataset-to-dataset lineage links (jobs contracted), as `network` counts them."""
     standards: int
     approvals: int | None
     """None for anonymous users: approvals and agreements are never public."""
     agreements: int | None
     violations: int | None
-    """Validation results in the latest report graph; None when no report exists yet."""
+    """Violations in the current report (the API counts, for anonymous users, those about
+    public data, as `/reports/latest` shows them); None when no report exists yet."""
     quality: dict[str, float] = Field(default_factory=dict)
     """Share (0-1) of the datasets shown that have each recommended DCAT field."""
     datasets_by_community: list[CommunityCount]

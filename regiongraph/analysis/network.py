@@ -88,6 +88,10 @@ def network(region: Region, *, top: int = 10, visible: set[str] | None = None) -
     lineage = dataset_graph(region, visible)
     communities = community_graph(region, visible)
     label = region.label
+    # An anonymous view counts public data only, and every sentence says so: "shares no
+    # data" must not contradict what a steward (or the CLI) sees of the same community.
+    public = visible is not None
+    data = "public data" if public else "data"
 
     dataset_findings: list[Finding] = []
     if lineage.number_of_edges():
@@ -114,7 +118,7 @@ def network(region: Region, *, top: int = 10, visible: set[str] | None = None) -
                 continue
             community_findings.append(Finding(
                 id=node, label=label(node), value=round(between.get(node, 0.0), 4),
-                sentence=(f"{label(node)} exchanges data with {degree} other "
+                sentence=(f"{label(node)} exchanges {data} with {degree} other "
                           f"communit{'ies' if degree != 1 else 'y'}"
                           + (f" and lies on {between[node]:.0%} of the shortest paths between "
                              "others: a natural hub for shared standards and agreements."
@@ -129,7 +133,7 @@ def network(region: Region, *, top: int = 10, visible: set[str] | None = None) -
             [n for n in rest if communities.degree(n) > 0]))
         points.append(Finding(
             id=node, label=label(node), sentence=(
-                f"If {label(node)} stopped sharing, the sharing network would fall into "
+                f"If {label(node)} stopped sharing {data}, the sharing network would fall into "
                 f"{parts} separate parts: it is a single point of failure between them.")))
     undirected = lineage.to_undirected()
     lineage_points = sorted(nx.articulation_points(undirected),
@@ -161,19 +165,24 @@ def network(region: Region, *, top: int = 10, visible: set[str] | None = None) -
     for members in sorted(nx.connected_components(communities),
                           key=lambda c: (-len(c), min(c))):
         refs = [Ref(id=m, label=label(m)) for m in sorted(members)]
-        if len(members) == 1:
+        if len(members) == 1 and public:
+            sentence = (f"{refs[0].label} shares no public data with any other community; "
+                        "anything else it shares only stewards see.")
+        elif len(members) == 1:
             sentence = (f"{refs[0].label} shares no data with any other community: a "
                         "candidate for outreach, or a gap in the registry.")
         else:
-            sentence = (f"These {len(members)} communities are connected by data flows or "
-                        "agreements; work started with one can reach the others.")
+            sentence = (f"These {len(members)} communities are connected by "
+                        + ("public data flows" if public else "data flows or agreements")
+                        + "; work started with one can reach the others.")
         components.append(ComponentFinding(members=refs, sentence=sentence))
 
     linked = sum(1 for c in components if len(c.members) > 1)
     isolated = sum(1 for c in components if len(c.members) == 1)
-    summary = (f"{lineage.number_of_nodes()} datasets in {lineage.number_of_edges()} lineage "
-               f"links; {communities.number_of_nodes()} communities in {linked} connected "
-               f"group(s) and {isolated} isolated; "
+    scope = "public " if public else ""
+    summary = (f"{lineage.number_of_nodes()} {scope}datasets in {lineage.number_of_edges()} "
+               f"{scope}lineage links; {communities.number_of_nodes()} communities in {linked} "
+               f"connected group(s) and {isolated} isolated{' publicly' if public else ''}; "
                f"{sum(1 for p in points if p.id in region.communities)} community and "
                f"{len(lineage_points)} dataset single point(s) of failure.")
     return NetworkResult(dataset_centrality=dataset_findings,

@@ -20,6 +20,7 @@ from datetime import date
 
 from pyoxigraph import Literal
 
+from regiongraph.conformance import conformance
 from regiongraph.namespaces import sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -69,6 +70,7 @@ class Dataset:
     themes: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
     standards: set[str] = field(default_factory=set)
+    """The standards it conforms to, as `regiongraph.conformance` resolves them."""
     access: set[str] = field(default_factory=set)
     personal: set[str] = field(default_factory=set)
     bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
@@ -223,8 +225,9 @@ def _datasets(store: Store, region: Region) -> None:
         d.themes.add(value)
     for d, value in each("SELECT ?d ?k WHERE { ?d dcat:keyword ?k }"):
         d.keywords.add(value.strip().lower())
-    for d, value in each("SELECT ?d ?s WHERE { ?d dct:conformsTo ?s }"):
-        d.standards.add(value)
+    for iri, standards in conformance(store).items():  # the one reading of conformance
+        if iri in region.datasets:
+            region.datasets[iri].standards.update(s.iri for s in standards)
     for d, value in each("SELECT ?d ?a WHERE { ?d rg:accessLevel ?a }"):
         d.access.add(value)
     for d, value in each(

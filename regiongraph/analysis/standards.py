@@ -2,9 +2,10 @@
 
 A standard is worth more the more communities use it: a regional trip planner needs
 every transit feed in GTFS. For each standard of the registry the adopters are the
-communities with a dataset that `dct:conformsTo` it (named by the standard's IRI or its
-homepage, as catalogs do), and the gap is the communities that publish data in the
-standard's domains (`rg:standardDomain`) with no conforming dataset at all.
+communities with a dataset that conforms to it (as `regiongraph.conformance` reads it:
+on the dataset or a distribution, by the standard's IRI or its homepage), and the gap is
+the communities that publish data in the standard's domains (`rg:standardDomain`) with
+no conforming dataset at all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from regiongraph.analysis.region import Region
 
 
 def standards_adoption(region: Region, *, visible: set[str] | None = None) -> StandardsResult:
-    names = {name: s for s, aliases in region.standards.items() for name in aliases}
     conforming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     in_domain: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     domain_standards: dict[str, set[str]] = defaultdict(set)
@@ -26,7 +26,7 @@ def standards_adoption(region: Region, *, visible: set[str] | None = None) -> St
     for iri, d in sorted(region.datasets.items()):
         if d.publisher is None or (visible is not None and iri not in visible):
             continue
-        resolved = {names[s] for s in d.standards if s in names}
+        resolved = d.standards & region.standards.keys()
         for s in resolved:
             conforming[s][d.publisher].append(iri)
         for theme in d.themes:

@@ -41,14 +41,21 @@ def quality(store: Store, datasets: set[str]) -> dict[str, float]:
     return out
 
 
+def lineage_links(region: Region, visible: set[str] | None = None) -> int:
+    """Dataset-to-dataset lineage links, jobs contracted away: what "lineage links" means on
+    every page and in `regiongraph network` (one definition: the network's dataset graph)."""
+    from regiongraph.analysis.network import dataset_graph
+
+    return dataset_graph(region, visible).number_of_edges()
+
+
 def region_summary(store: Store, region: Region, *, visible: set[str] | None = None
                    ) -> RegionSummary:
     datasets = [d for d in region.datasets.values() if visible is None or d.iri in visible]
     public = sum(1 for d in datasets if any(local_name(a) == "public" for a in d.access))
     per_community = Counter(d.publisher for d in datasets if d.publisher)
     phases = Counter(local_name(p.phase) or "unknown" for p in region.projects.values())
-    edges = sum(1 for up, down, _ in region.edges
-                if visible is None or (up in visible and down in visible))
+    edges = lineage_links(region, visible)
     return RegionSummary(
         communities=len(region.communities), partners=len(region.partners),
         projects=len(region.projects), datasets=len(datasets), public_datasets=public,

@@ -30,13 +30,31 @@ class State:
     verbose: bool = False
     _store: object = field(default=None, repr=False)
 
-    def store(self, *, read_only: bool = False):
-        """Open the configured store once per command."""
-        if self._store is None:
-            from regiongraph.store import open_store
+    def store(self, *, read_only: bool = False, server_route: str | None = None):
+        """Open the configured store once per command.
 
-            self._store = open_store(self.settings, read_only=read_only)
+        `read_only`: the command only reads; beside a running server it reads a snapshot
+        and says so. A writing command beside a server fails in one line that says how:
+        stop the server, or send the change to it (`server_route`, with the admin token).
+        """
+        if self._store is None:
+            from regiongraph.store import StoreBusyError, open_store
+
+            try:
+                self._store = open_store(self.settings, read_only=read_only)
+            except StoreBusyError as busy:
+                ask = (f", or ask the server: {server_route} with "
+                       "`Authorization: Bearer $REGIONGRAPH_ADMIN_TOKEN`" if server_route else "")
+                raise StoreBusyError(f"{busy}: stop it first{ask}") from None
+            if self.snapshot:
+                console.print(f"[yellow]note:[/yellow] {self.settings.store} is in use by another "
+                              "process (a running `regiongraph serve`?); reading a snapshot taken now")
         return self._store
+
+    @property
+    def snapshot(self) -> bool:
+        """True when the store is a read-only snapshot because a server holds it."""
+        return bool(getattr(self._store, "read_only", False))
 
     def close(self) -> None:
         if self._store is not None:

@@ -1,4 +1,4 @@
-"""Store-level commands: demo, stats, query, dump, restore, serve."""
+"""Store-level commands: load, demo, stats, query, dump, restore, serve."""
 
 import json
 import sys
@@ -14,30 +14,58 @@ QUERY_FORMATS = ("json", "xml", "csv", "tsv", "table", "ttl", "nt")
 
 
 @app.command()
+def load(
+    folder: Annotated[Path, typer.Argument(
+        help="A region directory: registry/ and sources.yaml (as `generate` writes, or demo/).")],
+) -> None:
+    """Load a region directory: its registry, every source of its sources.yaml, then the
+    inferences, validation and search index (quick and unchanged when re-run)."""
+    _load(folder, str(folder))
+
+
+@app.command()
 def demo() -> None:
-    """Load the bundled demo region into the store (quick and unchanged when re-run)."""
+    """Load the bundled demo region (`load` on the demo directory)."""
+    from regiongraph.paths import data_path
+
+    _load(data_path("demo"), "the demo region")
+
+
+def _load(folder: Path, name: str) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from regiongraph.pipeline import load_demo
+    from regiongraph.pipeline import load_region_dir
 
     current = state()
     store = current.store()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as bar:
-        task = bar.add_task("loading the demo region", total=None)
-        summary = load_demo(store, current.settings, progress=lambda m: bar.update(task, description=m))
+        task = bar.add_task(f"loading {name}", total=None)
+        summary = load_region_dir(store, current.settings, folder,
+                                  progress=lambda m: bar.update(task, description=m))
     written = sum(summary.written.values())
     console.print(
-        f"demo loaded into {store.description}: {len(summary.written)} graphs written "
+        f"{name} loaded into {store.description}: {len(summary.written)} graphs written "
         f"({written} quads), {len(summary.unchanged)} unchanged"
     )
+    failed = [r for r in summary.reports if r.status == "failed"]
+    for report in failed:  # the rest loaded; these kept what they had (exit 2, as harvest)
+        console.print(f"[red]failed:[/red] {report.summary()}", markup=True)
+    if failed:
+        raise typer.Exit(2)
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Also list internal graphs (the rules' rules-state/* bookkeeping).")] = False,
+) -> None:
     """Count triples per graph and instances per class."""
     from regiongraph.stats import store_stats
 
-    result = store_stats(state().store(read_only=True))
+    current = state()
+    result = store_stats(current.store(read_only=True), current.settings,
+                         include_internal=show_all)
     if as_json:
         out.print_json(json.dumps(result))
         return
@@ -46,6 +74,10 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     table = Table("graph", "triples")
     for graph, n in sorted(result["graphs"].items()):
         table.add_row(graph or "(default)", str(n))
+    hidden = result.get("internal")
+    if hidden and hidden["graphs"]:
+        table.add_row(f"({hidden['graphs']} internal rules-state graphs; --all lists them)",
+                      str(hidden["triples"]))
     out.print(table)
     classes = Table("class", "instances")
     for cls, n in sorted(result["classes"].items(), key=lambda kv: -kv[1])[:30]:
@@ -67,6 +99,7 @@ def query(
     ] = None,
 ) -> None:
     """Run a SPARQL query over all graphs (the union default graph)."""
+    from regiongraph.sparql.guard import declared_prefixes
     from regiongraph.sparql_results import write_results
 
     if fmt not in QUERY_FORMATS:
@@ -78,12 +111,16 @@ def query(
         sparql, substitutions = named_query_text(name, params or [], state().settings.base)
     else:
         sparql = _query_text(file, text)
+    from regiongraph.sparql.guard import check_size
+
+    check_size(sparql, state().settings.limits)  # deeper text would crash the process
     try:
         results = state().store(read_only=True).query(
             sparql, substitutions=substitutions, union_default_graph=True)
     except SyntaxError as error:
         raise RegiongraphError(f"query syntax: {error}") from None
-    write_results(results, fmt, sys.stdout.buffer, console=out)
+    write_results(results, fmt, sys.stdout.buffer, console=out,
+                  prefixes=declared_prefixes(sparql))
 
 
 def _query_text(file: Path | None, text: str | None) -> str:
@@ -109,13 +146,14 @@ def dump(path: Annotated[Path, typer.Argument(help="Output N-Quads file.")]) -> 
 @app.command()
 def restore(path: Annotated[Path, typer.Argument(help="N-Quads file from `dump`.")]) -> None:
     """Replace the whole store with an N-Quads dump (a bad dump changes nothing)."""
+    from regiongraph.pipeline import restore_dump
+
     if not path.is_file():
         raise RegiongraphError(f"{path}: no such file")
-    from regiongraph.pipeline import restore as restore_store
-
+    current = state()
     with path.open("rb") as source:
         try:
-            n = restore_store(state().store(), state().settings, source)
+            n = restore_dump(current.store(), current.settings, source)
         except SyntaxError as error:
             raise RegiongraphError(f"{path}: {error}; the store was not changed") from None
     console.print(f"{n} quads restored from {path}")
@@ -133,7 +171,8 @@ def serve(
 
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
-    application = create_app(settings)
+    # Opened here, not in the app's startup: a busy store or another base is one line.
+    application = create_app(settings, store=current.store())
     console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 

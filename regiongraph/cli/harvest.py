@@ -45,7 +45,7 @@ def harvest(
     current = state()
     settings = current.settings
     if show_history:
-        reports = history(current.store(), Minter(settings.base), target)
+        reports = history(current.store(read_only=True), Minter(settings.base), target)
         if as_json:
             _print(reports, True, many=True)
         for report in [] if as_json else reports:
@@ -73,7 +73,7 @@ def harvest(
                 raise RegiongraphError(f"no source {target!r} in {sources_file}{hint}; known: "
                                        + ", ".join(s.id for s in sources))
             sources = chosen
-    store = current.store()
+    store = current.store(server_route="POST /harvest/{source}")
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

@@ -10,12 +10,15 @@ what anonymous users may see is decided in the API.
 
 import sys
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regiongraph.cli.app import app, out, state
 from regiongraph.errors import RegiongraphError
+
+if TYPE_CHECKING:
+    from regiongraph.analysis.region import Region
 
 edges_app = typer.Typer(help="Lineage edges recorded by hand (kept across re-harvests).",
                         no_args_is_help=True)
@@ -119,16 +122,19 @@ def impact(
     from rich.table import Table
 
     out.print(result.summary)
-    for title, items in (("datasets", [(str(d.depth), d.label, d.id) for d in result.datasets]),
-                         ("projects", [(p.label, p.id, ", ".join(p.via)) for p in result.projects]),
-                         ("communities", [(c.label, c.id) for c in result.communities]),
-                         ("approvals and agreements",
-                          [(g.type, g.label, g.status or "", g.valid_until or "")
-                           for g in result.governance])):
+    labels = {d.id: d.label for d in result.datasets}
+    for title, headers, items in (
+            ("datasets", ("depth", "dataset", "id"),
+             [(str(d.depth), d.label, d.id) for d in result.datasets]),
+            ("projects", ("project", "id", "via datasets"),
+             [(p.label, p.id, ", ".join(labels.get(v, v) for v in p.via))
+              for p in result.projects]),
+            ("communities", ("community", "id"), [(c.label, c.id) for c in result.communities]),
+            ("approvals and agreements", ("type", "record", "status", "valid until"),
+             [(g.type, g.label, g.status or "", g.valid_until or "")
+              for g in result.governance])):
         if items:
-            table = Table(title=title)
-            for _ in items[0]:
-                table.add_column()
+            table = Table(*headers, title=title)
             for row in items:
                 table.add_row(*row)
             out.print(table)
@@ -145,7 +151,8 @@ def reuse(
     """Datasets other communities publish that a community's projects could use."""
     from regiongraph.analysis.reuse import reuse as run
 
-    result = run(_region(), community=_community(community) if community else None)
+    region = _region()
+    result = run(region, community=_community(community, region) if community else None)
     if as_json:
         _print_model(result)
         return
@@ -164,12 +171,18 @@ def reuse(
         out.print(f"- {group.sentence}")
 
 
-def _community(identifier: str) -> str:
+def _community(identifier: str, region: "Region") -> str:
+    """A registry community's IRI from its id or IRI; an unknown one is an error (as in
+    `export` and `GET /reuse`), not an empty answer that looks like "nothing to reuse"."""
+    from regiongraph.analysis.region import local_name
     from regiongraph.iri import Minter
 
-    if "://" in identifier:
-        return identifier
-    return Minter(state().settings.base).iri("community", identifier).value
+    iri = identifier if "://" in identifier else Minter(state().settings.base).iri(
+        "community", identifier).value
+    if iri not in region.communities:
+        known = ", ".join(sorted(local_name(c) for c in region.communities)) or "none"
+        raise RegiongraphError(f"unknown community {identifier!r}; known: {known}")
+    return iri
 
 
 @app.command()
@@ -208,7 +221,8 @@ def governance(
         day = date.fromisoformat(on) if on else None
     except ValueError:
         raise RegiongraphError(f"--on must be a date like 2026-11-25, not {on!r}") from None
-    result = run(_region(), on=day, lapse=lapse, expiring_days=days)
+    region = _region()
+    result = run(region, on=day, lapse=lapse, expiring_days=days)
     if as_json:
         _print_model(result)
         return
@@ -218,10 +232,14 @@ def governance(
     title = (f"flows uncovered if {lapse} lapsed" if lapse else
              f"cross-community flows on {result.on}: {result.uncovered} uncovered, "
              f"{result.covered} covered")
-    table = Table("covered", "kind", "from", "data", "to", "covered by / notes", title=title)
+    # The same columns as the /governance page: the data, the community sending it, the
+    # community receiving it, and the dataset or project it flows into.
+    table = Table("covered", "kind", "data", "from", "to", "flows into", "covered by / notes",
+                  title=title)
     for e in shown:
-        table.add_row("yes" if e.covered else "NO", e.kind, e.source_label, e.target_label,
-                      e.to_community or "",
+        table.add_row("yes" if e.covered else "NO", e.kind, e.source_label,
+                      region.label(e.from_community), region.label(e.to_community),
+                      e.target_label,
                       ", ".join(c.label for c in e.covered_by) or "; ".join(e.notes))
     out.print(table)
     if result.expiring:
@@ -288,7 +306,7 @@ def edges_add(
     from regiongraph.analysis.models import ManualEdgeIn
 
     current = state()
-    edge = add_manual_edge(current.store(), current.settings,
+    edge = add_manual_edge(current.store(server_route="POST /lineage/edges"), current.settings,
                            ManualEdgeIn(source=resolve(source), target=resolve(target),
                                         reason=reason, agent=agent))
     _print_model(edge)
@@ -322,5 +340,6 @@ def edges_delete(
     from regiongraph.analysis.manual import delete_manual_edge
 
     current = state()
-    _print_model(delete_manual_edge(current.store(), current.settings, edge_id,
+    _print_model(delete_manual_edge(current.store(server_route="DELETE /lineage/edges"),
+                                    current.settings, edge_id,
                                     agent=agent, reason=reason))

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from regiongraph.cli.app import app, console, out, state
+from regiongraph.errors import RegiongraphError
 
 FORMATS = ("text", "json", "ttl")
 
@@ -43,9 +44,12 @@ def validate(
     if format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
     current = state()
-    store = current.store()
+    store = current.store(read_only=True)
     report = run(store, current.settings, today=_day(today))
-    if store_report:
+    if store_report and current.snapshot:
+        console.print("[yellow]note:[/yellow] the report is not stored: the running server keeps "
+                      "the current one itself (GET /reports/latest)")
+    elif store_report:
         keep(store, current.settings, report)
     if format == "json":
         out.print_json(json.dumps(report.as_json()))
@@ -70,9 +74,16 @@ def quality(
     from regiongraph.rules.quality import assess, store_assessment
 
     current = state()
-    store = current.store()
+    store = current.store(read_only=True)
+    if check_urls and current.snapshot:
+        raise RegiongraphError("--check-urls keeps the URL statuses it finds in the store, which "
+                               "a running server holds: stop it first, or leave it out")
     assessment = assess(store, current.settings, check_urls=check_urls, today=_day(today))
-    store_assessment(store, current.settings, assessment)
+    if current.snapshot:
+        console.print("[yellow]note:[/yellow] the scores are not kept in the history: the store "
+                      "is in use by a running server (GET /quality answers there)")
+    else:
+        store_assessment(store, current.settings, assessment)
     summary = assessment.summary(community=community)
     if community is not None and community not in assessment.communities():
         console.print(f"no public dataset of community {community!r} was scored")
@@ -82,7 +93,10 @@ def quality(
     from rich.table import Table
 
     table = Table("scope", "datasets", "mean", "band", "Excellent", "Good", "Sufficient", "Bad")
-    for row in [summary["region"], *summary["communities"]]:
+    # With --community the "region" aggregate is that community's row: print it once.
+    rows = ((summary["communities"] or [summary["region"]]) if community is not None
+            else [summary["region"], *summary["communities"]])
+    for row in rows:
         bands = row["bands"]
         table.add_row(row["scope"], str(row["datasets"]), f"{row['mean']:.0f}", row["band"],
                       *(str(bands.get(b, 0)) for b in ("Excellent", "Good", "Sufficient", "Bad")))

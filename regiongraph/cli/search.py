@@ -41,7 +41,7 @@ def search(
         raise SearchInputError(f"--page must be 1 or more, not {page}")
     size = clamp_rows(rows)
     current = state()
-    store = current.store()
+    store = current.store(read_only=True)
     index = index_for(store, current.settings)
     result = index.search(text, filters=parse_filters(facet), include_private=private,
                           start=(page - 1) * size, rows=size, sort=sort)

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pyoxigraph import NamedNode
 
 from regiongraph.change import VersionedCache, cache_key
+from regiongraph.conformance import Standard, conformance
 from regiongraph.exports.vocab import FILE_TYPE, access_level_name
 from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.journal import last_change
@@ -47,8 +48,9 @@ LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
 CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
 """Nodes owned by a dataset (minted under its IRI): all their properties are read."""
-NAMED_LINKS = (DCT.publisher, DCAT.theme, DCT.conformsTo, DCT.license, RG.community)
-"""Things a dataset points to: only their names (and homepage) are read."""
+NAMED_LINKS = (DCT.publisher, DCAT.theme, DCT.license, RG.community)
+"""Things a dataset points to: only their names (and homepage) are read. (Standards are
+read by `regiongraph.conformance`, the one reading of conformance.)"""
 
 
 @dataclass
@@ -160,6 +162,8 @@ class CatalogIndex:
     entries: list[IndexEntry]
     region: Agent
     communities: dict[str, Agent]
+    base: str = ""
+    """The base of the region's IRIs (`Minter.dataset_identifier` needs it)."""
     approvals_source: Callable[[], dict[str, set[str]]] | None = None
     """Asks visibility which approvals allow each publication (only a dataset page shows
     them, so they are looked up on its first request, not with every index)."""
@@ -279,7 +283,7 @@ def build_index(store: Store, settings: Settings, version: str,
     entries.sort(key=lambda e: e.iri)
     region, communities = _agents(store, settings)
     return CatalogIndex(version=version, last_modified=changed, entries=entries, region=region,
-                        communities=communities,
+                        communities=communities, base=minter.base,
                         approvals_source=lambda: visibility.publishing_approvals(
                             store, settings),
                         public=public, twins=twins)
@@ -334,8 +338,13 @@ def _host(base: str) -> str:
 
 
 def read_records(store: Store, iris: list[str],
-                 visible: Callable[[str], bool] | None = None) -> list[DatasetRecord]:
+                 visible: Callable[[str], bool] | None = None, *,
+                 base: str) -> list[DatasetRecord]:
     """Read the datasets named (in that order); unknown IRIs are dropped.
+
+    Identifiers come from `Minter.dataset_identifier` (under `base`), standards from
+    `regiongraph.conformance`: the same answer every export, the search index and the
+    dataset page give.
 
     `visible` says which IRIs a record may point at (`CatalogIndex.may_name`): a published
     dataset derived from a confidential one must not reveal that one's IRI, nor name an
@@ -363,10 +372,13 @@ def read_records(store: Store, iris: list[str],
                 bucket = facts[d][s_][p]
                 if o not in bucket:
                     bucket.append(o)
+    minter = Minter(base)
+    standards = conformance(store, [i for i in iris if i in facts])
     records = []
     for iri in iris:
         if iri in facts:
-            record = _record(iri, facts[iri])
+            record = _record(iri, facts[iri], minter.dataset_identifier(iri),
+                             standards.get(iri, []))
             if record is not None:
                 if visible is not None:
                     _keep_nameable(record, visible)
@@ -387,7 +399,8 @@ def _triples_of(store: Store, subjects: list[str]):
             yield row[0].value, row[1].value, row[2]
 
 
-def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None:
+def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,
+            standards: list[Standard]) -> DatasetRecord | None:
     me = nodes[iri]
 
     def values(node: dict[str, list], prop: NamedNode) -> list[str]:
@@ -408,7 +421,7 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
     title = first(me, DCT.term("title"))
     if title is None:
         return None
-    record = DatasetRecord(iri=iri, identifier=first(me, DCT.identifier) or iri, title=title)
+    record = DatasetRecord(iri=iri, identifier=identifier, title=title)
     record.description = first(me, DCT.description)
     record.keywords = values(me, DCAT.keyword)
     record.themes = [Named(t, label(t)) for t in values(me, DCAT.theme)]
@@ -442,7 +455,7 @@ def _record(iri: str, nodes: dict[str, dict[str, list]]) -> DatasetRecord | None
         record.temporal_start = first(node, DCAT.startDate)
         record.temporal_end = first(node, DCAT.endDate)
     record.landing_page = first(me, DCAT.landingPage)
-    record.conforms_to = [Named(s, label(s)) for s in values(me, DCT.conformsTo)]
+    record.conforms_to = [Named(s.iri, s.label) for s in standards]
     record.languages = values(me, DCT.language)
     record.references = values(me, DCT.references)
     record.described_by = first(me, RDFS.seeAlso)

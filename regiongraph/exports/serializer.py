@@ -228,7 +228,7 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
         # the number of communities).
         info = replace(info, subcatalogs=())
     chosen = entries[paging.offset:paging.offset + paging.size]
-    records = read_records(store, [e.iri for e in chosen], index.may_name)
+    records = read_records(store, [e.iri for e in chosen], index.may_name, base=index.base)
     return CatalogPage(info, with_registry_agents(records, index), paging, index)
 
 
@@ -243,12 +243,13 @@ def with_registry_agents(records: list[DatasetRecord], index: CatalogIndex
 
 
 def all_records(store: Store, entries: list[IndexEntry], *,
-                visible: Callable[[str], bool] | None, index: CatalogIndex | None = None,
+                visible: Callable[[str], bool] | None, index: CatalogIndex,
                 batch: int = READ_BATCH) -> Iterator[DatasetRecord]:
     """Every record of `entries`, read `batch` at a time (memory stays bounded)."""
     for start in range(0, len(entries), batch):
-        records = read_records(store, [e.iri for e in entries[start:start + batch]], visible)
-        yield from (with_registry_agents(records, index) if index is not None else records)
+        records = read_records(store, [e.iri for e in entries[start:start + batch]], visible,
+                               base=index.base)
+        yield from with_registry_agents(records, index)
 
 
 def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: RdfSyntax, *,

@@ -58,6 +58,11 @@ REGISTRY_STANDARDS = {
 PARTNER_KINDS = ("university", "private-company", "non-profit", "research-institution")
 PHASES = ("ideation", "design", "pilot", "production", "retired")
 STATUSES = ("approved", "approved", "approved", "requested", "denied", "revoked", "expired")
+# What a member has done about publishing its catalog, dealt over the members in a shuffled
+# order so every region has each case: a standing open-data policy over the whole catalog
+# (the visibility rule still keeps its non-public records out), publication approved for
+# some domains only, a request still pending, an approval that lapsed unrenewed.
+PUBLICATION = ("open-data", "domains", "open-data", "pending", "open-data", "domains", "lapsed")
 FIRST = ("Ana", "Ben", "Carla", "Dev", "Elena", "Femi", "Grace", "Hugo", "Iris", "Jon", "Kim",
          "Luis", "Maya", "Nate", "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Vic")
 LAST = ("Alvarez", "Brooks", "Chen", "Diaz", "Evans", "Fischer", "Garcia", "Haddad", "Ito",
@@ -69,6 +74,8 @@ class DatasetRef:
     community: str
     identifier: str
     domains: tuple[str, ...]
+    public: bool = True
+    """Its catalog gives it access level public (only those can be published)."""
 
     @property
     def ref(self) -> str:
@@ -216,7 +223,8 @@ def write_registry(
                 })
     files["projects"] = ("Projects.", projects)
     files["strategies"] = ("Data strategies, approved by an executive.", strategies)
-    files["approvals"] = ("Approvals in every status.", approvals)
+    files["approvals"] = ("Publication of members' catalogs; approvals of use in every status.",
+                          approvals)
     files["agreements"] = ("Data-sharing agreements.", agreements)
 
     # Lineage: chains of jobs, each hop deriving one dataset from the previous one, across
@@ -237,7 +245,58 @@ def write_registry(
                          "run_by": hops[i].community, "inputs": [hops[i - 1].ref],
                          "outputs": [hops[i].ref]})
     files["lineage"] = ("Lineage jobs: inputs and outputs across communities.", jobs)
+    # Drawn last, so adding them left every earlier draw (and file) as it was.
+    approvals[:0] = _publication_approvals(rng, with_data, by_community, executive, leaders)
 
     for name, (comment, data) in files.items():
         _dump(folder / f"{name}.yaml", comment, data)
     return [f"registry/{name}.yaml" for name in files]
+
+
+def _publication_approvals(
+    rng: random.Random, members: list[MemberRef], datasets: dict[str, list[DatasetRef]],
+    executive: dict[str, str], leaders: dict[str, str],
+) -> list[dict]:
+    """Approvals to publish, as the alliance's members give them (`PUBLICATION`): action
+    publish, scope public, approved by the owner's executive on the data leader's request.
+
+    Dates are fixed (generated output never reads the clock): those in force began in
+    2019-2025 and end in 2029-2031 or never, so they cover today for years to come.
+    """
+    order = list(members)
+    rng.shuffle(order)
+    found = []
+    for n, member in enumerate(order):
+        policy = PUBLICATION[n % len(PUBLICATION)]
+        start = f"{rng.randint(2019, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        approval = {
+            "id": f"{member.id}-open-data-policy", "title": f"{member.name} open data policy",
+            "owner": member.id, "approver": executive[member.id],
+            "requested_by": leaders[member.id], "actions": ["publish"],
+            "datasets": [f"{member.id}/*"], "scope": "public", "status": "approved",
+            "approved_on": start, "valid_from": start,
+            "legal_basis": f"{member.name} Open Data Policy {start[:4]}-{rng.randint(1, 40):02d}",
+        }
+        if policy == "open-data" and rng.random() < 0.5:
+            approval["valid_until"] = f"{rng.randint(2029, 2031)}-06-30"
+        elif policy == "domains":
+            public = [d for d in datasets[member.id] if d.public]
+            domains = sorted({d.domains[0] for d in public})
+            if not domains:
+                continue
+            chosen = set(rng.sample(domains, max(1, len(domains) // 2)))
+            approval.update(
+                id=f"{member.id}-publication",
+                title=f"{member.name} publication of "
+                      f"{', '.join(sorted(c.replace('-', ' ') for c in chosen))} data",
+                datasets=[d.ref for d in public if d.domains[0] in chosen],
+                valid_until=f"{rng.randint(2029, 2031)}-12-31")
+        elif policy == "pending":
+            del approval["approver"], approval["approved_on"]
+            approval.update(status="requested", valid_from=f"{rng.randint(2027, 2028)}-01-01")
+        elif policy == "lapsed":
+            year = rng.randint(2019, 2021)
+            approval.update(status="expired", approved_on=f"{year}-06-15",
+                            valid_from=f"{year}-07-01", valid_until=f"{year + 4}-06-30")
+        found.append(approval)
+    return found

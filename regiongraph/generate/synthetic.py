@@ -240,8 +240,9 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
 
     Layout: `catalogs/<community>/data.json` (three in four members) or `catalog.ttl`;
     `registry/*.yaml` in the stewards' format (communities, people, projects, approvals,
-    agreements, standards, lineage jobs); and `region.json` listing the members, their
-    kind, catalog file, format and dataset count.
+    agreements, standards, lineage jobs); `sources.yaml` naming each catalog as a harvest
+    source (so `regiongraph load OUT` loads the whole region); and `region.json` listing
+    the members, their kind, catalog file, format and dataset count.
     """
     if datasets < 1:
         raise ValueError("--datasets must be at least 1")
@@ -270,7 +271,8 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
             )
         path.write_text(text, encoding="utf-8")
         files.append(community.file)
-        refs.extend(DatasetRef(community.id, r.identifier, r.domains) for r in community.records)
+        refs.extend(DatasetRef(community.id, r.identifier, r.domains,
+                               public=r.access_level == "public") for r in community.records)
         community.records = []  # free memory as we go: 100k records stay cheap
     manifest = [
         {"id": c.id, "name": c.name, "kind": c.kind, "file": c.file,
@@ -283,6 +285,8 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
         + "\n", encoding="utf-8",
     )
     files.append("region.json")
+    _write_sources(out / "sources.yaml", communities)
+    files.append("sources.yaml")
     # The registry draws from its own stream, so changing it never changes the catalogs.
     files += write_registry(
         out / "registry", random.Random(f"{seed}/registry"),
@@ -290,6 +294,19 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
     )
     return GenerateSummary(out=out, datasets=datasets, seed=seed, communities=manifest,
                            files=files)
+
+
+def _write_sources(path: Path, communities: list[SyntheticCommunity]) -> None:
+    """The sources file `regiongraph load` harvests: one source per member's catalog, in
+    the stewards' format (`demo/sources.yaml`), one JSON flow mapping per line."""
+    lines = ["# The generated region's catalogs, as a steward registers them once.",
+             "# `regiongraph load <this directory>` harvests all of them (and loads registry/).",
+             "# Paths are relative to this file.", "sources:"]
+    for c in communities:
+        kind = "datajson" if c.format == "datajson" else "dcat"
+        source = {"id": f"{c.id}-{kind}", "community": c.id, "type": kind, "path": c.file}
+        lines.append(f"  - {json.dumps(source)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 __all__ = ["DOMAINS", "GenerateSummary", "community_count", "generate_region"]

@@ -135,7 +135,8 @@ class _Run:
         try:
             loader = get_loader(self.source.type)
             policy = self.policy or FetchPolicy.from_options(self.source.options)
-            fetcher = Fetcher(policy, headers=self.source.auth_headers())
+            fetcher = Fetcher(policy, headers=self.source.auth_headers(),
+                              allow_private=self.settings.harvest_allow_private)
             state = self.read_state()
             has_data = self.has_quads()
             # Validators only count for the configuration that read the document: a
@@ -164,7 +165,8 @@ class _Run:
                                   source_id=self.source.id, options=self.source.options,
                                   fetch=pages, say=self.say, standards=self.standards(),
                                   known=self.stored_records() if has_data else {},
-                                  salt=self.config_hash())
+                                  salt=self.config_hash(),
+                                  max_json_depth=self.settings.max_json_depth)
             with tempfile.TemporaryFile() as spool:
                 records = self.read_records(loader.records(first, context), spool)
                 self.compare(records)
@@ -507,14 +509,11 @@ class _Run:
         return digest.hexdigest()
 
     def standards(self) -> dict[str, str]:
-        """The registry's standards by normalised homepage (empty before a registry loads)."""
+        """The registry's standards by normalised address (empty before a registry loads)."""
+        from regiongraph.conformance import Standards
         from regiongraph.iri import REGISTRY_GRAPH
-        from regiongraph.loaders.conformance import normalise_url as norm
 
-        rows = self.store.query(
-            f"SELECT ?s ?h WHERE {{ GRAPH <{self.minter.graph(REGISTRY_GRAPH).value}> {{ "
-            f"?s a <{DCT.Standard.value}> ; <{FOAF.homepage.value}> ?h }} }}")
-        return {norm(row["h"].value): row["s"].value for row in rows}
+        return Standards.read(self.store, self.minter.graph(REGISTRY_GRAPH)).aliases
 
     def stored_records(self) -> dict[str, str]:
         rows = self.store.query(
@@ -610,7 +609,8 @@ class _Run:
 
 
 class _PageCounter:
-    """The fetch a paging loader gets: counts extra pages (no document shortcut then)."""
+    """The fetch a paging loader gets: http(s) pages only, counted (no document shortcut
+    then)."""
 
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
@@ -618,7 +618,7 @@ class _PageCounter:
 
     def __call__(self, location: str, *, params: dict[str, str] | None = None):
         self.extra += 1
-        return self.fetcher(location, params=params)
+        return self.fetcher.page(location, params=params)
 
 
 def normalise_url(url: str) -> str:

@@ -9,7 +9,9 @@ Conditional GET (If-None-Match / If-Modified-Since) lets an unchanged source ans
 304, which the harvest reports and which changes nothing.
 
 Files go through the same call so the demo's stored API responses exercise the very
-code a live portal does.
+code a live portal does. A file is read only as the source itself, which a steward
+configured; what a portal sends (paging links, redirects) is fetched by `page`, over
+http(s) only, and every connection passes the address rule of `address.py`.
 """
 
 import time
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import httpx
 
-from regiongraph.loaders.base import Fetched, SourceError
+from regiongraph.harvest.address import http_client
+from regiongraph.loaders.base import Fetched, RefusedURL, SourceError
 
 USER_AGENT = "regiongraph-harvester/0.1 (+https://w3id.org/regiongraph)"
 
@@ -50,13 +53,18 @@ class FetchPolicy:
 
 
 class Fetcher:
-    """Call it with a URL or a path; it returns a `Fetched` or raises `FetchError`."""
+    """Call it with a URL or a path; it returns a `Fetched` or raises `FetchError`.
+
+    `allow_private` lets connections reach loopback and private networks (see
+    `address.refusal`); otherwise they raise `RefusedURL`.
+    """
 
     def __init__(self, policy: FetchPolicy | None = None, *, headers: dict[str, str] | None = None,
-                 reject_html: bool = True) -> None:
+                 reject_html: bool = True, allow_private: bool = False) -> None:
         self.policy = policy or FetchPolicy()
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
         self.reject_html = reject_html
+        self.allow_private = allow_private
         self.requests = 0
         self._client: httpx.Client | None = None
 
@@ -65,6 +73,13 @@ class Fetcher:
         if location.startswith(("http://", "https://")):
             return self._http(location, params, etag, last_modified)
         return self._file(Path(location))
+
+    def page(self, url: str, *, params: dict[str, str] | None = None) -> Fetched:
+        """Fetch a URL a source gave (a paging link): http(s) only, never a file."""
+        if not url.startswith(("http://", "https://")):
+            raise RefusedURL(f"{url}: not an http(s) URL; links a source gives are never "
+                             "read from the file system")
+        return self._http(url, params, None, None)
 
     def close(self) -> None:
         if self._client is not None:
@@ -96,7 +111,8 @@ class Fetcher:
     def client(self) -> httpx.Client:
         if self._client is None:
             p = self.policy
-            self._client = httpx.Client(
+            self._client = http_client(
+                allow_private=self.allow_private,
                 timeout=httpx.Timeout(p.read_timeout, connect=p.connect_timeout),
                 follow_redirects=True, max_redirects=p.max_redirects, headers=self.headers)
         return self._client
@@ -153,6 +169,11 @@ class Fetcher:
                                   response.headers.get("content-type"),
                                   response.headers.get("etag"),
                                   response.headers.get("last-modified"))
+        except RefusedURL as error:
+            raise RefusedURL(f"{shown}: {error}") from None
+        except httpx.UnsupportedProtocol as error:
+            raise RefusedURL(f"{shown}: redirected to a URL that is not http(s) ({error}); "
+                             "refused") from None
         except httpx.TooManyRedirects:
             raise FetchError(f"{shown}: more than {self.policy.max_redirects} redirects "
                              "(a redirect loop?)") from None

@@ -4,7 +4,8 @@ A harvested source is replaced whole; pushed events are not a whole — each POS
 few events of runs that keep going — so they are *added* to their graph in one
 transaction. A run is minted from its run id, so posting an event twice adds nothing,
 and a START followed by a COMPLETE completes the same run. Events that fail the schema
-are reported and left out; when none is readable nothing is written.
+are reported and left out; when none is valid the intake failed (a client posting one
+bad event must not be told it was kept) and nothing is written.
 """
 
 from pyoxigraph import NamedNode, Quad, Variable
@@ -26,7 +27,7 @@ def add_lineage_events(store: Store, settings: Settings, body: bytes, *, communi
     report = HarvestReport(source=source_id, community=community, type="openlineage",
                            location="POST /lineage/events", status="ok", started=utcnow())
     context = LoadContext(minter=minter, community=community, source_id=source_id,
-                          options=options or {})
+                          options=options or {}, max_json_depth=settings.max_json_depth)
     quads: list[Quad] = []
     try:
         for item in OpenLineageLoader().records(Fetched("request body", body), context):
@@ -46,6 +47,8 @@ def add_lineage_events(store: Store, settings: Settings, body: bytes, *, communi
         report.message = str(error)
         report.errors.insert(0, RecordError(message=str(error)))
         quads = []
+    if report.status != "failed" and report.skipped and not (report.created or report.updated):
+        _none_valid(report)
     if quads:
         before = store.count(graph)
         store.add(quads)
@@ -54,6 +57,15 @@ def add_lineage_events(store: Store, settings: Settings, body: bytes, *, communi
     report.seconds = round((report.finished - report.started).total_seconds(), 3)
     store_report(store, minter, report)
     return report
+
+
+def _none_valid(report: HarvestReport) -> None:
+    """Mark an intake in which every event was skipped as failed, quoting the first error."""
+    errors = [e for e in report.errors if e.severity == "error"]
+    first = f"{errors[0].record}: {errors[0].message}" if errors else "every event was skipped"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    report.status = "failed"
+    report.message = f"no valid OpenLineage event, nothing stored; {first}{more}"
 
 
 def _exists(store: Store, graph: NamedNode, node: NamedNode) -> bool:

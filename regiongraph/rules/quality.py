@@ -12,8 +12,10 @@ Every public dataset (as `regiongraph.visibility` decides) is scored out of 405 
 
 Distribution indicators count the share of a dataset's distributions that meet them, as
 the MQA does. DCAT-AP compliance is "no violation of the metadata shapes" (shapes/).
-*URLs are checked only on request (`check_urls`): HEAD (then GET) with a timeout, results
-cached for a day in the quality graph; unchecked, those 80 points count as 0 and the
+*URLs are checked only on request (`check_urls`): HEAD (then GET) with a timeout, at most
+5 redirects, through the harvest's address rule (a URL on a private address counts as not
+answering unless `REGIONGRAPH_HARVEST_ALLOW_PRIVATE=1`); results cached for a day in the
+quality graph; unchecked, those 80 points count as 0 and the
 result says so. Bands: Excellent 351-405, Good 221-350, Sufficient 121-220, Bad 0-120.
 
 Each run is kept in `graph("quality", <timestamp>)` as DQV measurements (per dataset, per
@@ -26,6 +28,7 @@ import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -198,18 +201,22 @@ def metadata_shapes():
                             if not c.shape.rsplit("#", 1)[-1].startswith("R")])
 
 
-def check_url(url: str) -> int | None:
-    """HTTP status of `url` (HEAD, then GET when HEAD is refused); None if unreachable."""
+def check_url(url: str, *, allow_private: bool = False) -> int | None:
+    """HTTP status of `url` (HEAD, then GET when HEAD is refused); None if unreachable,
+    timed out, caught in a redirect loop, or refused by the address rule."""
     import httpx
 
+    from regiongraph.harvest.address import http_client
+    from regiongraph.loaders.base import RefusedURL
+
     try:
-        with httpx.Client(timeout=URL_TIMEOUT, follow_redirects=True,
-                          limits=httpx.Limits(max_redirects=5)) as client:
+        with http_client(allow_private=allow_private, timeout=URL_TIMEOUT,
+                         follow_redirects=True, max_redirects=5) as client:
             response = client.head(url)
             if response.status_code in (405, 501):
                 response = client.get(url, headers={"Range": "bytes=0-0"})
             return response.status_code
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, RefusedURL, ValueError):
         return None
 
 
@@ -264,8 +271,9 @@ def assess(store: Store, settings: Settings, *, check_urls: bool = False,
         statuses = _cached_statuses(store, minter, now)
         urls = {u for f in dist_fields.values()
                 for u in f["access_url"] | f["download_url"]} - set(statuses)
+        check = partial(check_url, allow_private=settings.harvest_allow_private)
         with ThreadPoolExecutor(max_workers=8) as pool:
-            for url, status in zip(sorted(urls), pool.map(check_url, sorted(urls)), strict=True):
+            for url, status in zip(sorted(urls), pool.map(check, sorted(urls)), strict=True):
                 statuses[url] = status
         _store_statuses(store, minter, statuses, now)
     communities = community_of(store, graphs, datasets)

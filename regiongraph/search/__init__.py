@@ -128,7 +128,7 @@ def refresh_visibility(store: Store, settings: Settings) -> UpdateReport:
         public = public_iris(store, settings)
         shown = index.all_ids(public_only=True)
         flipped = sorted(iri for iri in index.all_ids() if (iri in public) != (iri in shown))
-        reader = RecordReader(store, public=public)
+        reader = RecordReader(store, base=settings.base, public=public)
         records = list(reader.read(index.kinds(flipped))) if flipped else []
         hashes = reader.record_hashes(iris=[r.iri for r in records]) if records else {}
         written, _ = index.write(_with_hashes(records, hashes)) if records else (0, 0)
@@ -161,7 +161,7 @@ def rebuild(store: Store, settings: Settings, *, index: SearchIndex | None = Non
     day = _today()
     version = journal.version(store, settings)
     index = index or open_index(store, settings)
-    reader = RecordReader(store, public=public_iris(store, settings))
+    reader = RecordReader(store, base=settings.base, public=public_iris(store, settings))
     subjects = reader.subjects()
     hashes = reader.record_hashes()
     graphs = sorted({g for found in hashes.values() for g in found})
@@ -210,7 +210,7 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
     everything = {minter.graph(name).value for name in
                   (REGISTRY_GRAPH, ONTOLOGY_GRAPH, INFERENCE_GRAPH)}
     full = bool(everything.intersection(graphs))
-    reader = RecordReader(store)
+    reader = RecordReader(store, base=settings.base)
     with index._lock:
         if full:
             subjects = reader.subjects()

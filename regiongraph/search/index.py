@@ -210,6 +210,9 @@ class SearchIndex:
         doc.add_text("name", record.name)
         for graph in record.graphs:
             doc.add_text("graph", graph)
+        for resource in record.resources:  # CKAN's resource_show finds its dataset by these
+            doc.add_text("resource", resource.iri)
+            doc.add_text("resource", resource.uuid)
         tags = [*record.keywords, *record.concept_labels]
         text = [record.description, record.identifier or "",
                 *(r.label for r in record.communities),
@@ -320,10 +323,12 @@ class SearchIndex:
                 found[payload["iri"]] = payload["kind"]
         return found
 
-    def get(self, key: str, *, include_private: bool = False) -> dict | None:
-        """A record's payload by IRI, CKAN UUID or CKAN name (None if absent or hidden)."""
+    def get(self, key: str, *, include_private: bool = False,
+            fields: tuple[str, ...] = ("id", "uuid", "name")) -> dict | None:
+        """A record's payload by IRI, CKAN UUID or CKAN name (None if absent or hidden);
+        with `fields=("resource",)`, the dataset holding a distribution (IRI or UUID)."""
         searcher = self.index.searcher()
-        for field_name in ("id", "uuid", "name"):
+        for field_name in fields:
             query = tantivy.Query.term_query(self.schema, field_name, key)
             if not include_private:
                 query = self._public_only(query)

@@ -24,7 +24,8 @@ from datetime import datetime
 
 from pyoxigraph import Literal, NamedNode
 
-from regiongraph.iri import KINDS, slug
+from regiongraph.conformance import Standard, Standards, conformance
+from regiongraph.iri import KINDS, Minter, slug
 from regiongraph.namespaces import (
     DCAT,
     DCT,
@@ -61,12 +62,12 @@ CONCEPT_LINKS = (DCAT.theme, RG.domain, RG.standardDomain, RG.phase, RG.capabili
 THEME_LINKS = (DCAT.theme, RG.domain, RG.standardDomain)
 COMMUNITY_LINKS = (RG.community, RG.leadCommunity, RG.participant)
 PROJECT_DATASET_LINKS = (RG.usesDataset, RG.producesDataset)
-DISTRIBUTION_PREDICATES = (DCT.term("format"), DCAT.mediaType, DCT.conformsTo, DCT.term("title"),
+DISTRIBUTION_PREDICATES = (DCT.term("format"), DCAT.mediaType, DCT.term("title"),
                            DCAT.downloadURL, DCAT.accessURL, DCT.description)
 
 READ_PREDICATES = frozenset(p.value for p in (
     RDF.type, *TITLE_PREDICATES, *DESCRIPTION_PREDICATES, DCT.identifier, DCAT.keyword,
-    SDO.keywords, *CONCEPT_LINKS, *COMMUNITY_LINKS, DCT.publisher, DCT.conformsTo,
+    SDO.keywords, *CONCEPT_LINKS, *COMMUNITY_LINKS, DCT.publisher,
     *PROJECT_DATASET_LINKS, OWL.versionInfo, DCT.hasVersion, RG.accessLevel, DCT.modified,
     DCT.issued, DCAT.landingPage, FOAF.homepage, DCT.license))
 """Every predicate `RecordReader._record` reads; other triples are skipped."""
@@ -106,6 +107,11 @@ class Resource:
     format: str | None = None
     media_type: str | None = None
 
+    @property
+    def uuid(self) -> str:
+        """CKAN's resource id: stable per IRI, as a dataset's is."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, self.iri))
+
 
 @dataclass
 class SearchRecord:
@@ -141,7 +147,8 @@ class SearchRecord:
 
     @property
     def name(self) -> str:
-        return ckan_name(self.iri)
+        return package_name({"kind": self.kind, "identifier": self.identifier,
+                             "iri": self.iri})
 
     def payload(self) -> dict:
         """What the index stores to answer with (JSON-ready; dataclasses.asdict is slow)."""
@@ -210,6 +217,30 @@ def ckan_name(iri: str) -> str:
     return name
 
 
+def dataset_name(identifier: str) -> str:
+    """A dataset's CKAN name: its identifier (`Minter.dataset_identifier`) in CKAN's
+    alphabet, `saguaro/traffic-counts` → `saguaro__traffic-counts`.
+
+    CKAN names must match `^[a-z0-9_-]{2,100}$`; an identifier that does not map onto
+    that exactly (a `.`, an IRI, too long) gets a digest of itself appended, so two
+    identifiers never share a name.
+    """
+    plain = identifier.replace("/", "__")
+    name = "__".join(re.sub(r"[^a-z0-9_-]+", "-", p.lower()).strip("-")
+                     for p in identifier.split("/") if p)
+    if name != plain or not 2 <= len(name) <= 100:
+        digest = hashlib.sha1(identifier.encode("utf-8")).hexdigest()[:16]
+        name = f"{name[:83].strip('-_')}-{digest}".strip("-")
+    return name
+
+
+def package_name(payload: dict) -> str:
+    """The CKAN name of an indexed record: a dataset's from its identifier."""
+    if payload.get("kind") == "dataset" and payload.get("identifier"):
+        return dataset_name(payload["identifier"])
+    return ckan_name(payload["iri"])
+
+
 def short_key(iri: str) -> str:
     """A facet value for an IRI: its identifier path without base and kind.
 
@@ -269,13 +300,14 @@ def _batches(items: list[str], size: int = BATCH) -> Iterator[list[str]]:
 class RecordReader:
     """Reads search records from a store. One reader per index update (it caches labels)."""
 
-    def __init__(self, store: Store, *, public: set[str] | None = None) -> None:
+    def __init__(self, store: Store, *, base: str, public: set[str] | None = None) -> None:
         self.store = store
+        self.minter = Minter(base)
         self.public = public if public is not None else set()
         self._classes: dict[str, str] | None = None
         self._labels: dict[str, list[tuple[str, str]]] | None = None
         self._broader: dict[str, list[str]] | None = None
-        self._aliases: dict[str, str] | None = None
+        self._standards: Standards | None = None
 
     # what exists ---------------------------------------------------------
 
@@ -414,31 +446,11 @@ class RecordReader:
                     return text
         return short_key(iri)
 
-    def standard_aliases(self) -> dict[str, str]:
-        """Normalised homepage / known-as IRI → the registry's standard.
-
-        Catalogs say `conformsTo https://gbfs.org/`; the registry describes the standard
-        as {base}standards/gbfs with that homepage. Both must land on one facet value.
-        """
-        if self._aliases is None:
-            found: dict[str, str] = {}
-            # (predicates filtered here: with them as VALUES, pyoxigraph took 0.85 s at 10k
-            # datasets instead of 2 ms)
-            links = {FOAF.homepage.value, RG.knownAs.value, OWL.sameAs.value,
-                     DCAT.landingPage.value}
-            rows = self.store.query(
-                f"SELECT ?s ?p ?a WHERE {{ ?s a <{DCT.Standard.value}> ; ?p ?a "
-                f"FILTER(isIRI(?a)) }}",
-                union_default_graph=True,
-            )
-            for row in rows:
-                if row["p"].value in links:
-                    found.setdefault(_normal(row["a"].value), row["s"].value)
-            self._aliases = found
-        return self._aliases
-
-    def standard(self, iri: str) -> str:
-        return self.standard_aliases().get(_normal(iri), iri)
+    def standards(self) -> Standards:
+        """The store's standards, read once per reader (`regiongraph.conformance`)."""
+        if self._standards is None:
+            self._standards = Standards.read(self.store)
+        return self._standards
 
     def broader(self) -> dict[str, list[str]]:
         if self._broader is None:
@@ -530,18 +542,22 @@ class RecordReader:
             entry = dists[s_term.value].setdefault(key, defaultdict(list))
             if obj not in entry[p_term.value]:
                 entry[p_term.value].append(obj)
+        conforming = conformance(self.store, datasets, standards=self.standards()) \
+            if datasets else {}
         for subject in batch:
             if not props[subject]:
                 continue  # gone from the store between listing and reading
             record = self._record(subject, kinds[subject], props[subject], graphs[subject],
-                                  inverse.get(subject, []), dists.get(subject, {}))
+                                  inverse.get(subject, []), dists.get(subject, {}),
+                                  conforming.get(subject, []))
             # a project is shown, its link to a restricted dataset is not (visibility.py)
             record.extra_text.extend(title for dataset, title in linked.get(subject, [])
                                      if dataset in self.public)
             yield record
 
     def _record(self, iri: str, kind: str, p: dict[str, list], graphs: set[str],
-                projects: list[str], distributions: dict[str, dict[str, list]]) -> SearchRecord:
+                projects: list[str], distributions: dict[str, dict[str, list]],
+                standards: list[Standard]) -> SearchRecord:
         def texts(*predicates: NamedNode) -> list[str]:
             out: list[str] = []
             for predicate in predicates:
@@ -564,7 +580,12 @@ class RecordReader:
         record = SearchRecord(iri=iri, kind=kind, title=title,
                               description=descriptions[0] if descriptions else "")
         record.graphs = sorted(graphs)
-        record.identifier = next(iter(texts(DCT.identifier)), None)
+        own_ids = texts(DCT.identifier)
+        if kind == "dataset":
+            record.identifier = self.minter.dataset_identifier(iri)
+            record.extra_text.extend(own_ids)  # the publisher's own ids stay findable
+        else:
+            record.identifier = next(iter(own_ids), None)
         keywords: list[str] = []
         for keyword in texts(DCAT.keyword, SDO.keywords):
             if keyword.lower() not in {k.lower() for k in keywords}:
@@ -586,7 +607,6 @@ class RecordReader:
         if publishers:
             record.publisher = Ref(short_key(publishers[0]), self.label(publishers[0]),
                                    publishers[0])
-        standard_iris = iris(DCT.conformsTo)
         for dist_iri, dist in distributions.items():
             # a literal ("CSV") or a file-type IRI (…/file-type/CSV): the last segment
             fmt = next((t.value.rstrip("/").rsplit("/", 1)[-1] if isinstance(t, NamedNode)
@@ -595,9 +615,6 @@ class RecordReader:
             name = format_name(fmt, media)
             if name and name not in record.formats:
                 record.formats.append(name)
-            for standard in dist.get(DCT.conformsTo.value, []):
-                if isinstance(standard, NamedNode) and standard.value not in standard_iris:
-                    standard_iris.append(standard.value)
             url = next((t.value for t in dist.get(DCAT.downloadURL.value, [])), None) or \
                 next((t.value for t in dist.get(DCAT.accessURL.value, [])), None)
             record.resources.append(Resource(
@@ -607,9 +624,7 @@ class RecordReader:
                 url=url, format=name,
                 media_type=media.rsplit("media-types/", 1)[-1] if media else None,
             ))
-        standard_iris = list(dict.fromkeys(self.standard(s) for s in standard_iris))
-        record.standards = [Ref(short_key(s), self.label(s) if self.has_label(s) else s, s)
-                            for s in standard_iris]
+        record.standards = [Ref(short_key(s.iri), s.label or s.iri, s.iri) for s in standards]
         record.projects = [Ref(short_key(x), self.label(x), x) for x in projects]
         if kind == "project":
             record.projects = [Ref(short_key(iri), title, iri)]
@@ -630,12 +645,9 @@ class RecordReader:
         return record
 
 
-def _normal(iri: str) -> str:
-    return iri.split("://", 1)[-1].rstrip("/").lower()
-
-
 def _rank(kind: str) -> int:
     return list(KIND_ROOTS).index(kind)
 
 
-__all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "short_key"]
+__all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "dataset_name",
+           "package_name", "short_key"]

@@ -14,7 +14,7 @@ not stemmed), because typo tolerance and prefixes must work on the word as writt
 
 import tantivy
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bumped whenever fields or analyzers change; an index of another version is rebuilt."""
 
 STEM = "rg_stem"
@@ -72,6 +72,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("uuid", tokenizer_name="raw")
     builder.add_text_field("name", tokenizer_name="raw", fast=True)
     builder.add_text_field("graph", tokenizer_name="raw")
+    builder.add_text_field("resource", tokenizer_name="raw")  # distribution IRIs and UUIDs
     for field in TEXT_FIELDS:
         builder.add_text_field(field, tokenizer_name=STEM, index_option="position")
         builder.add_text_field(f"{field}_plain", tokenizer_name=PLAIN, index_option="freq")

@@ -3,7 +3,8 @@
 Shared by `/sparql`, `/queries/{name}` and `regiongraph query` (STYLE.md: the CLI and the
 server share one function). What it adds to `Store.query`:
 
-- the guard (`guard.check_query`): SERVICE refused before pyoxigraph sees the text;
+- the guard (`guard.check_query`): SERVICE refused before pyoxigraph sees the text, and
+  text too deep or long for pyoxigraph's stack (`limits`);
 - the dataset: protocol `default-graph-uri`/`named-graph-uri` win over FROM clauses, as
   the protocol says; with neither, the default graph is the union of all graphs (so a
   researcher need not know the graph layout), but a query with its own FROM keeps it;
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, serialize
 
 from regiongraph.errors import RegiongraphError
+from regiongraph.limits import Limits
 from regiongraph.sparql.guard import QueryInfo, check_query, tokens
 from regiongraph.sparql.serialize import write_solutions
 from regiongraph.sparql_results import ResultFormat
@@ -56,10 +58,11 @@ class QueryJob:
     union: bool | None = None
     """Default graph as the union of all graphs; None = yes unless the request or the
     query names a dataset."""
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.info is None:
-            self.info = check_query(self.text)
+            self.info = check_query(self.text, self.limits)
 
 
 _ABSOLUTE = re.compile(r"^<[A-Za-z][A-Za-z0-9+.-]*:")

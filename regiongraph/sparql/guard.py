@@ -12,7 +12,9 @@ The same token stream answers the other questions the protocol layer has before 
 anything: which query form this is (to negotiate a result format before evaluating),
 whether the query names its own dataset (`FROM`, which a union default graph would
 otherwise override), and where an update's `WHERE` clauses are (to apply the protocol's
-`using-graph-uri` parameters, which pyoxigraph's `update` does not take).
+`using-graph-uri` parameters, which pyoxigraph's `update` does not take). And whether
+the text is too deep or too long for pyoxigraph to parse without overflowing its stack
+(`check_size`, see `regiongraph.limits`).
 """
 
 import re
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from regiongraph.errors import RegiongraphError
+from regiongraph.limits import LimitExceeded, Limits, exceeded
 
 _TOKEN = re.compile(
     r"""
@@ -101,6 +104,68 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
+_OPENERS = {"{", "(", "["}
+_CLOSERS = {"}", ")", "]"}
+_DATA_BLOCK_KEYWORDS = {"VALUES", "DATA"}
+
+
+def check_size(text: str, limits: Limits, *, update: bool = False) -> None:
+    """Refuse text too deep or too long for pyoxigraph to parse without crashing.
+
+    Nesting counts `{ ( [` and reified triples `<< >>` together. Tokens inside a VALUES
+    block or an INSERT/DELETE DATA block do not count: pyoxigraph keeps those as flat
+    lists (100,000 values or triples were measured harmless), while every other token may
+    add a level to its algebra tree. In an update each operation (between top-level `;`)
+    counts on its own: a sequence of operations is a flat list too. The scan stops at
+    the first excess, so refusing a 10 MB body costs no more than its first few kB.
+
+    >>> check_size("SELECT * { { { ?s ?p ?o } } }", Limits(query_depth=2))
+    Traceback (most recent call last):
+    regiongraph.limits.LimitExceeded: query nesting depth exceeds the limit of 2 at line 1, \
+column 14 (REGIONGRAPH_MAX_QUERY_DEPTH)
+    """
+    what = "update" if update else "query"
+    depth = count = 0
+    data_from: int | None = None  # the depth a VALUES or DATA block opened at
+    data_next = False
+    previous, end = "", -1
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        value = match.group()
+        reified = value in ("<", ">") and previous == value and match.start() == end
+        previous, end = value, match.end()
+        if value in _OPENERS or (reified and value == "<"):
+            depth += 1
+            if depth > limits.query_depth:
+                raise _excess(text, match.start(), f"{what} nesting depth", limits.query_depth,
+                              "REGIONGRAPH_MAX_QUERY_DEPTH")
+            if value == "{" and data_next:
+                data_from, data_next = depth, False
+        elif value in _CLOSERS or (reified and value == ">"):
+            if data_from is not None and value == "}" and depth == data_from:
+                data_from = None
+            depth = max(0, depth - 1)
+        if kind == "word" and value.upper() in _DATA_BLOCK_KEYWORDS:
+            data_next = True
+        if update and value == ";" and depth == 0:
+            count = 0
+        elif data_from is None:
+            count += 1
+            if count > limits.query_tokens:
+                per = " (one operation)" if update else ""
+                raise _excess(text, match.start(), f"{what} length{per} in tokens",
+                              limits.query_tokens, "REGIONGRAPH_MAX_QUERY_TOKENS; VALUES and "
+                              "DATA blocks do not count")
+
+
+def _excess(text: str, offset: int, what: str, limit: int, setting: str) -> LimitExceeded:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return exceeded(what, limit, setting, f" at line {line}, column {column}")
+
+
 def _unescaped(text: str) -> str:
     def replace(match: re.Match) -> str:
         code = int(match.group(1) or match.group(2), 16)
@@ -133,12 +198,15 @@ class QueryInfo:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-def check_query(text: str) -> QueryInfo:
-    """Refuse SERVICE; tell the query form and whether it names its own dataset.
+def check_query(text: str, limits: Limits | None = None) -> QueryInfo:
+    """Refuse SERVICE (and, given `limits`, text too deep or long); tell the query form
+    and whether it names its own dataset.
 
     Syntax errors are left to the real parser: this only looks at keywords. A text with
     no form keyword is reported as SELECT so that the parser gives the precise error.
     """
+    if limits is not None:
+        check_size(text, limits)
     words = _keywords(text)
     for word, message in REFUSED_IN_QUERIES.items():
         if word in words:
@@ -161,8 +229,11 @@ class UpdateInfo:
     """A `DELETE WHERE { }` short form is present (it cannot take USING)."""
 
 
-def check_update(text: str) -> UpdateInfo:
-    """Refuse LOAD and SERVICE; find what the dataset parameters need."""
+def check_update(text: str, limits: Limits | None = None) -> UpdateInfo:
+    """Refuse LOAD and SERVICE (and, given `limits`, text too deep or long); find what the
+    dataset parameters need."""
+    if limits is not None:
+        check_size(text, limits, update=True)
     words = _keywords(text)
     for word, message in REFUSED_IN_UPDATES.items():
         if word in words:
@@ -212,3 +283,20 @@ def with_using(text: str, using: list[str], using_named: list[str]) -> str:
         last = offset
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def declared_prefixes(text: str) -> dict[str, str]:
+    """The `PREFIX name: <namespace>` declarations of a query, name → namespace.
+
+    For shortening result IRIs the way the query writer wrote them (`query --format table`).
+
+    >>> declared_prefixes('PREFIX dcat: <http://www.w3.org/ns/dcat#> SELECT * { ?s ?p "PREFIX x: <y>" }')
+    {'dcat': 'http://www.w3.org/ns/dcat#'}
+    """
+    found: dict[str, str] = {}
+    stream = tokens(text)
+    for keyword, name, iri in zip(stream, stream[1:], stream[2:]):
+        if (keyword.keyword == "PREFIX" and name.kind == "word" and name.text.endswith(":")
+                and name.text.count(":") == 1 and iri.kind == "iri"):
+            found[name.text[:-1]] = iri.text[1:-1]
+    return found

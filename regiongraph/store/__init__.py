@@ -5,6 +5,8 @@ default), an in-memory Oxigraph (`memory`), or a remote SPARQL 1.1 server (an ht
 query URL). Callers never ask which: the kernel, exports and analyses use `Store`.
 """
 
+from pyoxigraph import Literal, Quad
+
 from regiongraph.settings import Settings
 from regiongraph.store.base import (
     GraphCounts,
@@ -16,6 +18,23 @@ from regiongraph.store.base import (
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    """The configured store, refused if its data was minted under another base.
+
+    `read_only`: the caller only reads. An embedded store another process holds (a running
+    `regiongraph serve`) then opens as a snapshot taken now (its `read_only` is True)
+    instead of failing; a free one opens as usual, so leftovers of killed writes are
+    cleaned and a new directory is created.
+    """
+    store = _open_backend(settings, read_only=read_only)
+    try:
+        check_base(store, settings)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _open_backend(settings: Settings, *, read_only: bool) -> Store:
     location = settings.store
     if location == "memory":
         from regiongraph.store.embedded import EmbeddedStore
@@ -27,9 +46,56 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
         return RemoteStore(location, update_url=settings.update_url, gsp_url=settings.gsp_url)
     from regiongraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(location, read_only=read_only)
+    try:
+        return EmbeddedStore(location)
+    except StoreBusyError:
+        if not read_only:
+            raise
+        return EmbeddedStore(location, read_only=True)
+
+
+def _base_record(settings: Settings) -> tuple[str, object]:
+    """The normalised base, and the meta graph that records it."""
+    from regiongraph.iri import META_GRAPH, Minter
+
+    minter = Minter(settings.base)
+    return minter.base, minter.graph(META_GRAPH)
+
+
+def recorded_base(store: Store) -> str | None:
+    """The base the store's data was minted under; None for an empty store (no base yet).
+
+    Read from any graph that records it about itself: the meta graph's name depends on
+    the base, so looking it up under the current base would miss exactly the mismatch.
+    """
+    from regiongraph.namespaces import RG
+
+    rows = store.query(f"SELECT ?base WHERE {{ GRAPH ?g {{ ?g <{RG.storeBase.value}> ?base }} }} "
+                       "LIMIT 1")
+    return next((row["base"].value for row in rows), None)
+
+
+def check_base(store: Store, settings: Settings) -> None:
+    base, _ = _base_record(settings)
+    recorded = recorded_base(store)
+    if recorded is not None and recorded != base:
+        raise StoreError(
+            f"the store {settings.store} was loaded with REGIONGRAPH_BASE={recorded}, not {base}: "
+            f"its IRIs would not be found; set REGIONGRAPH_BASE={recorded} (or --base), "
+            f"or load the data again into a new store under {base}")
+
+
+def record_base(store: Store, settings: Settings) -> None:
+    """Keep the base in the meta graph once the store holds data (the pipeline calls this)."""
+    from regiongraph.namespaces import RG
+
+    if recorded_base(store) is not None or not bool(store.query("ASK { GRAPH ?g { ?s ?p ?o } }")):
+        return
+    base, meta = _base_record(settings)
+    store.add([Quad(meta, RG.storeBase, Literal(base), meta)])
 
 
 __all__ = [
-    "GraphCounts", "Store", "StoreBusyError", "StoreError", "TripleResults", "open_store",
+    "GraphCounts", "Store", "StoreBusyError", "StoreError", "TripleResults", "check_base",
+    "open_store", "record_base", "recorded_base",
 ]

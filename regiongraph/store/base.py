@@ -1,9 +1,11 @@
 """The store contract every backend keeps, and the pieces they share."""
 
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, Protocol
 
 from pyoxigraph import (
+    DefaultGraph,
     NamedNode,
     Quad,
     QueryBoolean,
@@ -18,6 +20,8 @@ from pyoxigraph import (
 from regiongraph.errors import RegiongraphError
 
 GraphCounts = dict[str, int]
+STAGING_PREFIX = "urn:regiongraph:staging:"
+"""Graphs named so hold content not yet swapped in; a crash can leave them, never use them."""
 Term = object
 QueryResult = "QuerySolutions | QueryBoolean | QueryTriples | TripleResults"
 
@@ -50,6 +54,43 @@ def in_graph(items: Iterable[Triple | Quad], graph: NamedNode) -> Iterator[Quad]
     """Force triples (or quads from any graph) into `graph`."""
     for item in items:
         yield Quad(item.subject, item.predicate, item.object, graph)
+
+
+class RestoreStaging:
+    """A whole-store restore in two steps, so a crash leaves the old store or the new one.
+
+    `stage` renames each quad's graph to a staging graph of this restore; once all are
+    written, `swap_update` is one SPARQL Update (one transaction on every backend) that
+    empties the default graph, deletes every other graph (old data, and staging left by
+    earlier killed restores) and moves the staged graphs to their names.
+    """
+
+    def __init__(self) -> None:
+        self.prefix = f"{STAGING_PREFIX}restore:{uuid.uuid4().hex}:"
+        self._staging: dict[NamedNode | DefaultGraph, NamedNode] = {}
+
+    def stage(self, quads: Iterable[Quad]) -> Iterator[Quad]:
+        for quad in quads:
+            staging = self._staging.get(quad.graph_name)
+            if staging is None:
+                staging = NamedNode(f"{self.prefix}{len(self._staging)}")
+                self._staging[quad.graph_name] = staging
+            yield Quad(quad.subject, quad.predicate, quad.object, staging)
+
+    def swap_update(self) -> str:
+        moves = [f"MOVE {staging} TO {'DEFAULT' if isinstance(graph, DefaultGraph) else graph}"
+                 for graph, staging in self._staging.items()]
+        return " ;\n".join([
+            "DROP SILENT DEFAULT",
+            ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } "
+             f'FILTER(!STRSTARTS(STR(?g), "{self.prefix}")) }}'),
+            *moves,
+        ])
+
+    def cleanup_update(self) -> str:
+        """Drop what this restore staged (after a failure: the old store stays as it was)."""
+        return ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{self.prefix}")) }}')
 
 
 def graph_counts(store: "Store") -> GraphCounts:
@@ -115,7 +156,10 @@ class Store(Protocol):
         ...
 
     def restore(self, source: BinaryIO) -> int:
-        """Replace the whole store with an N-Quads dump; return the count."""
+        """Replace the whole store with an N-Quads dump, atomically; return the count.
+
+        A bad dump, a failure or a killed process leaves the store as it was.
+        """
         ...
 
     def close(self) -> None: ...

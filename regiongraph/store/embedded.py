@@ -9,7 +9,13 @@ transaction, and a bulk load has a fixed cost (files written and ingested) that 
 small writes such as the rules' state and the validation reports of a re-validation.
 """
 
+import ctypes
+import errno
+import fcntl
+import glob
 import itertools
+import os
+import shutil
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -18,11 +24,20 @@ from typing import BinaryIO
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, Variable
 from pyoxigraph import Store as OxStore
 
-from regiongraph.store.base import GraphCounts, StoreBusyError, StoreError, graph_counts, in_graph
+from regiongraph.store.base import (
+    STAGING_PREFIX,
+    GraphCounts,
+    RestoreStaging,
+    StoreBusyError,
+    StoreError,
+    graph_counts,
+    in_graph,
+)
 
-STAGING_PREFIX = "urn:regiongraph:staging:"
 SMALL_GRAPH = 2_000
 """Up to this many quads, replace_graph writes in one update instead of staging."""
+RESTORE_MARK = ".restore-"
+"""`<store>.restore-<hex>`: the sibling directory a restore loads into, then swaps in."""
 
 
 class EmbeddedStore:
@@ -42,13 +57,14 @@ class EmbeddedStore:
                 return OxStore.read_only(str(self.path))
             self.path.mkdir(parents=True, exist_ok=True)
             self._remove_orphan_bulk_files()
-            return OxStore(str(self.path))
+            opened = OxStore(str(self.path))
+            self._remove_orphan_restores()
+            return opened
         except OSError as error:
             if "lock" in str(error).lower():
                 raise StoreBusyError(
                     f"the store at {self.path} is in use by another process "
-                    "(a running `regiongraph serve`?); stop it, or use the remote backend"
-                ) from None
+                    "(a running `regiongraph serve`?)") from None
             raise StoreError(f"cannot open the store at {self.path}: {error}") from None
 
     def _remove_orphan_bulk_files(self) -> None:
@@ -64,6 +80,12 @@ class EmbeddedStore:
         del probe
         for leftover in self.path.glob("bulk-*.sst"):
             leftover.unlink()
+
+    def _remove_orphan_restores(self) -> None:
+        """A killed restore leaves its sibling directory: the new store unfinished, or the old one."""
+        assert self.path is not None
+        for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}{RESTORE_MARK}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
 
     def _drop_orphan_staging(self) -> None:
         for graph in list(self._store.named_graphs()):
@@ -161,16 +183,55 @@ class EmbeddedStore:
         return counter.n
 
     def restore(self, source: BinaryIO) -> int:
-        """Check the whole dump parses before clearing anything: a bad dump changes nothing."""
+        """Replace everything with the dump; a crash at any moment leaves the old or the new.
+
+        On disk: bulk-load into a sibling directory, then exchange the two directories in
+        one rename (fast, and atomic under SIGKILL). Where that rename is not available,
+        and in memory: stage and swap inside the store (atomic, ~8x slower; README).
+        """
+        if self.path is not None:
+            swapped = self._restore_by_exchange(source)
+            if swapped is not None:
+                return swapped
+            source.seek(0)
+        return self._restore_staged(source)
+
+    def _restore_staged(self, source: BinaryIO) -> int:
         from pyoxigraph import parse
 
-        for _ in parse(source, RdfFormat.N_QUADS):
-            pass
-        source.seek(0)
-        self._store.clear()
+        staging = RestoreStaging()
         counter = _Counter(parse(source, RdfFormat.N_QUADS))
-        self._store.bulk_extend(counter)
+        try:
+            self._store.bulk_extend(staging.stage(counter))
+        except BaseException:
+            self._store.update(staging.cleanup_update())
+            raise
+        self._store.update(staging.swap_update())
         return counter.n
+
+    def _restore_by_exchange(self, source: BinaryIO) -> int | None:
+        """The count, or None when the directories could not be exchanged (nothing changed)."""
+        from pyoxigraph import parse
+
+        assert self.path is not None
+        fresh = self.path.with_name(f"{self.path.name}{RESTORE_MARK}{uuid.uuid4().hex}")
+        try:
+            counter = _Counter(parse(source, RdfFormat.N_QUADS))
+            loaded = OxStore(str(fresh))
+            try:
+                loaded.bulk_extend(counter)
+                loaded.flush()
+            finally:
+                del loaded  # closed before its directory is exchanged or removed
+            del self._store
+            try:
+                exchanged = _exchange_while_closed(fresh, self.path)
+            finally:
+                self._store = self._open()
+        finally:
+            # after the exchange `fresh` holds the old store; before it, a partial load
+            shutil.rmtree(fresh, ignore_errors=True)
+        return counter.n if exchanged else None
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
@@ -188,6 +249,38 @@ class EmbeddedStore:
     def oxigraph(self) -> OxStore:
         """The underlying pyoxigraph store, for benchmarks and the SPARQL service."""
         return self._store
+
+
+def _exchange_while_closed(fresh: Path, path: Path) -> bool:
+    """Swap two directories in one step while holding the closed store's lock; False if
+    this system cannot (then nothing moved).
+
+    Linux `renameat2(RENAME_EXCHANGE)` is one atomic rename: a kill at any moment leaves
+    `path` holding the old store or the new one. Holding the store's lock file keeps
+    another process from opening the old store in between (fcntl, as RocksDB locks it).
+    """
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    try:
+        OxStore(str(path))  # refused if anything in this process still holds the store open
+    except OSError as error:
+        raise StoreError(f"cannot swap in the restored store at {path}: {error}; "
+                         "the store was not changed") from None
+    with open(path / "LOCK", "rb+") as lock:
+        try:
+            fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise StoreBusyError(f"another process opened the store at {path} during the "
+                                 "restore; the store was not changed") from None
+        at_cwd, exchange = -100, 2
+        if renameat2(at_cwd, os.fsencode(fresh), at_cwd, os.fsencode(path), exchange) != 0:
+            failure = ctypes.get_errno()
+            if failure not in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.EBUSY):
+                raise StoreError(f"cannot swap in the restored store at {path}: "
+                                 f"{os.strerror(failure)}; the store was not changed")
+            return False
+    return True
 
 
 class _Counter:

@@ -24,7 +24,14 @@ from pyoxigraph import (
     serialize,
 )
 
-from regiongraph.store.base import GraphCounts, StoreError, TripleResults, graph_counts, in_graph
+from regiongraph.store.base import (
+    GraphCounts,
+    RestoreStaging,
+    StoreError,
+    TripleResults,
+    graph_counts,
+    in_graph,
+)
 
 RESULTS_ACCEPT = (
     "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.1"
@@ -150,18 +157,24 @@ class RemoteStore:
         return n
 
     def restore(self, source: BinaryIO) -> int:
-        for _ in parse(source, RdfFormat.N_QUADS):
-            pass
-        source.seek(0)
-        self.update("DROP SILENT ALL")
-        return self.add(parse(source, RdfFormat.N_QUADS))
+        """Upload the dump into staging graphs, then swap them in with one update."""
+        staging = RestoreStaging()
+        try:
+            n = self.add(staging.stage(parse(source, RdfFormat.N_QUADS)))
+        except BaseException:
+            self.update(staging.cleanup_update())
+            raise
+        self.update(staging.swap_update())
+        return n
 
     def close(self) -> None:
         self._http.close()
 
     def _gsp(self) -> str:
         if not self.gsp_url:
-            raise StoreError("writing graphs to a remote store needs REGIONGRAPH_GSP_URL")
+            raise StoreError(f"writing graphs to the remote store {self.query_url} needs its Graph "
+                             "Store Protocol URL: set REGIONGRAPH_GSP_URL (or --gsp-url), e.g. "
+                             "http://127.0.0.1:7878/store for `oxigraph serve`; nothing was written")
         return self.gsp_url
 
 

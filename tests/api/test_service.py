@@ -2,9 +2,9 @@
 
 import httpx
 import pytest
+from regiongraph.api.app import create_app
 
 from regiongraph import __version__
-from regiongraph.api.app import create_app
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
 from tests.store.test_backends import G, triples

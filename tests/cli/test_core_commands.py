@@ -19,7 +19,7 @@ NQUADS = (
 def run(*args: str, store: Path | str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "regiongraph", "--store", str(store), *args],
-        capture_output=True, text=True, input=stdin, timeout=120,
+        capture_output=True, text=True, input=stdin, timeout=120, check=False,
     )
 
 
@@ -120,9 +120,26 @@ def test_broken_dump_changes_nothing(loaded, tmp_path):
 
 def test_module_and_script_are_the_same_cli():
     script = Path(sys.executable).parent / "regiongraph"
-    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    via_script = subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                                check=False)
     via_module = subprocess.run([sys.executable, "-m", "regiongraph", "--help"],
-                                capture_output=True, text=True)
+                                capture_output=True, text=True, check=False)
     assert via_script.returncode == via_module.returncode == 0
     assert via_script.stdout == via_module.stdout
     assert "demo" in via_script.stdout and "stats" in via_script.stdout
+
+
+def test_search_follows_a_restore(demo_copy, tmp_path):
+    """The search index lives beside the store: a restore rebuilds it from the dump."""
+    def bike_hits() -> int:
+        found = run("search", "bike share", "--json", store=demo_copy)
+        assert found.returncode == 0, found.stderr
+        return json.loads(found.stdout)["count"]
+
+    assert bike_hits() > 0
+    dump = tmp_path / "other.nq"
+    dump.write_text('<https://example.org/a> <https://example.org/p> "bike share" '
+                    "<https://example.org/g> .\n", encoding="utf-8")
+    restored = run("restore", str(dump), store=demo_copy)
+    assert restored.returncode == 0, restored.stderr
+    assert bike_hits() == 0

@@ -68,7 +68,8 @@ def test_records_say_what_the_store_says(data_json, demo_store, demo_index):
         key = (record["identifier"], record["title"], record["publisher"]["name"])
         assert key not in by_key, f"two records for {key}"
         by_key[key] = record
-    sample = read_records(demo_store, [e.iri for e in demo_index.entries[::25]])
+    sample = read_records(demo_store, [e.iri for e in demo_index.entries[::25]],
+                          base=demo_index.base)
     assert sample
     for record in sample:
         out = by_key[(record.identifier, record.title, record.publisher.name)]

@@ -54,7 +54,7 @@ def test_no_hidden_dataset_appears_anywhere(client, hidden, demo_index, demo_set
 
     records = client.get("/data.json").json()["dataset"]
     shown = {(r["identifier"], r["title"], r["publisher"]["name"]) for r in records}
-    for record in read_records(demo_store, sorted(hidden)):
+    for record in read_records(demo_store, sorted(hidden), base=demo_index.base):
         publisher = record.publisher.name if record.publisher else None
         assert (record.identifier, record.title, publisher) not in shown, record.iri
 

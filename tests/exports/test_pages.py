@@ -27,7 +27,7 @@ def client(served):
 def sample(demo_store, demo_index):
     """Every seventh public dataset, plus those with lineage, as the model reads them."""
     iris = [e.iri for e in demo_index.entries[::7]]
-    return read_records(demo_store, iris, demo_index.may_name)
+    return read_records(demo_store, iris, demo_index.may_name, base=demo_index.base)
 
 
 def test_html_page_has_the_facts_and_google_dataset_json_ld(client, sample, demo_settings):

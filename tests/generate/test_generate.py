@@ -57,7 +57,8 @@ def test_cli_same_arguments_same_bytes(tmp_path):
         result = _cli("--datasets", "1000", "--seed", "7", "--out", str(target))
         assert result.returncode == 0, result.stderr
     assert _digests(a) == _digests(b)
-    assert len(_digests(a)) == community_count(1000) + 1 + len(REGISTRY_FILES)
+    # catalogs, region.json, sources.yaml, the registry
+    assert len(_digests(a)) == community_count(1000) + 2 + len(REGISTRY_FILES)
 
 
 def test_other_seed_other_region(tmp_path):
@@ -130,3 +131,53 @@ def test_registry_reads_cleanly_and_scales(tmp_path):
         chain = job["id"].split("-hop-")[0]
         chains[chain] = chains.get(chain, 0) + 1
     assert max(chains.values()) >= 10, "some chains are deeper than 10 hops"
+
+
+def test_sources_file_names_every_catalog(tmp_path):
+    """`regiongraph load` harvests what sources.yaml names: every catalog, once."""
+    from regiongraph.harvest import read_sources
+
+    generate_region(tmp_path, datasets=300, seed=2)
+    manifest = json.loads((tmp_path / "region.json").read_text(encoding="utf-8"))
+    sources = read_sources(tmp_path / "sources.yaml")
+    assert sorted((s.community, s.path, s.type) for s in sources) == sorted(
+        (c["id"], (tmp_path / c["file"]).resolve(),
+         "datajson" if c["format"] == "dcat-us-1.1" else "dcat")
+        for c in manifest["communities"])
+
+
+def test_publication_approvals_are_realistic(tmp_path):
+    """Approvals to publish as members give them: by an executive of the owner, scope
+    public, most in force for years around today, and not for every member."""
+    import datetime as dt
+
+    import yaml
+
+    from regiongraph.generate.registry import KIND_ROLES
+
+    generate_region(tmp_path, datasets=2500, seed=5)
+    registry = tmp_path / "registry"
+    approvals = yaml.safe_load((registry / "approvals.yaml").read_text())
+    people = {p["id"]: p for p in yaml.safe_load((registry / "people.yaml").read_text())}
+    members = yaml.safe_load((registry / "communities.yaml").read_text())
+    executive_roles = {role for _, role in KIND_ROLES.values()}
+    publishing = [a for a in approvals if "publish" in a["actions"]]
+    assert {a["owner"] for a in publishing} == {m["id"] for m in members}
+    today = dt.date.today().isoformat()
+    in_force = []
+    for approval in publishing:
+        assert approval["actions"] == ["publish"] and approval["scope"] == "public"
+        assert approval["legal_basis"]
+        owner, datasets = approval["owner"], approval["datasets"]
+        assert datasets and all(d.startswith(owner + "/") for d in datasets)
+        if approval["status"] != "approved":
+            continue
+        roles = {(r["organization"], r["role"]) for r in people[approval["approver"]]["roles"]}
+        assert any(org == owner and role in executive_roles for org, role in roles)
+        if approval["valid_from"] <= today <= approval.get("valid_until", "9999"):
+            in_force.append(approval)
+    statuses = {a["status"] for a in publishing}
+    assert {"approved", "requested", "expired"} <= statuses
+    assert 0.3 * len(members) < len(in_force) < len(members)
+    assert any("valid_until" not in a for a in in_force)  # standing open-data policies
+    assert any(not d.endswith("/*") for a in in_force for d in a["datasets"])  # some domains

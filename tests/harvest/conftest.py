@@ -28,7 +28,9 @@ def portal():
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings(store=str(tmp_path / "store"), admin_token="test-admin-token")
+    """The portal runs on loopback, which harvests reach only with allow-private."""
+    return Settings(store=str(tmp_path / "store"), admin_token="test-admin-token",
+                    harvest_allow_private=True)
 
 
 @pytest.fixture

@@ -62,6 +62,10 @@ class FixtureServer(ThreadingHTTPServer):
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.hits: dict[str, int] = {}
         self.mutable: dict[str, tuple[bytes, str]] = {}
+        self.at: dict[str, tuple[bytes, str]] = {}
+        """Answers at exact paths (a page a test places anywhere on the portal)."""
+        self.redirects: dict[str, str] = {}
+        """`/redirecting/<name>/<api>`: pages after the first redirect to this Location."""
         self.ckan_total = 7
         self.socrata_total = 5
         self.arcgis_total = 5
@@ -89,6 +93,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append((self.path, dict(self.headers.items())))
         path = parsed.path
         try:
+            if path in self.server.at:
+                return self.send(200, *self.server.at[path])
+            if path.startswith("/redirecting/"):
+                return self.redirecting(path, query)
             if path.startswith("/files/"):
                 return self.file(path[len("/files/"):])
             if path.startswith("/mutable/"):
@@ -146,6 +154,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Location", to)
         self.send_header("Content-Length", "0")
         self.end_headers()
+
+    def redirecting(self, path: str, query: dict[str, str]) -> None:
+        """A CKAN or Socrata API whose later pages redirect to `server.redirects[name]`."""
+        _, _, name, api = path.split("/", 3)
+        if int(query.get("start", query.get("offset", "0"))) > 0:
+            return self.redirect(self.server.redirects[name])
+        if api == "ckan/api/3/action/package_search":
+            return self.ckan(int(query.get("rows", "100")), 0)
+        return self.socrata(int(query.get("limit", "100")), 0)
 
     def file(self, name: str) -> None:
         path = FIXTURES / name

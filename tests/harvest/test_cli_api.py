@@ -18,7 +18,7 @@ def run_cli(*args: str, store: str, env: dict | None = None) -> subprocess.Compl
     return subprocess.run(
         [sys.executable, "-m", "regiongraph", "--store", store, *args],
         check=False, capture_output=True, text=True, timeout=120,
-        env={**os.environ, **(env or {})})
+        env={**os.environ, "REGIONGRAPH_HARVEST_ALLOW_PRIVATE": "1", **(env or {})})
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_api_harvest_and_lineage_events(tmp_path, sources_file, monkeypatch):
     from regiongraph.api.app import create_app
 
     monkeypatch.setenv("REGIONGRAPH_SOURCES", str(sources_file))
-    settings = Settings(store="memory", admin_token="test-admin-token")
+    settings = Settings(store="memory", admin_token="test-admin-token",
+                        harvest_allow_private=True)
     store = open_store(settings)
     admin = {"Authorization": "Bearer test-admin-token"}
     with serve_app(create_app(settings, store=store)) as url:

@@ -1,6 +1,12 @@
 """The CKAN-compatible API, driven by the real `ckanapi` client against a real uvicorn on
 loopback, over the demo region."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 from ckanapi import NotAuthorized, NotFound, RemoteCKAN, SearchQueryError, ValidationError
@@ -141,3 +147,164 @@ def test_errors_are_ckan_errors(ckan, server):
     envelope = httpx.get(f"{server}/api/3/action/package_search", params={"q": '"unbalanced'})
     assert envelope.status_code == 200
     assert set(envelope.json()) == {"help", "success", "result"}
+
+
+# -- the actions CKAN clients also call, the help_show behind every `help` URL, page URLs ----
+
+
+@pytest.fixture(scope="module")
+def public_packages(server):
+    client = RemoteCKAN(server)
+    try:
+        return client.action.package_search(rows=1000)["results"]
+    finally:
+        client.close()
+
+
+def test_group_show_by_name_and_id_with_its_datasets(ckan, public_packages):
+    groups = ckan.action.group_list(all_fields=True)
+    assert len(groups) > 5
+    for group in groups:
+        shown = ckan.action.group_show(id=group["name"])
+        assert {k: shown[k] for k in group} == group
+        assert "packages" not in shown
+        assert ckan.action.group_show(id=shown["id"])["name"] == group["name"]
+    busiest = max(groups, key=lambda g: g["package_count"])
+    shown = ckan.action.group_show(id=busiest["name"], include_datasets=True)
+    members = {p["name"] for p in public_packages
+               if busiest["name"] in {g["name"] for g in p["groups"]}}
+    assert {p["name"] for p in shown["packages"]} == members
+    assert len(members) == busiest["package_count"]
+    # the group a package names is the group group_show shows
+    listed = next(g for p in public_packages for g in p["groups"])
+    assert ckan.action.group_show(id=listed["id"])["name"] == listed["name"]
+    with pytest.raises(NotFound):
+        ckan.action.group_show(id="atlantis")
+
+
+def test_resource_show_by_id_and_only_public_anonymously(ckan, server, public_packages):
+    shown = 0
+    for package in public_packages[:20]:
+        for resource in package["resources"]:
+            assert ckan.action.resource_show(id=resource["id"]) == resource
+            shown += 1
+    assert shown > 10
+    admin = RemoteCKAN(server, apikey=TOKEN)
+    try:
+        everything = admin.action.package_search(include_private=True, rows=1000)["results"]
+        public = {p["name"] for p in public_packages}
+        hidden = next(r for p in everything if p["name"] not in public for r in p["resources"])
+        with pytest.raises(NotFound):
+            ckan.action.resource_show(id=hidden["id"])
+        assert admin.action.resource_show(id=hidden["id"]) == hidden
+    finally:
+        admin.close()
+    with pytest.raises(NotFound):
+        ckan.action.resource_show(id="no-such-resource")
+
+
+def test_license_list_is_the_licenses_of_the_public_catalog(ckan, public_packages):
+    licenses = ckan.action.license_list()
+    used = {p["license_id"] for p in public_packages if p["license_id"]}
+    assert {item["id"] for item in licenses} == used and len(used) >= 2
+    for item in licenses:
+        assert item["url"] == item["id"] and item["title"]
+
+
+def test_package_autocomplete_matches_name_or_title(ckan, public_packages):
+    found = ckan.action.package_autocomplete(q="bike", limit=50)
+    expected = {p["name"] for p in public_packages
+                if "bike" in p["name"] or "bike" in p["title"].lower()}
+    assert {r["name"] for r in found} == expected and len(expected) >= 5
+    titles = {p["name"]: p["title"] for p in public_packages}
+    for result in found:
+        assert set(result) == {"name", "title", "match_field", "match_displayed"}
+        assert result["title"] == titles[result["name"]]
+        if result["match_field"] == "name":
+            assert "bike" in result["name"] and result["match_displayed"] == result["name"]
+        else:
+            assert result["match_field"] == "title"
+            assert result["match_displayed"] == f"{result['title']} ({result['name']})"
+    assert len(ckan.action.package_autocomplete(q="bike", limit=2)) == 2
+    assert ckan.action.package_autocomplete(q="zzzqqq") == []
+
+
+def test_current_package_list_with_resources_pages_newest_first(ckan, public_packages):
+    everything = ckan.action.current_package_list_with_resources(limit=1000)
+    assert {p["name"] for p in everything} == {p["name"] for p in public_packages}
+    stamps = [p["metadata_modified"] for p in everything if p["metadata_modified"]]
+    assert stamps == sorted(stamps, reverse=True)
+    assert all("resources" in p for p in everything)
+    pages = [ckan.action.current_package_list_with_resources(limit=7, offset=offset)
+             for offset in (0, 7, 14)]
+    assert [p["name"] for page in pages for p in page] == [p["name"] for p in everything[:21]]
+    assert len(ckan.action.current_package_list_with_resources()) == 10  # CKAN's default rows
+
+
+def test_every_help_url_answers_with_the_actions_documentation(server):
+    calls = {"package_search": {}, "package_show": None, "package_list": {},
+             "organization_list": {}, "organization_show": None, "group_list": {},
+             "group_show": None, "tag_list": {}, "status_show": {}, "resource_show": None,
+             "license_list": {}, "package_autocomplete": {"q": "bike"},
+             "current_package_list_with_resources": {}, "help_show": {"name": "package_show"}}
+    for action, params in calls.items():
+        answer = httpx.get(f"{server}/api/3/action/{action}", params=params or {"id": "x"},
+                           timeout=30).json()
+        help_url = answer["help"]
+        assert help_url == f"{server}/api/3/action/help_show?name={action}"
+        documented = httpx.get(help_url, timeout=30).json()
+        assert documented["success"] is True, (action, documented)
+        assert len(documented["result"]) > 40 and "\n" in documented["result"].strip()
+    unknown = httpx.get(f"{server}/api/3/action/help_show", params={"name": "no_such"}).json()
+    assert unknown["success"] is False and unknown["error"]["__type"] == "Not Found Error"
+
+
+def test_ckanapi_dump_groups_all(server, tmp_path):
+    """The command line that failed without group_show, run as a user runs it."""
+    bin_dir = Path(sys.executable).parent
+    out = tmp_path / "groups.jsonl"
+    done = subprocess.run(
+        [str(bin_dir / "ckanapi"), "dump", "groups", "--all", "-r", server, "-O", str(out),
+         "-p", "2", "-q"],
+        check=False, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})
+    assert done.returncode == 0, done.stderr
+    dumped = [json.loads(line) for line in out.read_text().splitlines()]
+    listed = httpx.get(f"{server}/api/3/action/group_list", timeout=30).json()["result"]
+    assert [g["name"] for g in dumped] == listed and len(listed) > 5
+    assert all(g["type"] == "group" and g["title"] for g in dumped)
+
+
+def test_ckan_page_urls_redirect_to_ours(server, public_packages):
+    package = public_packages[0]
+    moved = httpx.get(f"{server}/dataset/{package['name']}", follow_redirects=False)
+    assert moved.status_code in (301, 302, 307, 308)
+    page = httpx.get(f"{server}/dataset/{package['name']}", follow_redirects=True,
+                     headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and str(page.url).startswith(f"{server}/datasets/")
+    uri = next(e["value"] for e in package["extras"] if e["key"] == "uri")
+    assert uri.endswith(str(page.url)[len(f"{server}/"):])
+    assert package["title"] in page.text
+    by_id = httpx.get(f"{server}/dataset/{package['id']}", follow_redirects=True, timeout=30)
+    assert by_id.url == page.url
+    org = package["organization"]
+    for key in (org["name"], org["id"]):
+        shown = httpx.get(f"{server}/organization/{key}", follow_redirects=True, timeout=30)
+        assert shown.status_code == 200 and str(shown.url) == f"{server}/communities/{org['name']}"
+        assert org["title"] in shown.text
+    assert httpx.get(f"{server}/dataset/no-such-dataset").status_code == 404
+    assert httpx.get(f"{server}/organization/atlantis").status_code == 404
+
+
+def test_private_dataset_pages_are_not_redirected_anonymously(server, public_packages):
+    admin = RemoteCKAN(server, apikey=TOKEN)
+    try:
+        everything = admin.action.package_search(include_private=True, rows=1000)["results"]
+    finally:
+        admin.close()
+    public = {p["name"] for p in public_packages}
+    hidden = next(p["name"] for p in everything if p["name"] not in public)
+    assert httpx.get(f"{server}/dataset/{hidden}").status_code == 404
+    with_token = httpx.get(f"{server}/dataset/{hidden}", follow_redirects=False,
+                           headers={"Authorization": f"Bearer {TOKEN}"})
+    assert with_token.status_code in (301, 302, 307, 308)

@@ -79,7 +79,8 @@ def test_a_new_day_re_reads_only_records_whose_visibility_flipped(index, demo_st
     from regiongraph.search.records import RecordReader
 
     iri = min(publishable_datasets(demo_store, demo_settings))
-    reader = RecordReader(demo_store, public=set())  # as if its approval were not yet valid
+    # as if its approval were not yet valid
+    reader = RecordReader(demo_store, base=demo_settings.base, public=set())
     (stale,) = list(reader.read({iri: "dataset"}))
     index.write([stale])
     assert index.get(iri) is None
@@ -89,4 +90,5 @@ def test_a_new_day_re_reads_only_records_whose_visibility_flipped(index, demo_st
         assert index.get(iri)["iri"] == iri
         assert index.visible_on != "2000-01-01"
     finally:
-        index.write(list(RecordReader(demo_store, public={iri}).read({iri: "dataset"})))
+        reader = RecordReader(demo_store, base=demo_settings.base, public={iri})
+        index.write(list(reader.read({iri: "dataset"})))

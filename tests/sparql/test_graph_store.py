@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from rdflib import Graph
 
 from tests.sparql.conftest import ADMIN
 
@@ -56,13 +57,30 @@ def test_post_to_the_store_creates_a_graph(store_url, scratch_service):
 
 
 def test_default_graph(store_url):
+    """The default graph always exists: its own triples (not the union), empty or not."""
     body = "<http://example.org/d> <http://example.org/p> \"one\" ."
     assert httpx.put(store_url, params={"default": ""}, content=body,
-                     headers={**ADMIN, **TTL}).status_code in (201, 204)
+                     headers={**ADMIN, **TTL}).status_code == 204
     got = httpx.get(store_url, params={"default": "", "format": "nt"}, headers=ADMIN)
     assert got.text.strip() == body
     assert httpx.delete(store_url, params={"default": ""}, headers=ADMIN).status_code == 204
-    assert httpx.get(store_url, params={"default": ""}, headers=ADMIN).status_code == 404
+    emptied = httpx.get(store_url, params={"default": "", "format": "nt"}, headers=ADMIN)
+    assert emptied.status_code == 200 and emptied.text.strip() == ""
+    assert httpx.delete(store_url, params={"default": ""}, headers=ADMIN).status_code == 204
+
+
+@pytest.mark.parametrize("headers", [{}, ADMIN], ids=["anonymous", "admin"])
+def test_default_graph_of_the_demo_is_there_and_empty(demo_service, headers):
+    """The demo keeps everything in named graphs: `?default` is 200 with no triple."""
+    for accept, syntax in [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                           ("application/n-triples", "nt")]:
+        got = httpx.get(demo_service.url + "/store", params={"default": ""},
+                        headers={**headers, "Accept": accept}, timeout=30)
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"].startswith(accept)
+        assert len(Graph().parse(data=got.text, format=syntax)) == 0
+    head = httpx.head(demo_service.url + "/store", params={"default": ""}, headers=headers)
+    assert head.status_code == 200
 
 
 def test_writes_need_the_token(store_url):

@@ -115,6 +115,28 @@ def test_dump_restore_round_trip(store):
     assert rows[0]["o"].value == "é \"quoted\"\n"
 
 
+def test_restore_replaces_every_graph_and_leaves_no_staging(store):
+    store.replace_graph(G, triples(5))
+    store.update('INSERT DATA { <https://example.org/old> <https://example.org/p> "old" }')
+    dump = (b'<https://example.org/n> <https://example.org/p> "new" <https://example.org/graph/b> .\n'
+            b'<https://example.org/n> <https://example.org/p> "default" .\n')
+    assert store.restore(io.BytesIO(dump)) == 2
+    assert store.graphs() == {H.value: 1, "": 1}
+    rows = store.query("SELECT ?o WHERE { ?s ?p ?o }")
+    assert [row["o"].value for row in rows] == ["default"]
+
+
+def test_remote_without_graph_store_url_says_what_to_set(oxigraph_url):
+    from regiongraph.store import StoreError
+
+    store = open_store(Settings(store=f"{oxigraph_url}/query", update_url=f"{oxigraph_url}/update"))
+    with pytest.raises(StoreError) as failure:
+        store.replace_graph(G, triples(3))
+    store.close()
+    assert "set REGIONGRAPH_GSP_URL (or --gsp-url)" in str(failure.value)
+    assert "nothing was written" in str(failure.value)
+
+
 def test_bad_dump_changes_nothing(store):
     store.replace_graph(G, triples(3))
     with pytest.raises(SyntaxError):

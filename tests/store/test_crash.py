@@ -60,14 +60,13 @@ def test_sigkill_during_replace_keeps_old_graph(tmp_path):
 
 
 def test_second_writer_gets_a_clear_error(tmp_path):
-    from regiongraph.store import StoreBusyError
 
     location = tmp_path / "store"
     first = open_store(Settings(store=str(location)))
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys\nfrom regiongraph.settings import Settings\nfrom regiongraph.store import open_store\n"
-         f"s = open_store(Settings(store={str(location)!r}))\nprint('x')"],
+         ("import sys\nfrom regiongraph.settings import Settings\nfrom regiongraph.store import open_store\n"
+         f"s = open_store(Settings(store={str(location)!r}))\nprint('x')")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, err = holder.communicate(timeout=30)
     first.close()
