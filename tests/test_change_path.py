@@ -20,7 +20,7 @@ from regiongraph.api.app import create_app
 from regiongraph import journal
 from regiongraph.iri import INFERENCE_GRAPH, Minter
 from regiongraph.paths import data_path
-from regiongraph.pipeline import restore
+from regiongraph.pipeline import restore_dump
 from regiongraph.rules.reasoning import infer
 from regiongraph.rules.reports import latest_report
 from regiongraph.rules.validate import validate
@@ -110,7 +110,7 @@ def by_restore(url, store, settings, catalog, title=None, restricted=False):
     dump = io.BytesIO()
     store.dump(dump)
     edited = _edited(dump.getvalue().decode(), settings, title, restricted)
-    restore(store, settings, io.BytesIO(edited.encode()))
+    restore_dump(store, settings, io.BytesIO(edited.encode()))
 
 
 ROADS = {"harvest": by_harvest, "sparql-update": by_sparql_update,

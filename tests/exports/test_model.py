@@ -40,9 +40,9 @@ def test_a_pipeline_change_and_a_new_day_change_the_version(demo_settings):
     """ETags and the cached index follow every change, and approvals that start or end."""
     from pathlib import Path
 
+    from regiongraph.change import apply_change
     from regiongraph.iri import Minter
     from regiongraph.paths import data_path
-    from regiongraph.change import apply_change
     from regiongraph.pipeline import LoadSummary, load_ontology, load_registry
     from regiongraph.store import open_store
 

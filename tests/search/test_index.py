@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from regiongraph.iri import Minter
 from regiongraph.change import apply_change
+from regiongraph.iri import Minter
 from regiongraph.search import (
     SearchInputError,
     index_for,
