@@ -143,7 +143,8 @@ def _mark_in_store(store: Store, settings: Settings, name: str, version: int) ->
     graph, view = journal.journal_graph(settings).value, _view_iri(settings, name)
     store.update(f"""
 DELETE {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }}
-INSERT {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> {int(version)} }} }}
+INSERT {{ GRAPH <{graph}> {{ <{view}> a <{RG.DerivedView.value}> ;
+                                   <{RG.seenVersion.value}> {int(version)} }} }}
 WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }} }}""")
 
 

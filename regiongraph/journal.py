@@ -46,7 +46,7 @@ def version(store: Store, settings: Settings) -> int:
     """The store version: 0 for a store no change has been journalled in."""
     graph = journal_graph(settings)
     rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph.value}> "
-                       f"{{ <{graph.value}> <{RG.storeVersion.value}> ?v }} }}")
+                       f"{{ <{graph.value}> <{RG.currentVersion.value}> ?v }} }}")
     return max((int(row["v"].value) for row in rows), default=0)
 
 
@@ -65,13 +65,13 @@ def append(store: Store, settings: Settings, change: Change, *, at_least: int = 
     described += [f"<{entry}> <{RG.changedGraph.value}> <{g}>" for g in change.graphs]
     described += [f"<{entry}> <{RG.changedSubject.value}> <{s}>" for s in change.subjects]
     store.update(f"""
-DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.storeVersion.value}> ?old }} }}
+DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?old }} }}
 INSERT {{ GRAPH <{graph}> {{
-  <{graph}> <{RG.storeVersion.value}> ?next .
+  <{graph}> <{RG.currentVersion.value}> ?next .
   <{entry}> <{RG.storeVersion.value}> ?next .
   {" . ".join(described)} }} }}
 WHERE {{
-  OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.storeVersion.value}> ?old }} }}
+  OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?old }} }}
   BIND(COALESCE(?old, 0) AS ?was)
   BIND((IF(?was > {int(at_least)}, ?was, {int(at_least)}) + 1) AS ?next)
 }}""")
@@ -110,7 +110,7 @@ def last_change(store: Store, settings: Settings) -> datetime | None:
     graph = journal_graph(settings).value
     rows = store.query(f"""
 SELECT ?at WHERE {{ GRAPH <{graph}> {{
-  <{graph}> <{RG.storeVersion.value}> ?v . ?e <{RG.storeVersion.value}> ?v ;
+  <{graph}> <{RG.currentVersion.value}> ?v . ?e <{RG.storeVersion.value}> ?v ;
      <{PROV.endedAtTime.value}> ?at }} }}""")
     for row in rows:
         return datetime.fromisoformat(row["at"].value)

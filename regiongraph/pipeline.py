@@ -134,8 +134,9 @@ def restore_dump(store: Store, settings: Settings, source: BinaryIO) -> int:
 
     def write() -> list[str]:
         nonlocal restored
+        vanishing = set(store.graphs())
         restored = store.restore(source)
-        return [g for g in store.graphs() if g]
+        return sorted(g for g in vanishing | set(store.graphs()) if g)
 
     apply_change(store, settings, "restore", write, at_least=before)
     return restored

@@ -32,9 +32,16 @@ def apply_update(store: Store, settings: Settings, update: str) -> Applied:
     return apply_change(store, settings, "sparql-update", write)
 
 
+# rdflib parses about 100 kB of update text a second: a longer update (a large INSERT DATA)
+# is taken to change every graph rather than wait on the parser.
+READ_AT_MOST = 20_000
+
+
 def graphs_written(update: str) -> set[str] | None:
     """The IRIs of the graphs `update` may write (DEFAULT_GRAPH for the default graph),
     or None when it cannot be told without running it."""
+    if len(update) > READ_AT_MOST:
+        return None
     try:
         found: set[str] = set()
         for operation in translateUpdate(parseUpdate(update)).algebra:
