@@ -1,6 +1,7 @@
 """Real servers for tests: uvicorn on loopback, `oxigraph serve`, plain file servers."""
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -76,12 +77,15 @@ def oxigraph_server(location: Path | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def regiongraph_server(store: Path, *args: str) -> Iterator[str]:
-    """A real `regiongraph serve` process on a disk store; yields its base URL."""
+def regiongraph_server(store: Path | str, *args: str, env: dict[str, str] | None = None
+                       ) -> Iterator[str]:
+    """A real `regiongraph serve` process on a store (a directory or a remote query URL,
+    with its other settings in `env`); yields its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "regiongraph", "--store", str(store), *args,
                "serve", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url + "/health", timeout=60)

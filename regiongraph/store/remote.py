@@ -103,21 +103,18 @@ class RemoteStore:
     ):
         if substitutions:
             sparql = _with_values(sparql, substitutions)
-        params: list[tuple[str, str]] = []
         if default_graph is None and union_default_graph:
             # A dataset given by default-graph-uri alone has no named graphs (SPARQL 1.1
             # Protocol 2.1.4), so `GRAPH <registry>` would match nothing: name them too.
             default_graph = [NamedNode(g) for g in self._graph_names()]
             named_graphs = default_graph if named_graphs is None else named_graphs
-        for g in default_graph or []:
-            params.append(("default-graph-uri", g.value))
-        for g in named_graphs or []:
-            params.append(("named-graph-uri", g.value))
-        response = self._http.post(
-            self.query_url, params=params, content=sparql.encode("utf-8"),
-            headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                     "Accept": RESULTS_ACCEPT},
-        )
+        # A form-encoded POST carries the dataset in its body: a region has more graphs
+        # than a URL (8 kB of headers on oxigraph serve) can name.
+        form = {"query": sparql,
+                "default-graph-uri": [g.value for g in default_graph or []],
+                "named-graph-uri": [g.value for g in named_graphs or []]}
+        response = self._http.post(self.query_url, data=form,
+                                   headers={"Accept": RESULTS_ACCEPT})
         _check(response, "SPARQL query")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media in ("application/n-triples", "text/plain", "text/turtle"):
