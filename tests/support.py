@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 
@@ -93,3 +94,24 @@ def regiongraph_server(store: Path | str, *args: str, env: dict[str, str] | None
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+class Watch:
+    """Console errors, page errors and off-host requests seen by one browser context."""
+
+    def __init__(self, context) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route) -> None:
+        host = urlparse(route.request.url).hostname
+        if host not in ("127.0.0.1", "localhost"):
+            self.outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    def attach(self, page) -> None:
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))

@@ -14,11 +14,10 @@ import sys
 import venv
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.support import free_port, wait_until_up
+from tests.support import Watch, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,19 +118,9 @@ def wheel_service(installed):
 @pytest.mark.browser
 def test_installed_wheel_serves_pages_offline(wheel_service, browser):
     context = browser.new_context()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def route(route) -> None:
-        if urlparse(route.request.url).hostname not in ("127.0.0.1", "localhost"):
-            outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", route)
+    watch = Watch(context)
     page = context.new_page()
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("pageerror", lambda e: watch.errors.append(str(e)))
 
     page.goto(wheel_service + "/sparql")
     page.locator(".yasqe .CodeMirror").wait_for(timeout=20_000)
@@ -146,5 +135,5 @@ def test_installed_wheel_serves_pages_offline(wheel_service, browser):
     page.locator(".opblock").first.wait_for(timeout=20_000)
     assert page.locator(".opblock-summary-path", has_text="/sparql").count() >= 1
     context.close()
-    assert errors == []
-    assert outside == []
+    assert watch.errors == []
+    assert watch.outside == []

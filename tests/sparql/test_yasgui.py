@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from regiongraph.sparql.public import public_store
+from tests.support import Watch
 
 pytestmark = pytest.mark.browser
 
@@ -19,18 +20,9 @@ QUERY = ("SELECT ?title WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
 @pytest.fixture()
 def page_and_outside(browser):
     context = browser.new_context()
-    outside: list[str] = []
-
-    def route(route) -> None:
-        if urlparse(route.request.url).hostname not in ("127.0.0.1", "localhost"):
-            outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    context.route("**/*", route)
+    watch = Watch(context)
     page = context.new_page()
-    yield page, outside
+    yield page, watch.outside
     context.close()
 
 

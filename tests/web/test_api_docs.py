@@ -7,7 +7,7 @@ other than the loopback server is aborted and recorded, and there must be none.
 import httpx
 import pytest
 
-from tests.web.test_explorer import Watch
+from tests.support import Watch
 
 pytestmark = pytest.mark.browser
 

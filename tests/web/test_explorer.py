@@ -5,33 +5,14 @@ anything but the loopback server; the lineage explorer must load cytoscape.js fr
 node_modules, draw the root's neighbours, and add new nodes when a node is clicked.
 """
 
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
 import httpx
 import pytest
 
+from tests.support import Watch
+
 pytestmark = pytest.mark.browser
-
-
-class Watch:
-    """Console errors, page errors and off-host requests seen by one browser context."""
-
-    def __init__(self, context) -> None:
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        context.route("**/*", self._route)
-
-    def _route(self, route) -> None:
-        host = urlparse(route.request.url).hostname
-        if host not in ("127.0.0.1", "localhost"):
-            self.outside.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    def attach(self, page) -> None:
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.web.test_explorer import Watch
+from tests.support import Watch
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 390, 844
