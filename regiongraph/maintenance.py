@@ -35,10 +35,10 @@ class ViewState(BaseModel):
     """Where one derived view stands against the store."""
 
     name: str
-    seen_version: int
-    """The store version the view last caught up to."""
+    seen_version: int | None
+    """The store version the view last caught up to (None: it cannot be read now)."""
     store_version: int
-    behind: int
+    behind: int | None
     """How many store versions it has yet to follow (0: up to date)."""
     last_failure: str | None = None
     """Why it last failed to follow in the serving process, until it follows again."""
@@ -120,11 +120,14 @@ def view_states(store: Store, settings: Settings) -> ViewsReport:
     failures = last_failures(store)
     states = []
     for view in VIEWS:
-        seen = seen_version(store, settings, view)
         why, when = failures.get(view.name, (None, None))
+        try:
+            seen: int | None = seen_version(store, settings, view)
+        except Exception as error:  # noqa: BLE001 - a broken view is shown, not a broken page
+            seen, why, when = None, f"{type(error).__name__}: {error}", dt.datetime.now(dt.UTC)
         states.append(ViewState(name=view.name, seen_version=seen, store_version=current,
-                                behind=max(current - seen, 0), last_failure=why,
-                                failed_at=when))
+                                behind=None if seen is None else max(current - seen, 0),
+                                last_failure=why, failed_at=when))
     return ViewsReport(store=store_location(settings), store_version=current, views=states)
 
 

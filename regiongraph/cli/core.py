@@ -223,7 +223,8 @@ def refresh(
         out.print_json(report.model_dump_json())
     else:
         console.print(f"views at store version {report.store_version}{by}: "
-                      + ", ".join(f"{v.name} {v.seen_version}" for v in report.views))
+                      + ", ".join(f"{v.name} {v.seen_version if v.seen_version is not None else '?'}"
+                                  for v in report.views))
     _report_failures(report.failures)
 
 
