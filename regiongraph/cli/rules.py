@@ -8,12 +8,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regiongraph.cli.app import app, console, out, state
 from regiongraph.errors import RegiongraphError
+
+if TYPE_CHECKING:
+    from regiongraph.rules.validate import Report
 
 FORMATS = ("text", "json", "ttl")
 
@@ -61,7 +64,7 @@ def validate(
     raise typer.Exit(0 if report.conforms else 1)
 
 
-def _validate_and_store(day: dt.date | None):
+def _validate_and_store(day: dt.date | None) -> "Report":
     """A full run kept as the current report, here or by the server holding the store;
     returns the stored report as read back."""
     from regiongraph.maintenance import RevalidateReport, revalidate_all
