@@ -80,6 +80,20 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock() for name in ("rules", "search")}
+_failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
+    weakref.WeakKeyDictionary())
+
+
+def view_lock(name: str) -> threading.Lock:
+    """The lock a view holds while it follows: maintenance of that view (a rebuild, a full
+    re-validation) holds it too, so the two never interleave their writes."""
+    return _locks.setdefault(name, threading.Lock())
+
+
+def last_failures(store: Store) -> dict[str, tuple[str, dt.datetime]]:
+    """View name → why it last failed to follow on `store` in this process, and when;
+    kept until it follows again (`GET /admin/views` shows it)."""
+    return dict(_failures.get(store, {}))
 
 
 def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
@@ -94,16 +108,24 @@ def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
         with _locks.setdefault(view.name, threading.Lock()):
             try:
                 _follow(store, settings, view, current)
+                _failures.get(store, {}).pop(view.name, None)
             except Exception as error:  # noqa: BLE001 - isolated: reported, retried later
                 failures[view.name] = f"{type(error).__name__}: {error}"
+                _failures.setdefault(store, {})[view.name] = (
+                    failures[view.name], dt.datetime.now(dt.UTC))
                 log.warning("view %s did not follow the change: %s; it is retried on the "
                             "next change or by `regiongraph refresh`", view.name, error)
     return failures
 
 
-def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
-    seen = _call(view.seen, store, settings) if view.seen else _seen_in_store(
+def seen_version(store: Store, settings: Settings, view: View) -> int:
+    """The store version `view` last caught up to."""
+    return _call(view.seen, store, settings) if view.seen else _seen_in_store(
         store, settings, view.name)
+
+
+def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
+    seen = seen_version(store, settings, view)
     if seen == current:
         return
     if seen > current:  # the store was restored from an older journal: follow everything

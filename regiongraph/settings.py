@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     """Bearer token for updates, Graph Store writes and harvest triggers; unset = writes refused."""
     host: str = "127.0.0.1"
     port: int = 8000
+    server: str | None = None
+    """URL of the running `regiongraph serve` that CLI maintenance (`reindex`, `refresh`,
+    a stored `validate`) asks when it holds the store; unset = `http://{host}:{port}`."""
     query_timeout: float = 30.0
     """Seconds a SPARQL query may run before it is stopped with an error."""
     anonymous_row_cap: int = 10_000
@@ -63,6 +66,15 @@ class Settings(BaseSettings):
     def limits(self) -> Limits:
         return Limits(query_depth=self.max_query_depth, query_tokens=self.max_query_tokens,
                       json_depth=self.max_json_depth)
+
+    @property
+    def server_url(self) -> str:
+        """Where the running service answers: REGIONGRAPH_SERVER, else where `serve` listens
+        (a wildcard listen address is asked on loopback)."""
+        if self.server:
+            return self.server.rstrip("/")
+        host = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(self.host, self.host)
+        return f"http://{host}:{self.port}"
 
     def with_overrides(self, **overrides: object) -> "Settings":
         """Return a copy where each non-None override replaces the setting (how flags win)."""

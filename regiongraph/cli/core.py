@@ -198,16 +198,34 @@ def update(
 def refresh(
     view: Annotated[list[str] | None, typer.Option(
         "--view", help="Only this view (rules, search); repeatable.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Bring every derived view up to the store version (after a view failed to follow)."""
-    from regiongraph.change import refresh as refresh_views
-    from regiongraph.journal import version
+    """Bring every derived view up to the store version (after a view failed to follow).
+
+    Beside a running server, which holds the store, the server does it
+    (POST /admin/refresh with REGIONGRAPH_ADMIN_TOKEN; REGIONGRAPH_SERVER says where)."""
+    from regiongraph.maintenance import RefreshReport, refresh_views
+    from regiongraph.store import StoreBusyError
 
     current = state()
-    store = current.store()
-    failures = refresh_views(store, current.settings, view)
-    console.print(f"views at store version {version(store, current.settings)}")
-    _report_failures(failures)
+    try:
+        store = current.store()
+    except StoreBusyError:
+        from regiongraph.admin_client import ask_server
+
+        report = ask_server(current.settings, "/admin/refresh", RefreshReport,
+                            params={"view": view} if view else None)
+        by = f" (by the server at {current.settings.server_url})"
+    else:
+        report = refresh_views(store, current.settings, view)
+        by = ""
+    if as_json:
+        out.print_json(report.model_dump_json())
+    else:
+        console.print(f"views at store version {report.store_version}{by}: "
+                      + ", ".join(f"{v.name} {v.seen_version if v.seen_version is not None else '?'}"
+                                  for v in report.views))
+    _report_failures(report.failures)
 
 
 def _report_failures(failures: dict[str, str]) -> None:

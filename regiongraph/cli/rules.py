@@ -8,12 +8,15 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regiongraph.cli.app import app, console, out, state
 from regiongraph.errors import RegiongraphError
+
+if TYPE_CHECKING:
+    from regiongraph.rules.validate import Report
 
 FORMATS = ("text", "json", "ttl")
 
@@ -36,21 +39,21 @@ def validate(
     store_report: Annotated[bool, typer.Option(
         "--store/--no-store", help="Keep the report in its own named graph (history).")] = True,
 ) -> None:
-    """Check the store against the metadata and governance rules (shapes/)."""
+    """Check the store against the metadata and governance rules (shapes/).
+
+    Beside a running server, which holds the store, the server validates and stores the
+    report when REGIONGRAPH_ADMIN_TOKEN is set (POST /admin/revalidate); without it the
+    report of a snapshot is printed, not stored."""
     from regiongraph.rules.reports import report_text, report_turtle
-    from regiongraph.rules.reports import store_report as keep
     from regiongraph.rules.validate import validate as run
 
     if format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
     current = state()
-    store = current.store(read_only=True)
-    report = run(store, current.settings, today=_day(today))
-    if store_report and current.snapshot:
-        console.print("[yellow]note:[/yellow] the report is not stored: the running server keeps "
-                      "the current one itself (GET /reports/latest)")
-    elif store_report:
-        keep(store, current.settings, report)
+    if store_report:
+        report = _validate_and_store(_day(today))
+    else:
+        report = run(current.store(read_only=True), current.settings, today=_day(today))
     if format == "json":
         out.print_json(json.dumps(report.as_json()))
     elif format == "ttl":
@@ -59,6 +62,36 @@ def validate(
         for line in report_text(report):
             out.print(line, markup=False)
     raise typer.Exit(0 if report.conforms else 1)
+
+
+def _validate_and_store(day: dt.date | None) -> "Report":
+    """A full run kept as the current report, here or by the server holding the store;
+    returns the stored report as read back."""
+    from regiongraph.maintenance import RevalidateReport, revalidate_all
+    from regiongraph.rules.reports import latest_report
+    from regiongraph.rules.validate import validate as run
+    from regiongraph.store import StoreBusyError
+
+    current = state()
+    try:
+        store = current.store()
+    except StoreBusyError:
+        if not current.settings.admin_token:
+            console.print("[yellow]note:[/yellow] the report is not stored: the running server "
+                          "keeps the current one itself (GET /reports/latest); set "
+                          "REGIONGRAPH_ADMIN_TOKEN to have it validate and store one now")
+            return run(current.store(read_only=True), current.settings, today=day)
+        from regiongraph.admin_client import ask_server
+
+        done = ask_server(current.settings, "/admin/revalidate", RevalidateReport,
+                          params={"today": day.isoformat()} if day else None)
+        console.print(f"stored by the server at {current.settings.server_url}: {done.report}")
+        store = current.store(read_only=True)  # a snapshot taken after the server stored it
+    else:
+        revalidate_all(store, current.settings, today=day)
+    report = latest_report(store, current.settings)
+    assert report is not None, "a full run was just stored"
+    return report
 
 
 @app.command()

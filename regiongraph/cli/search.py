@@ -78,25 +78,36 @@ def search(
 def reindex(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Rebuild the search index from the store (it never holds the only copy of anything)."""
+    """Rebuild the search index from the store (it never holds the only copy of anything).
+
+    Beside a running server, which holds the store, the server rebuilds it
+    (POST /admin/reindex with REGIONGRAPH_ADMIN_TOKEN; REGIONGRAPH_SERVER says where)."""
     from rich.progress import Progress
 
-    from regiongraph.search import index_location, rebuild
+    from regiongraph.maintenance import ReindexReport
+    from regiongraph.maintenance import reindex as rebuild_index
+    from regiongraph.store import StoreBusyError
 
     current = state()
-    store = current.store()
+    try:
+        store = current.store()
+    except StoreBusyError:
+        from regiongraph.admin_client import ask_server
 
-    with Progress(console=console, transient=True) as bar:
-        def progress(records, total):
-            task = bar.add_task("indexing", total=total)
-            for record in records:
-                bar.advance(task)
-                yield record
+        report = ask_server(current.settings, "/admin/reindex", ReindexReport)
+        by = f" by the server at {current.settings.server_url}"
+    else:
+        with Progress(console=console, transient=True) as bar:
+            def progress(records, total):
+                task = bar.add_task("indexing", total=total)
+                for record in records:
+                    bar.advance(task)
+                    yield record
 
-        report = rebuild(store, current.settings, progress=progress)
+            report = rebuild_index(store, current.settings, progress=progress)
+        by = ""
     if as_json:
-        out.print_json(json.dumps(report.as_dict()))
+        out.print_json(report.model_dump_json())
         return
-    where = index_location(current.settings) or "memory"
-    console.print(f"search index rebuilt at {where}: {report.written} records "
-                  f"in {report.seconds:.2f} s")
+    console.print(f"search index rebuilt{by} at {report.index}: {report.written} records "
+                  f"in {report.seconds:.2f} s (store version {report.store_version})")

@@ -210,12 +210,13 @@ class Revalidation:
 
 
 def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedNode], *,
-               today: dt.date | None = None) -> Revalidation:
-    """Validate what `changed_graphs` touched and store the merged report."""
+               today: dt.date | None = None, full: bool = False) -> Revalidation:
+    """Validate what `changed_graphs` touched and store the merged report; `full`: validate
+    everything (`POST /admin/revalidate`, `regiongraph validate`), whatever changed."""
     started = time.perf_counter()
     day = today or dt.datetime.now(dt.UTC).date()
-    changes = _changes(store, settings, changed_graphs, day)
-    focus = _focus(store, settings, changes)
+    changes = None if full else _changes(store, settings, changed_graphs, day)
+    focus = None if full else _focus(store, settings, changes)
     report = validate(store, settings, focus=focus, today=day)
     report.shapes = shapes_fingerprint()
     iri = store_report(store, settings, report, focus)
