@@ -166,7 +166,7 @@ def test_the_demo_load_keeps_the_full_judgement(demo_store, demo_settings):
 
 
 def test_random_changes_on_the_demo(demo_copy, demo_settings):
-    counts = _run_sequence(demo_copy, demo_settings, seed=11, steps=20)
+    counts = _run_sequence(demo_copy, demo_settings, seed=11, steps=14)
     assert counts["changes"] > 10 and counts["ticks"] > 1
     assert counts["moved"] > 0  # the sequence did publish and withdraw datasets
 
@@ -189,7 +189,7 @@ def generated(tmp_path_factory):
 def test_random_changes_on_a_generated_region(generated):
     store, settings = generated
     _assert_kept_equals_full(store, settings)
-    counts = _run_sequence(store, settings, seed=5, steps=6)
+    counts = _run_sequence(store, settings, seed=5, steps=5)
     assert counts["changes"] > 3
 
 
