@@ -167,7 +167,7 @@ def test_the_demo_load_keeps_the_full_judgement(demo_store, demo_settings):
 
 def test_random_changes_on_the_demo(demo_copy, demo_settings):
     counts = _run_sequence(demo_copy, demo_settings, seed=11, steps=14)
-    assert counts["changes"] > 10 and counts["ticks"] > 1
+    assert counts["changes"] > 10 and counts["ticks"] >= 1
     assert counts["moved"] > 0  # the sequence did publish and withdraw datasets
 
 
