@@ -47,9 +47,12 @@ class View:
     mark: str | None = None
 
 
-# In order: the rules view writes the inferences the search records read.
+# In order: the rules view writes the inferences the search records read; the search
+# records read the kept public set.
 VIEWS: list[View] = [
     View("rules", "regiongraph.rules.hooks:after_change"),
+    View("publishable", "regiongraph.visibility:follow",
+         seen="regiongraph.visibility:seen_version", mark="regiongraph.visibility:mark_version"),
     View("search", "regiongraph.search:after_change",
          seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
 ]
@@ -79,7 +82,8 @@ def apply_change(store: Store, settings: Settings, road: str,
     return Applied(version=version, graphs=graphs, failures=refresh(store, settings))
 
 
-_locks: dict[str, threading.Lock] = {name: threading.Lock() for name in ("rules", "search")}
+_locks: dict[str, threading.Lock] = {name: threading.Lock()
+                                     for name in ("rules", "publishable", "search")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

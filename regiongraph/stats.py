@@ -6,11 +6,14 @@ from regiongraph.store import Store
 
 def internal_graph_prefixes(settings: Settings) -> tuple[str, ...]:
     """Graphs that are bookkeeping, not data: the rule engine's per-graph fingerprints
-    (`rules-state/<key>`, one per data graph), which would otherwise crowd out the rest."""
+    (`rules-state/<key>`, one per data graph), which would otherwise crowd out the rest,
+    and the kept public set (`regiongraph.visibility`)."""
     from regiongraph.iri import Minter
     from regiongraph.rules.incremental import STATE_GRAPH
+    from regiongraph.visibility import public_set_graph
 
-    return (Minter(settings.base).graph(STATE_GRAPH).value + "/",)
+    return (Minter(settings.base).graph(STATE_GRAPH).value + "/",
+            public_set_graph(settings).value)
 
 
 def store_stats(store: Store, settings: Settings, *, include_internal: bool = False) -> dict:

@@ -40,18 +40,25 @@ confidential source.
 """
 
 import datetime as dt
+import logging
+import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pyoxigraph import BlankNode, Literal, NamedNode, Quad
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
+from regiongraph import journal
 from regiongraph.iri import ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
-from regiongraph.namespaces import RGC, sparql_prefixes
+from regiongraph.namespaces import RDF, RG, RGC, XSD, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+log = logging.getLogger(__name__)
+
 PD = "https://w3id.org/dpv/pd#"
+PUBLIC_SET_GRAPH = "public-set"
+JUDGE_CHUNK = 1_000
 PERSONAL_DATA_SCHEME = RGC + "personal-data"
 
 # Classes the registry declares whose instances are public (subclasses are asserted too
@@ -90,12 +97,16 @@ def _in_force_filters(day: dt.date | None) -> str:
     }}"""
 
 
-def _publishing_query(minter: Minter, day: dt.date | None) -> str:
+def _publishing_query(minter: Minter, day: dt.date | None,
+                      datasets: Sequence[str] | None = None) -> str:
+    """The rule as one SPARQL text: over every dataset, or (`datasets`) over those only."""
     registry = minter.graph(REGISTRY_GRAPH).value
     ontology = minter.graph(ONTOLOGY_GRAPH).value
+    only = "" if datasets is None else "VALUES ?dataset { " + " ".join(
+        f"<{d}>" for d in datasets) + " }\n  "
     return sparql_prefixes() + f"""
 SELECT DISTINCT ?dataset ?approval WHERE {{
-  ?dataset a dcat:Dataset ;
+  {only}?dataset a dcat:Dataset ;
            rg:accessLevel <{RGC}access/public> ;
            dct:publisher ?owner .
   FILTER NOT EXISTS {{ ?dataset rg:accessLevel ?level FILTER(?level != <{RGC}access/public>) }}
@@ -122,8 +133,35 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
 
 def publishing_approvals(store: Store, settings: Settings,
                          today: dt.date | None = None) -> dict[str, set[str]]:
-    """Publishable dataset IRI → the approvals in force that allow its publication."""
-    return _approvals_by_dataset(store, _publishing_query(Minter(settings.base), _today(today)))
+    """Publishable dataset IRI → the approvals in force that allow its publication.
+
+    For today the answer is the kept public set (`kept_approvals`), caught up first if
+    the store or the day moved; for another day, or if the set cannot be kept, the rule
+    is judged over every dataset.
+    """
+    if today is None or today == _today(None):
+        kept = kept_approvals(store, settings)
+        if kept is not None:
+            return kept
+    return judge(store, settings, _today(today))
+
+
+def judge(store: Store, settings: Settings, day: dt.date,
+          datasets: Iterable[str] | None = None) -> dict[str, set[str]]:
+    """The rule itself, on `day`: over every dataset, or over `datasets` only (the same
+    query with a VALUES block, in chunks)."""
+    minter = Minter(settings.base)
+    if datasets is None:
+        return _approvals_by_dataset(store, _publishing_query(minter, day))
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(sorted(set(datasets))):
+        found.update(_approvals_by_dataset(store, _publishing_query(minter, day, chunk)))
+    return found
+
+
+def _chunks(items: list[str], size: int = JUDGE_CHUNK) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def publication_candidates(store: Store, settings: Settings) -> dict[str, set[str]]:
@@ -154,6 +192,201 @@ def is_publishable(store: Store, settings: Settings, dataset: str,
     return dataset in publishable_datasets(store, settings, today)
 
 
+# ---------------------------------------------------------------------------------------
+# the kept public set: the rule's answer, kept in the store and following the journal
+# ---------------------------------------------------------------------------------------
+
+_KEPT_LOCK = threading.RLock()
+
+
+def public_set_graph(settings: Settings) -> NamedNode:
+    """Where the kept set lives: `<dataset> rg:publishedBy <approval>` for each publishable
+    dataset, `<dataset> rg:describedIn <graph>` for every dataset (so a change to a graph
+    re-judges the datasets that left it), and on the graph itself the day it was judged
+    for and the store version it follows."""
+    return Minter(settings.base).graph(PUBLIC_SET_GRAPH)
+
+
+def _state(store: Store, settings: Settings) -> tuple[int, dt.date | None]:
+    """(the store version the kept set follows, the day it was judged for)."""
+    graph = public_set_graph(settings).value
+    rows = store.query(f"""SELECT ?p ?v WHERE {{ GRAPH <{graph}> {{ <{graph}> ?p ?v }}
+        VALUES ?p {{ <{RG.seenVersion.value}> <{RG.judgedOn.value}> }} }}""")
+    seen, day = 0, None
+    for row in rows:
+        if row["p"] == RG.seenVersion:
+            seen = max(seen, int(row["v"].value))
+        else:
+            day = dt.date.fromisoformat(row["v"].value)
+    return seen, day
+
+
+def seen_version(store: Store, settings: Settings) -> int:
+    """The `publishable` view's seen version (`regiongraph.change.VIEWS`)."""
+    return _state(store, settings)[0]
+
+
+def mark_version(store: Store, settings: Settings, version: int) -> None:
+    graph = public_set_graph(settings).value
+    store.update(f"""
+DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }}
+INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> {int(version)} }} }}
+WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }} }}""")
+
+
+def kept_approvals(store: Store, settings: Settings) -> dict[str, set[str]] | None:
+    """Today's publishable datasets and their approvals, read from the kept set after
+    catching it up (the journal since it was judged, then the calendar since that day);
+    None when it cannot be kept (a read-only store, a failing view): judge in full then."""
+    try:
+        if _state(store, settings)[0] != journal.version(store, settings):
+            from regiongraph.change import refresh
+
+            refresh(store, settings, views=["publishable"])
+            if _state(store, settings)[0] != journal.version(store, settings):
+                return None
+        follow_calendar(store, settings, _today(None))
+    except Exception as error:  # noqa: BLE001 - the full judgement still answers
+        log.warning("the kept public set could not catch up (%s); judging in full", error)
+        return None
+    return read_kept(store, settings)
+
+
+def read_kept(store: Store, settings: Settings) -> dict[str, set[str]]:
+    """The kept set as it is in the store (dataset → approvals)."""
+    found: dict[str, set[str]] = {}
+    rows = store.query(f"SELECT ?d ?a WHERE {{ GRAPH <{public_set_graph(settings).value}> "
+                       f"{{ ?d <{RG.publishedBy.value}> ?a }} }}")
+    for row in rows:
+        found.setdefault(row["d"].value, set()).add(row["a"].value)
+    return found
+
+
+def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    """The `publishable` view's follow step: re-judge what the changes since the kept
+    version (and the days since the kept day) can have moved, and only that."""
+    with _KEPT_LOCK:
+        today = _today(None)
+        seen, judged = _state(store, settings)
+        if judged is None:
+            _keep(store, settings, today, None)
+            return
+        subjects = {s for c in journal.since(store, settings, seen) for s in c.subjects}
+        graphs = {str(getattr(g, "value", g)) for g in changed}
+        datasets = datasets_to_rejudge(store, settings, graphs, subjects)
+        if datasets is not None and judged != today:
+            datasets |= calendar_datasets(store, settings, judged, today)
+        _keep(store, settings, today, datasets)
+
+
+def follow_calendar(store: Store, settings: Settings, day: dt.date) -> int:
+    """The daily tick: bring the kept set to `day`, re-judging only the datasets whose
+    approvals start or end between the kept day and `day`; how many were re-judged."""
+    with _KEPT_LOCK:
+        judged = _state(store, settings)[1]
+        if judged == day:
+            return 0
+        datasets = None if judged is None else calendar_datasets(store, settings, judged, day)
+        return _keep(store, settings, day, datasets)
+
+
+def datasets_to_rejudge(store: Store, settings: Settings, graphs: Iterable[str],
+                        subjects: Iterable[str] = ()) -> set[str] | None:
+    """The datasets a change to `graphs` (and `subjects`) can have moved; None = all.
+
+    A change to the registry or the ontology (approvals, role assignments,
+    classifications, executive roles) can move any dataset, and the default graph is not
+    tracked: then every dataset. Otherwise the datasets the changed graphs mention now,
+    those they mentioned when last judged (`rg:describedIn`), and the changed subjects.
+    """
+    minter = Minter(settings.base)
+    graphs = set(graphs)
+    if graphs & {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
+                 journal.DEFAULT_GRAPH}:
+        return None
+    graphs -= {public_set_graph(settings).value, journal.journal_graph(settings).value}
+    found = set(subjects)
+    for chunk in _chunks(sorted(graphs)):
+        values = " ".join(f"<{g}>" for g in chunk)
+        found |= _values(store, sparql_prefixes() + f"""
+            SELECT DISTINCT ?d WHERE {{ VALUES ?g {{ {values} }}
+              GRAPH ?g {{ {{ ?d ?p ?o }} UNION {{ ?s ?p ?d }} }} ?d a dcat:Dataset }}""")
+        found |= _values(store, f"""
+            SELECT DISTINCT ?d WHERE {{ VALUES ?g {{ {values} }}
+              GRAPH <{public_set_graph(settings).value}> {{ ?d <{RG.describedIn.value}> ?g }} }}""")
+    return found
+
+
+def calendar_datasets(store: Store, settings: Settings, one: dt.date, other: dt.date
+                      ) -> set[str]:
+    """Datasets covered by an approval that comes into force or lapses between two days.
+
+    In force on day d: start ≤ d ≤ end. From `lo` to `hi` that changes exactly when a
+    start falls in (lo, hi] or an end in [lo, hi).
+    """
+    lo, hi = sorted((one, other))
+    registry = Minter(settings.base).graph(REGISTRY_GRAPH).value
+    return _values(store, sparql_prefixes() + f"""
+SELECT DISTINCT ?dataset WHERE {{
+  GRAPH <{registry}> {{
+    {{ ?approval rg:validFrom ?day FILTER(?day > {_date(lo)} && ?day <= {_date(hi)}) }}
+    UNION
+    {{ ?approval rg:validUntil ?day FILTER(?day >= {_date(lo)} && ?day < {_date(hi)}) }}
+  }}
+  {{ GRAPH <{registry}> {{ ?approval rg:coversDataset ?dataset }} }}
+  UNION
+  {{ GRAPH <{registry}> {{ ?approval rg:coversCategory ?theme }} ?dataset dcat:theme ?theme }}
+}}""")
+
+
+def _keep(store: Store, settings: Settings, day: dt.date, datasets: set[str] | None) -> int:
+    """Judge `datasets` (None: all) on `day` and write the verdicts to the kept set, in one
+    transaction; how many datasets were judged."""
+    graph = public_set_graph(settings)
+    verdicts = judge(store, settings, day, datasets)
+    facts = [Triple(NamedNode(d), RG.publishedBy, NamedNode(a))
+             for d, approvals in verdicts.items() for a in approvals]
+    mentions = _mentions(store, settings, datasets)
+    facts += [Triple(NamedNode(d), RG.describedIn, NamedNode(g)) for d, g in mentions]
+    judged_on = Literal(day.isoformat(), datatype=XSD.date)
+    if datasets is None:
+        seen = _state(store, settings)[0]
+        head = [Triple(graph, RDF.type, RG.DerivedView),
+                Triple(graph, RG.judgedOn, judged_on),
+                Triple(graph, RG.seenVersion, Literal(str(seen), datatype=XSD.integer))]
+        store.replace_graph(graph, head + facts)
+        return len({d for d, _ in mentions})
+    g = graph.value
+    operations = [f"""DELETE {{ GRAPH <{g}> {{ ?d ?p ?o }} }} WHERE {{
+        VALUES ?d {{ {" ".join(f"<{d}>" for d in chunk)} }} GRAPH <{g}> {{ ?d ?p ?o }} }}"""
+                  for chunk in _chunks(sorted(datasets))]
+    operations.append(f"""DELETE {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }}
+        INSERT {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> {judged_on} }} }}
+        WHERE {{ OPTIONAL {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }} }}""")
+    if facts:
+        operations.append(f"INSERT DATA {{ GRAPH <{g}> {{ "
+                          + " ".join(f"{t} ." for t in facts) + " } }")
+    store.update(" ;\n".join(operations))
+    return len(datasets)
+
+
+def _mentions(store: Store, settings: Settings, datasets: set[str] | None
+              ) -> set[tuple[str, str]]:
+    """(dataset, graph) for every graph that mentions a dataset (of `datasets`, or all)."""
+    hidden = public_set_graph(settings).value
+    pattern = f"""?d a dcat:Dataset .
+        GRAPH ?g {{ {{ ?d ?p ?o }} UNION {{ ?s ?p ?d }} }} FILTER(?g != <{hidden}>)"""
+    queries = [pattern] if datasets is None else [
+        "VALUES ?d { " + " ".join(f"<{d}>" for d in chunk) + " } " + pattern
+        for chunk in _chunks(sorted(datasets))]
+    found: set[tuple[str, str]] = set()
+    for where in queries:
+        rows = store.query(sparql_prefixes() + f"SELECT DISTINCT ?d ?g WHERE {{ {where} }}",
+                           union_default_graph=True)
+        found |= {(row["d"].value, row["g"].value) for row in rows}
+    return found
+
+
 @dataclass
 class PublicNodes:
     """Which IRIs are public, which are never, and the graphs treated specially."""
@@ -163,6 +396,8 @@ class PublicNodes:
     datasets: set[str] = field(default_factory=set)
     base: str = ""
     ontology_graph: str = ""
+    hidden_graphs: frozenset[str] = frozenset()
+    """Bookkeeping graphs never shown, whatever their subjects (the kept public set)."""
 
     def object_allowed(self, term: object) -> bool:
         if isinstance(term, Literal):
@@ -220,22 +455,30 @@ def public_nodes(store: Store, settings: Settings, today: dt.date | None = None)
                | (registry_subjects - trusted - datasets - publishing) | personal)
     public = (datasets | publishing | trusted | distributions | catalogs) - private
     return PublicNodes(public=public, private=private, datasets=datasets,
-                       base=minter.base, ontology_graph=ontology)
+                       base=minter.base, ontology_graph=ontology,
+                       hidden_graphs=frozenset({public_set_graph(settings).value}))
 
 
 def public_quads(store: Store, settings: Settings, today: dt.date | None = None
                  ) -> Iterator[Quad]:
     """Every quad safe to show anonymously (see the module docstring), each once.
 
-    Streams the store once; blank nodes reachable from public subjects are followed
-    within their graph, with the same object rule.
+    Streams the store once (`public_quads_among`).
     """
-    nodes = public_nodes(store, settings, today)
+    return public_quads_among(store.quads(), public_nodes(store, settings, today))
+
+
+def public_quads_among(quads: Iterable[Quad], nodes: PublicNodes) -> Iterator[Quad]:
+    """Those of `quads` safe to show anonymously: the whole store, or whole graphs (blank
+    nodes reachable from public subjects are followed within their graph, with the same
+    object rule, so a graph's blank nodes must all be among `quads`)."""
     blank_quads: dict[tuple[object, str], list[Quad]] = {}
     pending: deque[tuple[object, str]] = deque()
-    for quad in store.quads():
+    for quad in quads:
         graph = quad.graph_name
         graph_key = getattr(graph, "value", "")
+        if graph_key in nodes.hidden_graphs:
+            continue
         if graph_key == nodes.ontology_graph:
             if _mentions_personal_data(quad, nodes):
                 continue

@@ -29,7 +29,8 @@ from regiongraph.store import Store
 VIOLATION = "http://www.w3.org/ns/shacl#Violation"
 WARNING = "http://www.w3.org/ns/shacl#Warning"
 # Graphs that describe the data rather than hold it: never validated.
-EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal")
+EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
+                        "public-set")
 FOCUS_CHUNK = 2_000
 
 

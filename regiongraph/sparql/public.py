@@ -6,22 +6,39 @@ paths, aggregates or `COUNT`s that reveal that something exists. Rewriting every
 route safely is a losing game; running anonymous queries against a store that simply
 does not hold private triples closes all of them at once. `regiongraph.visibility`
 decides which quads are public (public access level and an approval to publish in
-force); this module only copies them into a pyoxigraph memory store.
+force); this module only keeps them in a pyoxigraph memory store.
 
-The copy is a cache of the one change path (`regiongraph.change.VersionedCache`): it is
-kept until the store version or the day moves, whichever process wrote. A rebuild is
-built beside the old view and swapped in, so queries already running finish on the view
-they started with.
+The view is built whole once per store (first use), then follows the one change path:
+when the store version or the day moves (`regiongraph.change.cache_key`), it re-reads
+only the graphs the journal says changed, plus the graphs that mention a node whose
+public standing moved (a dataset published or withdrawn, an approval, a registry
+entry); the unit is a named graph, because blank nodes are followed within their graph.
+pyoxigraph's memory store keeps removed quads, so once the view has removed as many
+quads as it holds, it is copied into a fresh store (a copy of the view, not of the
+region): its memory stays bounded by its size, not by the number of changes.
 """
 
-from regiongraph.change import VersionedCache
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode
+from pyoxigraph import Store as OxStore
+
+from regiongraph import journal
+from regiongraph.change import cache_key
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.store.embedded import EmbeddedStore
+from regiongraph.visibility import PublicNodes
+
+MENTION_CHUNK = 500
 
 
 def build_public_store(store: Store, settings: Settings) -> EmbeddedStore:
-    """A new memory store holding exactly `visibility.public_quads(store, settings)`."""
+    """A new memory store holding exactly `visibility.public_quads(store, settings)`: the
+    reference the kept view is held equal to."""
     from regiongraph.visibility import public_quads
 
     view = EmbeddedStore(None)
@@ -29,9 +46,110 @@ def build_public_store(store: Store, settings: Settings) -> EmbeddedStore:
     return view
 
 
-_views: VersionedCache[EmbeddedStore] = VersionedCache(build_public_store)
+@dataclass
+class KeptView:
+    """One store's public view and what it was built from."""
+
+    key: tuple[int, str]
+    view: EmbeddedStore
+    nodes: PublicNodes
+    removed: int = 0
+    """Quads removed since the view was last copied (what pyoxigraph keeps around)."""
+
+
+_views: "weakref.WeakKeyDictionary[object, KeptView]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
 
 
 def public_store(store: Store, settings: Settings) -> Store:
-    """The public view of `store`, rebuilt first if the store changed since it was built."""
-    return _views.get(store, settings)
+    """The public view of `store`, caught up first if the store or the day moved."""
+    key = cache_key(store, settings)
+    kept = _views.get(store)
+    if kept is not None and kept.key == key:
+        return kept.view
+    with _lock:
+        kept = _views.get(store)
+        if kept is None or key[0] < kept.key[0]:
+            # first use, or a store put back to an older journal: build whole
+            kept = _build(store, settings, key)
+            _views[store] = kept
+        elif kept.key != key:
+            catch_up(store, settings, kept, key)
+        return kept.view
+
+
+def _build(store: Store, settings: Settings, key: tuple[int, str]) -> KeptView:
+    from regiongraph.visibility import public_nodes, public_quads_among
+
+    nodes = public_nodes(store, settings)
+    view = EmbeddedStore(None)
+    view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
+    return KeptView(key=key, view=view, nodes=nodes)
+
+
+def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str]) -> int:
+    """Bring `kept` to `key`: re-read the changed graphs and those mentioning a node whose
+    standing moved; returns how many graphs were re-read."""
+    from regiongraph.visibility import public_nodes, public_quads_among
+
+    changed = {g for c in journal.since(store, settings, kept.key[0]) for g in c.graphs}
+    nodes = public_nodes(store, settings)
+    moved = (kept.nodes.public ^ nodes.public) | (kept.nodes.private ^ nodes.private)
+    graphs = changed | _graphs_mentioning(store, moved)
+    if key[0] != kept.key[0]:
+        graphs |= _derived_graphs(store, settings)
+    if journal.DEFAULT_GRAPH in graphs:
+        graphs.discard(journal.DEFAULT_GRAPH)
+        graphs.add("")
+    view = kept.view.oxigraph
+    for graph in sorted(graphs):
+        name = NamedNode(graph) if graph else None
+        kept.removed += _drop_graph(view, name)
+        quads = store.quads(name) if name is not None else _default_graph_quads(store)
+        view.extend(public_quads_among(quads, nodes))
+    kept.nodes, kept.key = nodes, key
+    if kept.removed > len(view):
+        fresh = EmbeddedStore(None)
+        fresh.oxigraph.bulk_extend(view)
+        kept.view, kept.removed = fresh, 0
+    return len(graphs)
+
+
+def _drop_graph(view: OxStore, graph: NamedNode | None) -> int:
+    from pyoxigraph import DefaultGraph
+
+    target = graph if graph is not None else DefaultGraph()
+    quads = list(view.quads_for_pattern(None, None, None, target))
+    for quad in quads:
+        view.remove(quad)
+    return len(quads)
+
+
+def _default_graph_quads(store: Store):
+    from pyoxigraph import DefaultGraph
+
+    return (q for q in store.quads() if q.graph_name == DefaultGraph())
+
+
+def _derived_graphs(store: Store, settings: Settings) -> set[str]:
+    """Graphs the views rewrite after a change without a journal entry of their own (the
+    inferences, the rule engine's state, reports): re-read whenever the store moved."""
+    from regiongraph.iri import INFERENCE_GRAPH, Minter
+    from regiongraph.rules.validate import EXCLUDED_GRAPH_PARTS
+
+    prefix = Minter(settings.base).graph(INFERENCE_GRAPH).value[:-len(INFERENCE_GRAPH)]
+    parts = (set(EXCLUDED_GRAPH_PARTS) | {INFERENCE_GRAPH}) - {"journal", "public-set"}
+    return {g for g in filter(None, store.graphs()) if g.startswith(prefix)
+            and g[len(prefix):].split("/")[0] in parts}
+
+
+def _graphs_mentioning(store: Store, iris: Iterable[str]) -> set[str]:
+    """Named graphs where one of `iris` is a subject or an object."""
+    found: set[str] = set()
+    ordered = sorted(iris)
+    for start in range(0, len(ordered), MENTION_CHUNK):
+        values = " ".join(f"<{i}>" for i in ordered[start:start + MENTION_CHUNK])
+        rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?x {{ {values} }} "
+                           "GRAPH ?g { { ?x ?p ?o } UNION { ?s ?p ?x } } }")
+        found |= {row["g"].value for row in rows}
+    return found
