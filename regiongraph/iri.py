@@ -80,6 +80,19 @@ class Minter:
         return self.local_id(iri, "dataset") or iri
 
 
+# Graphs that describe the data rather than hold it: the store's bookkeeping (reports,
+# fingerprints, the harvest log, the journal, the kept public set). Never validated or
+# reasoned over, never shown anonymously, listed by `stats` only with --all.
+BOOKKEEPING_GRAPHS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
+                      "public-set")
+
+
+def is_bookkeeping(base: str, graph: str) -> bool:
+    """Whether the graph IRI `graph` is one of the store's bookkeeping graphs."""
+    prefix = base + "graph/"
+    return graph.startswith(prefix) and graph[len(prefix):].split("/")[0] in BOOKKEEPING_GRAPHS
+
+
 # Named graphs with one job each.
 REGISTRY_GRAPH = "registry"
 ONTOLOGY_GRAPH = "ontology"

@@ -1,19 +1,8 @@
 """Counts that tell a steward what is in the store."""
 
+from regiongraph.iri import is_bookkeeping
 from regiongraph.settings import Settings
 from regiongraph.store import Store
-
-
-def internal_graph_prefixes(settings: Settings) -> tuple[str, ...]:
-    """Graphs that are bookkeeping, not data: the rule engine's per-graph fingerprints
-    (`rules-state/<key>`, one per data graph), which would otherwise crowd out the rest,
-    and the kept public set (`regiongraph.visibility`)."""
-    from regiongraph.iri import Minter
-    from regiongraph.rules.incremental import STATE_GRAPH
-    from regiongraph.visibility import public_set_graph
-
-    return (Minter(settings.base).graph(STATE_GRAPH).value + "/",
-            public_set_graph(settings).value)
 
 
 def store_stats(store: Store, settings: Settings, *, include_internal: bool = False) -> dict:
@@ -30,8 +19,7 @@ def store_stats(store: Store, settings: Settings, *, include_internal: bool = Fa
     classes = {row["c"].value: int(row["n"].value) for row in rows}
     result = {"triples": sum(graphs.values()), "graphs": graphs, "classes": classes}
     if not include_internal:
-        prefixes = internal_graph_prefixes(settings)
-        hidden = {g: n for g, n in graphs.items() if g.startswith(prefixes)}
+        hidden = {g: n for g, n in graphs.items() if is_bookkeeping(settings.base, g)}
         result["graphs"] = {g: n for g, n in graphs.items() if g not in hidden}
         result["internal"] = {"graphs": len(hidden), "triples": sum(hidden.values())}
     return result

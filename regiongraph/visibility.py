@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
 from regiongraph import journal
-from regiongraph.iri import ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter
+from regiongraph.iri import ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter, is_bookkeeping
 from regiongraph.namespaces import RDF, RG, RGC, XSD, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -396,8 +396,6 @@ class PublicNodes:
     datasets: set[str] = field(default_factory=set)
     base: str = ""
     ontology_graph: str = ""
-    hidden_graphs: frozenset[str] = frozenset()
-    """Bookkeeping graphs never shown, whatever their subjects (the kept public set)."""
 
     def object_allowed(self, term: object) -> bool:
         if isinstance(term, Literal):
@@ -455,8 +453,7 @@ def public_nodes(store: Store, settings: Settings, today: dt.date | None = None)
                | (registry_subjects - trusted - datasets - publishing) | personal)
     public = (datasets | publishing | trusted | distributions | catalogs) - private
     return PublicNodes(public=public, private=private, datasets=datasets,
-                       base=minter.base, ontology_graph=ontology,
-                       hidden_graphs=frozenset({public_set_graph(settings).value}))
+                       base=minter.base, ontology_graph=ontology)
 
 
 def public_quads(store: Store, settings: Settings, today: dt.date | None = None
@@ -477,7 +474,7 @@ def public_quads_among(quads: Iterable[Quad], nodes: PublicNodes) -> Iterator[Qu
     for quad in quads:
         graph = quad.graph_name
         graph_key = getattr(graph, "value", "")
-        if graph_key in nodes.hidden_graphs:
+        if is_bookkeeping(nodes.base, graph_key):  # reports, fingerprints, the journal...
             continue
         if graph_key == nodes.ontology_graph:
             if _mentions_personal_data(quad, nodes):

@@ -58,7 +58,7 @@ def _load(folder: Path, name: str) -> None:
 def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     show_all: Annotated[bool, typer.Option(
-        "--all", help="Also list internal graphs (the rules' rules-state/* bookkeeping).")] = False,
+        "--all", help="Also list the bookkeeping graphs (reports, fingerprints, journal...).")] = False,
 ) -> None:
     """Count triples per graph and instances per class."""
     from regiongraph.stats import store_stats
@@ -76,7 +76,7 @@ def stats(
         table.add_row(graph or "(default)", str(n))
     hidden = result.get("internal")
     if hidden and hidden["graphs"]:
-        table.add_row(f"({hidden['graphs']} internal rules-state graphs; --all lists them)",
+        table.add_row(f"({hidden['graphs']} bookkeeping graphs; --all lists them)",
                       str(hidden["triples"]))
     out.print(table)
     classes = Table("class", "instances")

@@ -21,16 +21,13 @@ from dataclasses import asdict, dataclass, field
 
 from pyoxigraph import NamedNode
 
-from regiongraph.iri import Minter
+from regiongraph.iri import is_bookkeeping
 from regiongraph.rules.shapes import ShapeSet, load_shapes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 VIOLATION = "http://www.w3.org/ns/shacl#Violation"
 WARNING = "http://www.w3.org/ns/shacl#Warning"
-# Graphs that describe the data rather than hold it: never validated.
-EXCLUDED_GRAPH_PARTS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
-                        "public-set")
 FOCUS_CHUNK = 2_000
 
 
@@ -87,13 +84,11 @@ class Report:
 
 def data_graphs(store: Store, settings: Settings) -> list[NamedNode]:
     """The named graphs holding data (sources, registry, ontology, inferences, manual)."""
-    prefix = Minter(settings.base).graph("")
     graphs = []
     for name in graph_names(store):
         if not name or name.startswith("urn:regiongraph:staging"):
             continue
-        local = name.removeprefix(prefix.value)
-        if local.split("/")[0] in EXCLUDED_GRAPH_PARTS:
+        if is_bookkeeping(settings.base, name):
             continue
         graphs.append(NamedNode(name))
     return sorted(graphs, key=lambda g: g.value)

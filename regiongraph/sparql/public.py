@@ -132,15 +132,13 @@ def _default_graph_quads(store: Store):
 
 
 def _derived_graphs(store: Store, settings: Settings) -> set[str]:
-    """Graphs the views rewrite after a change without a journal entry of their own (the
-    inferences, the rule engine's state, reports): re-read whenever the store moved."""
+    """The inference graph, which the rules view rewrites after a change without a journal
+    entry of its own: re-read whenever the store moved. (Bookkeeping graphs are never
+    shown, so never re-read.)"""
     from regiongraph.iri import INFERENCE_GRAPH, Minter
-    from regiongraph.rules.validate import EXCLUDED_GRAPH_PARTS
 
-    prefix = Minter(settings.base).graph(INFERENCE_GRAPH).value[:-len(INFERENCE_GRAPH)]
-    parts = (set(EXCLUDED_GRAPH_PARTS) | {INFERENCE_GRAPH}) - {"journal", "public-set"}
-    return {g for g in filter(None, store.graphs()) if g.startswith(prefix)
-            and g[len(prefix):].split("/")[0] in parts}
+    inference = Minter(settings.base).graph(INFERENCE_GRAPH).value
+    return {inference} if inference in store.graphs() else set()
 
 
 def _graphs_mentioning(store: Store, iris: Iterable[str]) -> set[str]:

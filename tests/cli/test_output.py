@@ -65,21 +65,24 @@ def test_query_table_uses_the_query_prefixes(demo_cli):
         ["sag:high-injury-network", "dcat:Resource", BASE + "communities/saguaro"]]
 
 
-def test_stats_hides_rules_state_graphs_unless_all(demo_cli):
-    state = BASE + "graph/rules-state/"
+def test_stats_hides_bookkeeping_graphs_unless_all(demo_cli):
+    state, journal = BASE + "graph/rules-state/", BASE + "graph/journal"
     listed = demo_cli("stats")
     assert listed.returncode == 0, listed.stderr
-    assert state not in listed.stdout
+    assert state not in listed.stdout and journal not in listed.stdout
+    assert BASE + "graph/source/saguaro-datajson" in listed.stdout
     counted = json.loads(demo_cli("stats", "--json").stdout)
     hidden = counted["internal"]["graphs"]
-    assert hidden > 0 and not [g for g in counted["graphs"] if g.startswith(state)]
+    assert hidden > 0 and not [g for g in counted["graphs"] if g.startswith((state, journal))]
     assert counted["triples"] == sum(counted["graphs"].values()) + counted["internal"]["triples"]
-    assert [f"({hidden} internal rules-state graphs; --all lists them)",
+    assert [f"({hidden} bookkeeping graphs; --all lists them)",
             str(counted["internal"]["triples"])] in body(listed.stdout)
     everything = demo_cli("stats", "--all")
-    assert sum(1 for row in body(everything.stdout) if row[0].startswith(state)) == hidden
+    shown = [row[0] for row in body(everything.stdout) if row[0].startswith(BASE + "graph/")]
+    assert sum(1 for g in shown if g.startswith(state)) > 0 and journal in shown
+    assert len(shown) == len(counted["graphs"]) + hidden
     every = json.loads(demo_cli("stats", "--json", "--all").stdout)
-    assert sum(1 for g in every["graphs"] if g.startswith(state)) == hidden
+    assert len(every["graphs"]) == len(counted["graphs"]) + hidden
 
 
 def test_reuse_for_an_unknown_community_is_an_error(demo_cli):
