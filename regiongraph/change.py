@@ -101,9 +101,15 @@ def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
     return failures
 
 
+def seen_version(store: Store, settings: Settings, view: View) -> int:
+    """The store version `view` has caught up to."""
+    if view.seen:
+        return _call(view.seen, store, settings)
+    return _seen_in_store(store, settings, view.name)
+
+
 def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
-    seen = _call(view.seen, store, settings) if view.seen else _seen_in_store(
-        store, settings, view.name)
+    seen = seen_version(store, settings, view)
     if seen == current:
         return
     if seen > current:  # the store was restored from an older journal: follow everything
