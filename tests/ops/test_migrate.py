@@ -69,3 +69,21 @@ def test_a_store_of_a_newer_model_is_refused_in_one_line(disk_settings, small_di
             (f"error: the store {small_disk} holds data model version {DATA_MODEL_VERSION + 1}, "
             f"newer than this regiongraph's {DATA_MODEL_VERSION}: upgrade regiongraph, or "
             "open a backup made before the upgrade; the store was not changed")]
+
+
+def test_a_server_on_an_older_store_serves_and_warns(disk_settings, tmp_path):
+    import httpx
+
+    from tests.ops.conftest import served
+
+    store = open_store(disk_settings)
+    graph = Minter(disk_settings.base).graph("source", "old")
+    store.add([Quad(NamedNode("https://example.org/old"), NamedNode("https://example.org/p"),
+                    Literal(1), graph)])
+    store.close()
+    log = tmp_path / "serve.log"
+    with served(disk_settings.store, log) as url:
+        assert httpx.get(f"{url}/metrics", timeout=30).text.count(
+            "regiongraph_data_model_version 0.0") == 1
+    warning = [line for line in log.read_text().splitlines() if "older data model" in line]
+    assert len(warning) == 1 and "regiongraph migrate" in warning[0]
