@@ -12,8 +12,10 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from regiongraph.api.observe import ObserveMiddleware
 
 from regiongraph import __version__
+from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
 from regiongraph.store import Store, open_store
 
@@ -26,6 +28,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: FastAPI):
         owned = store is None
         app.state.store = store if store is not None else open_store(settings)
+        store_opened(app.state.store, settings)
         try:
             yield
         finally:
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is not None:
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(ObserveMiddleware)  # outermost: times and tags every request
     _add_site_handlers(app)
     for router in _routers():
         app.include_router(router)

@@ -23,6 +23,7 @@ from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
 from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
+from regiongraph import observe
 from regiongraph.limits import LimitExceeded
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import (
@@ -309,11 +310,11 @@ class QueueOutput(Output):
             self.buffer.clear()
         return len(data)
 
-    def finish(self) -> None:
+    def finish(self, rows: int | None = None) -> None:
         if self.buffer:
             self._put(("data", bytes(self.buffer)))
             self.buffer.clear()
-        self._put(("end",))
+        self._put(("end", rows))
 
     def fail(self, error: BaseException) -> None:
         if not self.cancelled:
@@ -405,6 +406,7 @@ async def run_query(
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
         target = await visible_store(store, settings, admin)
     except (HTTPProblem, OperationRefused, LimitExceeded) as error:
+        observe.sparql_query("error")
         return problem_for(error, settings.query_timeout).response()
     timeout = settings.query_timeout
     cap = None if admin else settings.anonymous_row_cap
@@ -416,8 +418,7 @@ async def run_query(
         failure: BaseException | None = None
         try:
             results = evaluate(target, job)
-            produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout)
-            out.finish()
+            out.finish(produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout))
         except Cancelled:
             pass
         except BaseException as error:  # noqa: BLE001 - handed to the loop, which answers
@@ -434,10 +435,12 @@ async def run_query(
         first = await out.get(timeout=max(0.0, deadline - time.monotonic()))
     except TimeoutError:
         out.cancel()
+        observe.sparql_query("timeout")
         return problem_for(QueryTimeout(
             f"the query ran longer than the time limit of {timeout:g} s and was stopped"
         ), timeout).response()
     if first[0] == "error":
+        observe.sparql_query(observe.query_outcome(first[1]))
         return problem_for(first[1], timeout).response()
     note = first[1]
     headers = dict(CORS)
@@ -457,8 +460,10 @@ async def run_query(
                 if item[0] == "data":
                     yield item[1]
                 elif item[0] == "end":
+                    observe.sparql_query("ok", item[1])
                     return
                 else:
+                    observe.sparql_query(observe.query_outcome(item[1]))
                     # Headers are gone: the only honest signal left is to break the stream.
                     raise RuntimeError(f"result stream stopped: {item[1]}")
         finally:

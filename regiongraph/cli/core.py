@@ -168,12 +168,15 @@ def serve(
     import uvicorn
 
     from regiongraph.api.app import create_app
+    from regiongraph.observe import configure_logging, log
 
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
     # Opened here, not in the app's startup: a busy store or another base is one line.
     application = create_app(settings, store=current.store())
-    console.print(f"regiongraph serving {settings.store} at http://{settings.host}:{settings.port}/")
+    configure_logging(settings)  # from here on, stderr has JSON lines only
+    log.info("serving", extra={"fields": {"store": settings.store,
+                                          "url": f"http://{settings.host}:{settings.port}/"}})
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 
 

@@ -37,6 +37,7 @@ from typing import IO
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, parse, serialize
 
+from regiongraph import observe
 from regiongraph.harvest.config import SourceConfig, SourcesError
 from regiongraph.harvest.fetch import Fetcher, FetchPolicy
 from regiongraph.harvest.report import (
@@ -93,6 +94,7 @@ def harvest_source(
     report.seconds = round((report.finished - report.started).total_seconds(), 3)
     if report.status in ("ok", "failed") or log_unchanged:
         store_report(store, run.minter, report)
+    observe.harvest_done(report)
     run.say(report.summary())
     return report
 

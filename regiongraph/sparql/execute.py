@@ -159,7 +159,8 @@ def produce(
     results, fmt: ResultFormat, out: Output, *,
     cap: int | None = None, deadline: float | None = None, timeout: float | None = None,
 ) -> int | None:
-    """Write `results` to `out` in `fmt`; return the number of rows or triples written.
+    """Write `results` to `out` in `fmt`; return the number of rows or triples written
+    (None for an uncapped SELECT, which pyoxigraph serialises without Python seeing rows).
 
     With `cap`, at most `cap` rows (or triples) are written, read ahead first so the
     note can be given to `out.start` before the body.
@@ -188,8 +189,21 @@ def produce(
         serialize(buffered[:cap], out, fmt.rdf)
         return min(len(buffered), cap)
     out.start(None)
-    serialize(_checked(triples, deadline, limit), out, fmt.rdf)
-    return None
+    counted = _Counted(_checked(triples, deadline, limit))
+    serialize(counted, out, fmt.rdf)
+    return counted.n
+
+
+class _Counted:
+    """Counts the items a consumer pulls through it (rows for the metrics)."""
+
+    def __init__(self, items: Iterator) -> None:
+        self.items, self.n = items, 0
+
+    def __iter__(self) -> Iterator:
+        for item in self.items:
+            self.n += 1
+            yield item
 
 
 class BufferOutput(Output):

@@ -5,6 +5,8 @@ default), an in-memory Oxigraph (`memory`), or a remote SPARQL 1.1 server (an ht
 query URL). Callers never ask which: the kernel, exports and analyses use `Store`.
 """
 
+from pathlib import Path
+
 from pyoxigraph import Literal, Quad
 
 from regiongraph.settings import Settings
@@ -28,6 +30,7 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     store = _open_backend(settings, read_only=read_only)
     try:
         check_base(store, settings)
+        check_model_version(store, settings)
     except BaseException:
         store.close()
         raise
@@ -92,10 +95,71 @@ def record_base(store: Store, settings: Settings) -> None:
     if recorded_base(store) is not None or not bool(store.query("ASK { GRAPH ?g { ?s ?p ?o } }")):
         return
     base, meta = _base_record(settings)
-    store.add([Quad(meta, RG.storeBase, Literal(base), meta)])
+    quads = [Quad(meta, RG.storeBase, Literal(base), meta)]
+    if recorded_model_version(store) is None:  # a fresh store holds today's model
+        quads.append(Quad(meta, RG.dataModelVersion, Literal(DATA_MODEL_VERSION), meta))
+    store.add(quads)
+
+
+DATA_MODEL_VERSION = 1
+"""The version of the data model this code writes and reads (`regiongraph.migrate` has a
+step to it from each older one). A store records its own as `rg:dataModelVersion` on
+its meta graph; a store with data and no record holds version 0."""
+
+
+def recorded_model_version(store: Store) -> int | None:
+    """The data model version the store records; None when it records none."""
+    from regiongraph.namespaces import RG
+
+    rows = store.query(f"SELECT ?v WHERE {{ GRAPH ?g {{ ?g <{RG.dataModelVersion.value}> ?v }} }}")
+    return max((int(row["v"].value) for row in rows), default=None)
+
+
+def model_version(store: Store) -> int:
+    """The data model version the store holds: recorded, 0 for older data, and for an
+    empty store today's (the first write records it)."""
+    recorded = recorded_model_version(store)
+    if recorded is not None:
+        return recorded
+    return 0 if bool(store.query("ASK { GRAPH ?g { ?s ?p ?o } }")) else DATA_MODEL_VERSION
+
+
+def check_model_version(store: Store, settings: Settings) -> None:
+    recorded = recorded_model_version(store)
+    if recorded is not None and recorded > DATA_MODEL_VERSION:
+        raise StoreError(
+            f"the store {settings.store} holds data model version {recorded}, newer than "
+            f"this regiongraph's {DATA_MODEL_VERSION}: upgrade regiongraph, or open a backup "
+            "made before the upgrade; the store was not changed")
+
+
+def set_model_version(store: Store, settings: Settings, version: int) -> None:
+    """Record `version` as the store's data model version (a migration step's last act)."""
+    from regiongraph.namespaces import RG
+
+    _, meta = _base_record(settings)
+    store.update(f"""
+DELETE {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> ?v }} }}
+INSERT {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> {int(version)} }} }}
+WHERE {{ OPTIONAL {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> ?v }} }} }}""")
+
+
+def backup(store: Store, target: Path) -> None:
+    """Copy the live store into the new directory `target`, consistent as of now.
+
+    Only an embedded store on disk has one (RocksDB checkpoint: hard links on the same
+    file system, so it is quick and small); others are refused in one line.
+    """
+    make = getattr(store, "backup", None)
+    if make is None:
+        raise StoreError(f"{store.description} cannot be backed up from here: back up the "
+                         "remote server with its own tools, or use `regiongraph dump`")
+    make(target)
 
 
 __all__ = [
-    "GraphCounts", "Store", "StoreBusyError", "StoreError", "TripleResults", "check_base",
-    "open_store", "record_base", "recorded_base",
+    "DATA_MODEL_VERSION", "GraphCounts", "Store", "StoreBusyError", "StoreError",
+    "TripleResults", "backup", "check_base", "check_model_version", "model_version",
+    "open_store", "record_base", "recorded_base", "recorded_model_version",
+    "set_model_version",
 ]

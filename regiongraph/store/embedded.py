@@ -233,6 +233,25 @@ class EmbeddedStore:
             shutil.rmtree(fresh, ignore_errors=True)
         return counter.n if exchanged else None
 
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the live store in the new directory `target` (pyoxigraph
+        `Store.backup`: hard links where it can, so cheap on the same file system)."""
+        if self.path is None:
+            raise StoreError("a memory store has no files to back up: use `regiongraph dump`")
+        target = Path(target)
+        if target.exists():
+            raise StoreError(f"{target} already exists: a backup goes into a new directory; "
+                             "nothing was written")
+        if not target.parent.is_dir():
+            raise StoreError(f"{target.parent} is not a directory: create it first; "
+                             "nothing was written")
+        try:
+            self._store.backup(str(target))
+        except (OSError, RuntimeError) as error:
+            shutil.rmtree(target, ignore_errors=True)
+            raise StoreError(f"the backup into {target} failed: {error}; "
+                             "the partial copy was removed") from None
+
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
             self._store.flush()

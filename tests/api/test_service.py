@@ -21,14 +21,15 @@ def small_service(tmp_path_factory):
     store.close()
 
 
-def test_health_reports_store_and_count(small_service):
+def test_health_reports_store_and_metrics_the_count(small_service):
     response = httpx.get(f"{small_service}/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["triples"] == 7
     assert body["version"] == __version__
     assert body["store"].startswith("oxigraph:")
+    metrics = httpx.get(f"{small_service}/metrics").text.splitlines()
+    assert "regiongraph_store_quads 7.0" in metrics
 
 
 def test_openapi_docs_are_served(small_service):
