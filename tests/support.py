@@ -136,28 +136,54 @@ MaxQueryCostEstimationTime = 0
 
 
 @contextlib.contextmanager
-def virtuoso_server(directory: Path) -> Iterator[str]:
+def virtuoso_server(directory: Path, attempts: int = 3) -> Iterator[str]:
     """A real Virtuoso 7 (`virtuoso-t`, Debian's virtuoso-opensource) on loopback, with
     SPARQL update granted to its endpoint user; yields its base URL (/sparql,
-    /sparql-graph-crud)."""
+    /sparql-graph-crud).
+
+    A new database takes about 12 s to come up. Now and then (under load) virtuoso-t
+    hangs at start with an empty log: such a start is killed and tried again afresh.
+    """
+    for attempt in range(1, attempts + 1):
+        home = directory / f"start{attempt}"
+        home.mkdir()
+        try:
+            process, url = _start_virtuoso(home)
+            break
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
+def _start_virtuoso(home: Path) -> tuple[subprocess.Popen, str]:
     binary = shutil.which("virtuoso-t")
     if binary is None:
         raise RuntimeError("the Virtuoso server is missing: apt-get install virtuoso-opensource")
     sql_port, http_port = free_port(), free_port()
-    ini = directory / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(dir=directory, sql_port=sql_port, http_port=http_port))
-    process = subprocess.Popen([binary, "-f", "-c", str(ini)], cwd=directory,
+    ini = home / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(dir=home, sql_port=sql_port, http_port=http_port))
+    process = subprocess.Popen([binary, "-f", "-c", str(ini)], cwd=home,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{http_port}"
     try:
-        wait_until_up(url + "/sparql?query=ASK%7B%7D", timeout=120)
+        wait_until_up(url + "/sparql?query=ASK%7B%7D", timeout=60)
         subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba",
                         'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
                        check=True, capture_output=True, timeout=60)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    except BaseException:
+        process.kill()
+        process.wait(timeout=30)
+        raise
+    return process, url
 
 
 REMOTE_PATHS = {"oxigraph": ("/query", "/update", "/store"),
