@@ -91,3 +91,18 @@ def test_blank_nodes_and_constructs_come_back_as_rdf_terms(store):
     assert rows[0]["d"].datatype.value == "http://www.w3.org/2001/XMLSchema#date"
     built = list(store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G.value}> {{ ?s ?p ?o }} }}"))
     assert len(built) == 2 and sum(isinstance(t.subject, BlankNode) for t in built) == 1
+
+
+def test_an_update_whose_where_is_optional_and_bind_writes_nothing(store):
+    """Why the demo does not load on Virtuoso 7.2.5: the journal's version bump
+    (regiongraph/journal.py `append`) is such an update. As a query the same WHERE
+    gives one solution; as an update it inserts nothing, and answers success."""
+    where = ("WHERE { OPTIONAL { GRAPH <https://example.org/graph/v> { <urn:j> <urn:v> ?old } } "
+             "BIND(COALESCE(?old, 0) + 1 AS ?next) }")
+    rows = list(store.query(f"SELECT ?next {where}"))
+    assert [row["next"].value for row in rows] == ["1"]
+    store.update(f"INSERT {{ GRAPH <{G.value}> {{ <urn:j> <urn:v> ?next }} }} {where}")
+    assert store.graphs() == {}
+    store.update(f"INSERT {{ GRAPH <{G.value}> {{ <urn:j> <urn:v> ?next }} }} "
+                 "WHERE { BIND(1 AS ?next) }")
+    assert store.graphs() == {G.value: 1}
