@@ -7,7 +7,7 @@ import pytest
 
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-from tests.support import oxigraph_server
+from tests.support import oxigraph_server, remote_settings, virtuoso_server
 
 os.environ.setdefault("REGIONGRAPH_BASE", "https://data.sonoranvalley.example/")
 CHROMIUM = "/usr/bin/chromium"
@@ -44,6 +44,19 @@ def oxigraph_url():
     """A real `oxigraph serve` (memory) on loopback for the whole session."""
     with oxigraph_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def virtuoso_url(tmp_path_factory):
+    """A real Virtuoso 7 on loopback for the whole session (about 10 s to start)."""
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as url:
+        yield url
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def remote_engine(request) -> dict[str, str]:
+    """Each SPARQL server the remote backend is tested on: the `Settings` fields to reach it."""
+    return remote_settings(request.param, request.getfixturevalue(f"{request.param}_url"))
 
 
 @pytest.fixture(scope="session")

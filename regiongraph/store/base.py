@@ -77,13 +77,19 @@ class RestoreStaging:
                 self._staging[quad.graph_name] = staging
             yield Quad(quad.subject, quad.predicate, quad.object, staging)
 
-    def swap_update(self) -> str:
+    def swap_update(self, keep: Iterable[str] = (), *, default_graph: bool = True) -> str:
+        """`keep`: graphs the server keeps for itself, left alone. `default_graph`: False
+        where the server has none apart from its named graphs (Virtuoso)."""
+        if not default_graph and DefaultGraph() in self._staging:
+            raise StoreError("the dump holds default-graph triples, which this server cannot "
+                             "keep apart from its named graphs; the store was left as it was")
+        kept = "".join(f" && ?g != <{name}>" for name in sorted(keep))
         moves = [f"MOVE {staging} TO {'DEFAULT' if isinstance(graph, DefaultGraph) else graph}"
                  for graph, staging in self._staging.items()]
         return " ;\n".join([
-            "DROP SILENT DEFAULT",
+            *(["DROP SILENT DEFAULT"] if default_graph else []),
             ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } "
-             f'FILTER(!STRSTARTS(STR(?g), "{self.prefix}")) }}'),
+             f'FILTER(!STRSTARTS(STR(?g), "{self.prefix}"){kept}) }}'),
             *moves,
         ])
 

@@ -5,14 +5,20 @@ serve`. Only standard protocol features are used, so the same code talks to all.
 Replacing a graph is one Graph Store `PUT`, which servers apply as one transaction;
 the body is spooled to a temporary file first so a failing producer never sends a
 half graph, and large graphs never sit in memory.
+
+Where a server departs from the standard, a `Dialect` found from its `Server` header
+bridges the gap, so callers never ask which server it is (see `VIRTUOSO`).
 """
 
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import httpx
 from pyoxigraph import (
+    DefaultGraph,
     NamedNode,
     Quad,
     QueryResultsFormat,
@@ -33,10 +39,61 @@ from regiongraph.store.base import (
     in_graph,
 )
 
-RESULTS_ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, text/plain;q=0.1"
-)
+SOLUTIONS_ACCEPT = "application/sparql-results+json"
+TRIPLES_ACCEPT = "application/n-triples, text/turtle;q=0.5"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|(?:BASE|PREFIX\s+[^\s:]*:)\s*<[^>]*>)*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one server departs from SPARQL 1.1 Protocol, Update and Graph Store Protocol."""
+
+    name: str
+    own_graphs: frozenset[str] = frozenset()
+    """Graphs the server keeps for itself: never listed, dumped, restored over or dropped."""
+    default_graph: bool = True
+    """Whether the server keeps a default graph apart from the named graphs."""
+    blank_node_prefix: bytes = b""
+    """What the server puts before blank node labels in SPARQL JSON results."""
+
+    def solutions(self, body: bytes) -> bytes:
+        """SPARQL JSON results as pyoxigraph reads them."""
+        if not self.blank_node_prefix:
+            return body
+        # Virtuoso writes blank nodes as "nodeID://b10000", which is no blank node label.
+        return re.sub(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")'
+                      + re.escape(self.blank_node_prefix), rb"\1", body)
+
+
+STANDARD = Dialect("SPARQL 1.1")
+VIRTUOSO = Dialect(
+    "Virtuoso",
+    # Virtuoso 7 answers with its own graphs in every `GRAPH ?g`: its quad-map schema (which
+    # a delete would break), an LDP vocabulary and its service description.
+    own_graphs=frozenset({"http://www.openlinksw.com/schemas/virtrdf#",
+                          "http://www.w3.org/ns/ldp#", "http://localuriqaserver/sparql"}),
+    # Its default graph is the union of all graphs; writes to it are refused ("requires
+    # declaration of a plain default graph"), and declaring one in a query's preamble makes
+    # `GRAPH <iri>` patterns match nothing.
+    default_graph=False,
+    blank_node_prefix=b"nodeID://",
+)
+
+
+def dialect_of(response: httpx.Response) -> Dialect:
+    return VIRTUOSO if response.headers.get("server", "").startswith("Virtuoso/") else STANDARD
+
+
+def _wants_triples(sparql: str) -> bool:
+    """Whether a query is CONSTRUCT or DESCRIBE (its first keyword after the prologue).
+
+    Some servers (Virtuoso) answer a CONSTRUCT in the first type the Accept header names,
+    even as a table of ?s ?p ?o: so each form asks for its own kind of result only.
+    """
+    rest = sparql[_PROLOGUE.match(sparql).end():]
+    return rest[:9].upper().startswith(("CONSTRUCT", "DESCRIBE"))
+
 
 
 class RemoteStore:
@@ -46,13 +103,25 @@ class RemoteStore:
         self.gsp_url = gsp_url
         self.description = f"remote:{query_url}"
         self._http = httpx.Client(timeout=TIMEOUT)
+        self._dialect: Dialect | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        """The server's departures from the standard, found once from its `Server` header."""
+        if self._dialect is None:
+            response = self._http.post(self.query_url, data={"query": "ASK {}"},
+                                       headers={"Accept": SOLUTIONS_ACCEPT})
+            _check(response, "SPARQL query")
+            self._dialect = dialect_of(response)
+        return self._dialect
 
     # writes -------------------------------------------------------------
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
         return self._send_graph("PUT", graph, triples)
 
-    def _send_graph(self, method: str, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
+    def _send_graph(self, method: str, graph: NamedNode | DefaultGraph,
+                    triples: Iterable[Triple | Quad]) -> int:
         counted = 0
         with tempfile.TemporaryFile() as spool:
 
@@ -66,12 +135,15 @@ class RemoteStore:
             if counted == 0 and method == "PUT":
                 self.remove_graph(graph)
                 return 0
+            size = spool.tell()
             spool.seek(0)
+            # A stated length, not chunks: Virtuoso 7 reads a chunked body as empty (a PUT
+            # then empties the graph, and answers success).
             response = self._http.request(
-                method, self._gsp(), params={"graph": graph.value}, content=_chunks(spool),
-                headers={"Content-Type": "application/n-triples"},
+                method, self._gsp(), params=self._graph_param(graph), content=_chunks(spool),
+                headers={"Content-Type": "application/n-triples", "Content-Length": str(size)},
             )
-        _check(response, f"{method} graph {graph.value}")
+        _check(response, f"{method} graph {graph}")
         return counted
 
     def add(self, quads: Iterable[Quad]) -> int:
@@ -113,23 +185,30 @@ class RemoteStore:
         form = {"query": sparql,
                 "default-graph-uri": [g.value for g in default_graph or []],
                 "named-graph-uri": [g.value for g in named_graphs or []]}
-        response = self._http.post(self.query_url, data=form,
-                                   headers={"Accept": RESULTS_ACCEPT})
+        accept = TRIPLES_ACCEPT if _wants_triples(sparql) else SOLUTIONS_ACCEPT
+        response = self._http.post(self.query_url, data=form, headers={"Accept": accept})
         _check(response, "SPARQL query")
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if media in ("application/n-triples", "text/plain", "text/turtle"):
             fmt = RdfFormat.N_TRIPLES if media != "text/turtle" else RdfFormat.TURTLE
             return TripleResults(parse(response.content, fmt))
-        return parse_query_results(response.content, QueryResultsFormat.JSON)
+        return parse_query_results(self.dialect.solutions(response.content),
+                                   QueryResultsFormat.JSON)
 
     def _graph_names(self) -> list[str]:
+        """Every graph holding data, the server's own left out."""
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return [row["g"].value for row in rows]
+        return [row["g"].value for row in rows if row["g"].value not in self.dialect.own_graphs]
 
     def graphs(self) -> GraphCounts:
-        return graph_counts(self)
+        counts = graph_counts(self)
+        for name in self.dialect.own_graphs:
+            counts.pop(name, None)
+        return counts
 
     def count(self, graph: NamedNode | None = None) -> int:
+        if graph is None and not self.dialect.default_graph:
+            return 0  # no default graph of its own: `?s ?p ?o` would count every graph
         pattern = f"GRAPH <{graph.value}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
         rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(next(iter(rows))["n"].value)
@@ -137,9 +216,8 @@ class RemoteStore:
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
         names = [graph.value] if graph else self._graph_names()
         for name in names:
-            node = NamedNode(name)
             triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-            yield from in_graph(triples, node)
+            yield from in_graph(triples, NamedNode(name))
 
     def dump(self, output: BinaryIO) -> int:
         n = 0
@@ -158,14 +236,23 @@ class RemoteStore:
         staging = RestoreStaging()
         try:
             n = self.add(staging.stage(parse(source, RdfFormat.N_QUADS)))
+            self.update(staging.swap_update(keep=self.dialect.own_graphs,
+                                            default_graph=self.dialect.default_graph))
         except BaseException:
             self.update(staging.cleanup_update())
             raise
-        self.update(staging.swap_update())
         return n
 
     def close(self) -> None:
         self._http.close()
+
+    def _graph_param(self, graph: NamedNode | DefaultGraph) -> dict[str, str]:
+        if isinstance(graph, NamedNode):
+            return {"graph": graph.value}
+        if not self.dialect.default_graph:
+            raise StoreError(f"{self.dialect.name} at {self.query_url} keeps no default graph of "
+                             "its own: put these triples in a named graph; nothing was written")
+        return {"default": ""}
 
     def _gsp(self) -> str:
         if not self.gsp_url:

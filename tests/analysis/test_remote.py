@@ -1,5 +1,6 @@
-"""The analyses on the remote backend (a real `oxigraph serve` on loopback) give the same
-answers as on the embedded store: nothing in them depends on pyoxigraph's own engine."""
+"""The analyses on the remote backend (a real `oxigraph serve`, and a real Virtuoso 7, on
+loopback) give the same answers as on the embedded store: nothing in them depends on
+pyoxigraph's own engine."""
 
 import pytest
 
@@ -11,19 +12,18 @@ from regiongraph.settings import Settings
 from regiongraph.store import open_store
 from tests.analysis.graphs import ds
 from tests.analysis.test_planning import governed_region
+from tests.support import clear_remote
 
 pytestmark = pytest.mark.remote
 
 
-def test_remote_answers_match_embedded(oxigraph_url):
+def test_remote_answers_match_embedded(remote_engine):
     b, today = governed_region()
     b.derive("a/bus-stops", "c/trips")  # a cycle across communities
     local = b.store()
-    remote = open_store(Settings(store=f"{oxigraph_url}/query",
-                                 update_url=f"{oxigraph_url}/update",
-                                 gsp_url=f"{oxigraph_url}/store"))
+    remote = open_store(Settings(**remote_engine))
     try:
-        remote.update("DROP SILENT ALL")
+        clear_remote(remote)
         remote.add(b.quads)
         for root in ("c/trips", "a/bus-stops", "b/parking"):
             for level in ("dataset", "community"):
@@ -34,5 +34,5 @@ def test_remote_answers_match_embedded(oxigraph_url):
         assert reuse(here).model_dump() == reuse(there).model_dump()
         assert governance(here, on=today).model_dump() == governance(there, on=today).model_dump()
     finally:
-        remote.update("DROP SILENT ALL")
+        clear_remote(remote)
         remote.close()

@@ -1,4 +1,5 @@
-"""The same contract on all three backends: disk, memory and a real `oxigraph serve`."""
+"""The same contract on all three backends: disk, memory and a remote SPARQL server (a real
+`oxigraph serve`, and a real Virtuoso 7)."""
 
 import io
 
@@ -7,6 +8,7 @@ from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Triple, Variabl
 
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
+from tests.support import clear_remote, remote_settings
 
 G = NamedNode("https://example.org/graph/a")
 H = NamedNode("https://example.org/graph/b")
@@ -20,18 +22,18 @@ def triples(n: int, fail_at: int | None = None, tag: str = "v"):
         yield Triple(NamedNode(f"https://example.org/s{i}"), P, Literal(f"{tag}{i}"))
 
 
-@pytest.fixture(params=["disk", "memory", "remote"])
-def store(request, tmp_path, oxigraph_url):
+@pytest.fixture(params=["disk", "memory", "oxigraph", "virtuoso"])
+def store(request, tmp_path):
     if request.param == "disk":
         settings = Settings(store=str(tmp_path / "store"))
     elif request.param == "memory":
         settings = Settings(store="memory")
     else:
-        settings = Settings(store=f"{oxigraph_url}/query", update_url=f"{oxigraph_url}/update",
-                            gsp_url=f"{oxigraph_url}/store")
+        url = request.getfixturevalue(f"{request.param}_url")
+        settings = Settings(**remote_settings(request.param, url))
     opened = open_store(settings)
-    if request.param == "remote":
-        opened.update("DROP SILENT ALL")
+    if request.param in ("oxigraph", "virtuoso"):
+        clear_remote(opened)
     yield opened
     opened.close()
 
@@ -106,7 +108,8 @@ def test_dump_restore_round_trip(store):
     before = store.graphs()
     buffer = io.BytesIO()
     assert store.dump(buffer) == 21
-    store.update("DROP SILENT ALL")
+    store.remove_graph(G)
+    store.remove_graph(H)
     assert store.graphs() == {}
     buffer.seek(0)
     assert store.restore(buffer) == 21
@@ -115,7 +118,9 @@ def test_dump_restore_round_trip(store):
     assert rows[0]["o"].value == "é \"quoted\"\n"
 
 
+@pytest.mark.parametrize("store", ["disk", "memory", "oxigraph"], indirect=True)
 def test_restore_replaces_every_graph_and_leaves_no_staging(store):
+    """Virtuoso keeps no default graph: tests/store/test_virtuoso.py."""
     store.replace_graph(G, triples(5))
     store.update('INSERT DATA { <https://example.org/old> <https://example.org/p> "old" }')
     dump = (b'<https://example.org/n> <https://example.org/p> "new" <https://example.org/graph/b> .\n'
@@ -126,10 +131,10 @@ def test_restore_replaces_every_graph_and_leaves_no_staging(store):
     assert [row["o"].value for row in rows] == ["default"]
 
 
-def test_remote_without_graph_store_url_says_what_to_set(oxigraph_url):
+def test_remote_without_graph_store_url_says_what_to_set(remote_engine):
     from regiongraph.store import StoreError
 
-    store = open_store(Settings(store=f"{oxigraph_url}/query", update_url=f"{oxigraph_url}/update"))
+    store = open_store(Settings(**{**remote_engine, "gsp_url": None}))
     with pytest.raises(StoreError) as failure:
         store.replace_graph(G, triples(3))
     store.close()
