@@ -64,20 +64,29 @@ def append(store: Store, settings: Settings, change: Change, *, at_least: int = 
                  f"<{entry}> <{PROV.endedAtTime.value}> {at}"]
     described += [f"<{entry}> <{RG.changedGraph.value}> <{g}>" for g in change.graphs]
     described += [f"<{entry}> <{RG.changedSubject.value}> <{s}>" for s in change.subjects]
+    if version(store, settings) == 0:
+        _start(store, graph)
+    # The WHERE matches the one current version (never an OPTIONAL: Virtuoso 7.2.5 inserts
+    # nothing when an update's WHERE is only OPTIONAL and BIND, and says it did).
     store.update(f"""
-DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?old }} }}
+DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?was }} }}
 INSERT {{ GRAPH <{graph}> {{
   <{graph}> <{RG.currentVersion.value}> ?next .
   <{entry}> <{RG.storeVersion.value}> ?next .
   {" . ".join(described)} }} }}
 WHERE {{
-  OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?old }} }}
-  BIND(COALESCE(?old, 0) AS ?was)
+  GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?was }}
   BIND((IF(?was > {int(at_least)}, ?was, {int(at_least)}) + 1) AS ?next)
 }}""")
     rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph}> "
                        f"{{ <{entry}> <{RG.storeVersion.value}> ?v }} }}")
     return next(int(row["v"].value) for row in rows)
+
+
+def _start(store: Store, graph: str) -> None:
+    """Give a store its version 0, the one the first change counts up from. Only the very
+    first writes of two processes at once could both start it, with the same triple."""
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> 0 }} }}")
 
 
 def since(store: Store, settings: Settings, seen: int) -> list[Change]:
