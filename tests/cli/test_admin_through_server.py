@@ -92,12 +92,13 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     assert state["store"] == str(store.resolve())
     assert [(v["name"], v["seen_version"], v["behind"], v["last_failure"])
             for v in state["views"]] == [("rules", version, 0, None),
+                                         ("publishable", version, 0, None),
                                          ("search", version, 0, None)]
 
     unknown = cli(store, "refresh", "--view", "nope", admin_token=TOKEN, server=url)
     assert unknown.returncode == 2
     assert "answered 400" in one_line(unknown)
-    assert "no view 'nope'; the views are rules, search" in one_line(unknown)
+    assert "no view 'nope'; the views are rules, publishable, search" in one_line(unknown)
 
 
 def test_validate_beside_the_server_stores_through_it(served):
@@ -162,5 +163,5 @@ def test_without_a_server_the_commands_work_locally(demo_copy):
     done = cli(demo_copy, "refresh", "--json")
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
-    assert body["refreshed"] == ["rules", "search"] and body["failures"] == {}
+    assert body["refreshed"] == ["rules", "publishable", "search"] and body["failures"] == {}
     assert {v["behind"] for v in body["views"]} == {0}
