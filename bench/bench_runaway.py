@@ -149,15 +149,15 @@ def run(ctx: Context) -> Section:
     alone, stormy = m.result["alone"], m.result["storm"]
     ratio = stormy["p99"] / alone["p99"]
     notes = [
-        f"p99 of the normal mix under the storm: {fmt_ratio(ratio)} of its p99 alone "
-        f"(goal ≤ 2.00×){'' if ratio <= 2 else ' — MISSED'}.",
-        f"Runaway: `{RUNAWAY}` anonymous (public view), back to back; time limit "
-        f"{QUERY_TIMEOUT:g} s (REGIONGRAPH_QUERY_TIMEOUT), so each client's query is killed "
-        "and a new one started every few seconds. Normal mix: the named queries of the "
-        "`sparql` benchmark through `/queries/{name}` with the admin token (disk store).",
-        "Memory: resident memory of the server, its zygote and every query process, summed "
-        "(pages shared after fork counted in each: an upper bound), peak while the phase ran "
-        f"and {QUERY_TIMEOUT + 2:g} s after it ended.",
+        (f"p99 of the normal mix under the storm: {fmt_ratio(ratio)} of its p99 alone "
+         f"(goal ≤ 2.00×){'' if ratio <= 2 else ' — MISSED'}."),
+        (f"Runaway: `{RUNAWAY}` anonymous (public view), back to back; time limit "
+         f"{QUERY_TIMEOUT:g} s (REGIONGRAPH_QUERY_TIMEOUT), so each client's query is killed "
+         "and a new one started every few seconds. Normal mix: the named queries of the "
+         "`sparql` benchmark through `/queries/{name}` with the admin token (disk store)."),
+        ("Memory: resident memory of the server, its zygote and every query process, summed "
+         "(pages shared after fork counted in each: an upper bound), peak while the phase ran "
+         f"and {QUERY_TIMEOUT + 2:g} s after it ended."),
     ]
     if ctx.quick:
         notes.append(f"Quick run: {duration:g} s per phase instead of {DURATION:g} s.")
