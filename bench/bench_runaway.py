@@ -74,7 +74,7 @@ def _phase(url: str, mix: list[dict], duration: float, runaways: bool, pid: int)
                                           headers=headers)
                     response.raise_for_status()
                 except httpx.HTTPError as error:
-                    errors.append(f"{item['name']}: {error}")
+                    errors.append(f"{item['name']}: {str(error).splitlines()[0]}")
                     continue
                 normal.append(time.perf_counter() - began)
 
