@@ -6,12 +6,9 @@ the text to the kernel (`regiongraph.sparql`). Who asks decides which store answ
 anonymous requests run against the public view (a separate store of public quads, see
 `regiongraph.sparql.public`), requests with the admin token against the full store.
 
-Queries on a pyoxigraph store (and every anonymous query: the public view is one) run in
-a process of their own, killed at the deadline (`regiongraph.sparql.workers`); queries to
-a remote store run in a worker thread. Either way results stream through a bounded
-channel, so memory stays bounded whatever the result size, and the time limit is enforced
-from the event loop: a client gets its error at the deadline even while pyoxigraph is
-still computing.
+Results stream from a worker thread through a small bounded queue, so memory stays
+bounded whatever the result size, and the time limit is enforced from the event loop:
+a client gets its error at the deadline even while pyoxigraph is still computing.
 """
 
 import asyncio
@@ -43,15 +40,16 @@ from regiongraph.sparql.execute import (
 from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
 from regiongraph.sparql.public import public_store
 from regiongraph.sparql.update import apply_update
-from regiongraph.sparql.workers import for_store, isolated
 from regiongraph.sparql_results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
 from regiongraph.store import Store
 
 router = APIRouter(tags=["sparql"])
 
 QUERY_WORKERS = 32
-"""Queries to a remote store sent at once (each waits on HTTP; queries on a pyoxigraph store
-run in processes instead, `regiongraph.sparql.workers`)."""
+"""Queries evaluated at once (pyoxigraph releases the GIL while it evaluates). Enough that
+a few heavy queries do not queue the light ones behind them (measured with 8: the median
+under 32 clients was 10x oxigraph's); bounded, because a query still computing past its
+deadline keeps its worker until pyoxigraph returns a row (it cannot be cancelled)."""
 EXECUTOR = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="sparql")
 CHUNK = 64 * 1024
 GRAPH_OFFERS = [f for f in GRAPH_FORMATS if f.name != "nq"]
@@ -392,16 +390,34 @@ async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
         raise problem_for(error, settings.query_timeout) from None
 
 
-def run_in_thread(store: Store, job: QueryJob, fmt: ResultFormat, cap: int | None,
-                  deadline: float, timeout: float) -> QueueOutput:
-    """Run `job` in a worker thread (queries a remote server answers: nothing to kill here)."""
+async def run_query(
+    request: Request, store: Store, settings: Settings, *, text: str,
+    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+    substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
+    union: bool | None = None,
+) -> Response:
+    """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
+    admin = is_admin(request)
+    try:
+        job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
+                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
+                       limits=settings.limits)
+        assert job.info is not None
+        fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
+        target = await visible_store(store, settings, admin)
+    except (HTTPProblem, OperationRefused, LimitExceeded) as error:
+        observe.sparql_query("error")
+        return problem_for(error, settings.query_timeout).response()
+    timeout = settings.query_timeout
+    cap = None if admin else settings.anonymous_row_cap
     loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + timeout
     out = QueueOutput(loop, deadline, timeout)
 
     def work() -> None:
         failure: BaseException | None = None
         try:
-            results = evaluate(store, job)
+            results = evaluate(target, job)
             out.finish(produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout))
         except Cancelled:
             pass
@@ -415,35 +431,6 @@ def run_in_thread(store: Store, job: QueryJob, fmt: ResultFormat, cap: int | Non
             out.fail(_without_frames(failure))
 
     loop.run_in_executor(EXECUTOR, work)
-    return out
-
-
-async def run_query(
-    request: Request, store: Store, settings: Settings, *, text: str,
-    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-    substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
-    union: bool | None = None,
-) -> Response:
-    """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
-    admin = is_admin(request)
-    timeout = settings.query_timeout
-    deadline = time.monotonic() + timeout
-    try:
-        job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
-                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
-                       limits=settings.limits)
-        assert job.info is not None
-        fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
-        cap = None if admin else settings.anonymous_row_cap
-        if admin and not isolated(store):  # a remote store: the remote server does the work
-            out = run_in_thread(store, job, fmt, cap, deadline, timeout)
-        else:  # a pyoxigraph store, or the public view: a process, killed at the deadline
-            out = await for_store(store, settings).start(
-                job, public=not admin, fmt_name=fmt.name, graph=job.info.is_graph, cap=cap,
-                deadline=deadline, timeout=timeout)
-    except Exception as error:  # noqa: BLE001 - every failure before the stream is an answer
-        observe.sparql_query(observe.query_outcome(error))
-        return problem_for(error, timeout).response()
     try:
         first = await out.get(timeout=max(0.0, deadline - time.monotonic()))
     except TimeoutError:
