@@ -80,7 +80,7 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     done = cli(store, "refresh", admin_token=TOKEN, server=url)
     assert done.returncode == 0, done.stderr
     assert (f"views at store version {version} (by the server at {url}): "
-            f"rules {version}, search {version}") in done.stderr
+            f"rules {version}, publishable {version}, search {version}") in done.stderr
 
     only = cli(store, "refresh", "--view", "search", "--json", admin_token=TOKEN, server=url)
     assert only.returncode == 0, only.stderr
