@@ -429,7 +429,7 @@ def _top_functions(profiler, seconds: float, top: int) -> list[dict]:
 
     stats = pstats.Stats(profiler).stats
     ours = [(f, fn, ct, nc) for (f, _line, fn), (_cc, nc, _tt, ct, _c) in stats.items()
-            if ("/regiongraph/" in f or "/api/" in f) and ct < 0.9 * seconds]
+            if ("/regiongraph/" in f or "/api/" in f) and ct < 0.98 * seconds]
     ours.sort(key=lambda e: e[2], reverse=True)
     return [{"function": f"{Path(f).parent.name}/{Path(f).name}:{fn}", "cumulative": ct,
              "calls": nc} for f, fn, ct, nc in ours[:top]]
