@@ -2,7 +2,7 @@
 
 Seeded random sequences of changes go through the one change path (`apply_update`, the
 road `/sparql` and `regiongraph update` take) on a copy of the demo and on a generated
-region of 1,000 datasets. After each, the kept set equals a fresh full judgement of the
+region of 400 datasets. After each, the kept set equals a fresh full judgement of the
 rule, and the kept public SPARQL view equals a fresh full build.
 """
 
@@ -177,7 +177,7 @@ def generated(tmp_path_factory):
     from regiongraph.pipeline import load_region_dir
 
     root = tmp_path_factory.mktemp("region")
-    generate_region(root, datasets=1000, seed=7)
+    generate_region(root, datasets=400, seed=7)
     settings = Settings(store=str(tmp_path_factory.mktemp("store") / "store"),
                         base="https://data.sonoranvalley.example/")
     store = open_store(settings)

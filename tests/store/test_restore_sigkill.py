@@ -12,7 +12,7 @@ from regiongraph.settings import Settings
 from regiongraph.store import open_store
 from regiongraph.store.base import STAGING_PREFIX
 
-OLD, NEW = 30_000, 200_000
+OLD, NEW = 10_000, 60_000
 KILLS = 4
 
 
