@@ -25,6 +25,7 @@ KINDS = {
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
+    "token": "tokens",
 }
 
 
@@ -84,7 +85,9 @@ class Minter:
 # fingerprints, the harvest log, the journal, the kept public set). Never validated or
 # reasoned over, never shown anonymously, listed by `stats` only with --all.
 BOOKKEEPING_GRAPHS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
-                      "public-set")
+                      "public-set", "accounts")
+# Bookkeeping graphs no route ever shows, not even to the admin token: sign-in secrets.
+SECRET_GRAPHS = ("accounts",)
 
 
 def is_bookkeeping(base: str, graph: str) -> bool:
@@ -99,5 +102,6 @@ ONTOLOGY_GRAPH = "ontology"
 INFERENCE_GRAPH = "inference"
 REPORTS_GRAPH = "reports"
 MANUAL_GRAPH = "manual"
+ACCOUNTS_GRAPH = "accounts"
 META_GRAPH = "meta"
 SOURCE_GRAPH = "source"
