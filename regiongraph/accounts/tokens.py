@@ -88,7 +88,7 @@ def issue_token(store: Store, settings: Settings, owner: str, *, scope: str = "r
         store.add(quads)
         return [graph]
 
-    apply_change(store, settings, "accounts", write, subjects=[node.value])
+    apply_change(store, settings, "accounts", write)
     return token, info
 
 
@@ -147,5 +147,5 @@ def revoke_token(store: Store, settings: Settings, owner: str, token_id: str) ->
                      f"{_stamp(_now())} }} }}")
         return [graph]
 
-    apply_change(store, settings, "accounts", write, subjects=[node.value])
+    apply_change(store, settings, "accounts", write)
     return True

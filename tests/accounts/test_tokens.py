@@ -30,6 +30,9 @@ def test_a_token_acts_as_its_person_with_registry_roles(demo):
     assert any(m.organization.endswith("/communities/mesquite") for m in principal.memberships)
     assert all(not m.executive for m in principal.memberships)
     assert token not in str(list(store.query("SELECT ?o WHERE { GRAPH ?g { ?s ?p ?o } }")))
+    mentions = store.query(f"SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                           f"FILTER(CONTAINS(STR(?s), '{info.id}') || CONTAINS(STR(?o), '{info.id}')) }}")
+    assert {row["g"].value for row in mentions} == {Minter(settings.base).graph("accounts").value}
     assert next(t.id for t in list_tokens(store, settings, person)) == info.id
 
 
