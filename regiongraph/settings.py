@@ -3,6 +3,8 @@
 Built by a function, never at import, so tests and flags can pass their own values.
 """
 
+import datetime as dt
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from regiongraph.limits import (
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     in memory for a memory store; `memory` forces an in-memory index."""
     base: str = DEFAULT_BASE
     """Every IRI regiongraph mints starts with this."""
+    today: dt.date | None = None
+    """The calendar day the service judges members' agreements and approvals by
+    (`regiongraph.membership.service_day`); unset = today in UTC. For drills and tests."""
     admin_token: str | None = None
     """Bearer token for updates, Graph Store writes and harvest triggers; unset = writes refused."""
     host: str = "127.0.0.1"

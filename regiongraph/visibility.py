@@ -84,17 +84,31 @@ def _date(day: dt.date) -> str:
     return f'"{day.isoformat()}"^^xsd:date'
 
 
-def _in_force_filters(day: dt.date | None) -> str:
-    """The date conditions of condition 2; none when the caller judges the day itself."""
+def _in_force_filters(day: dt.date | None, subject: str = "?approval") -> str:
+    """The date conditions of condition 2 on `subject` (whose `rg:validFrom` is bound to
+    ?from); none when the caller judges the day itself. Agreements are in force by the
+    same conditions (`regiongraph.membership`)."""
     if day is None:
         return ""
     return f"""
     FILTER(?from <= {_date(day)})
-    OPTIONAL {{ ?approval rg:validUntil ?until }}
+    OPTIONAL {{ {subject} rg:validUntil ?until }}
     FILTER(!BOUND(?until) || ?until >= {_date(day)})
     FILTER NOT EXISTS {{
-      ?approval rg:validUntil ?end FILTER(?end < {_date(day)})
+      {subject} rg:validUntil ?end FILTER(?end < {_date(day)})
     }}"""
+
+
+def executive_pattern(registry: str, ontology: str) -> str:
+    """Condition 3 as a graph pattern: ?approver holds, in the registry, a role assignment
+    in ?owner whose role is an executive role in the ontology graph."""
+    return f"""GRAPH <{registry}> {{
+    ?assignment a rg:RoleAssignment ;
+                org:member ?approver ;
+                org:organization ?owner ;
+                org:role ?role .
+  }}
+  GRAPH <{ontology}> {{ ?role a rg:ExecutiveRole }}"""
 
 
 def _publishing_query(minter: Minter, day: dt.date | None,
@@ -122,12 +136,8 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
               rg:validFrom ?from ;
               rg:approvedBy ?approver .
     FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}{_in_force_filters(day)}
-    ?assignment a rg:RoleAssignment ;
-                org:member ?approver ;
-                org:organization ?owner ;
-                org:role ?role .
   }}
-  GRAPH <{ontology}> {{ ?role a rg:ExecutiveRole }}
+  {executive_pattern(registry, ontology)}
 }}"""
 
 

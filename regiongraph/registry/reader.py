@@ -794,7 +794,8 @@ class _Reader:
 
     def classification(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("dataset",),
-                            ("access", "personal_data", "conforms_to", "note"), "classification")
+                            ("access", "personal_data", "personal_data_roles", "conforms_to",
+                             "note"), "classification")
         if entry is None:
             return
         targets = self.datasets(entry["dataset"], entry.line_of("dataset"))
@@ -806,6 +807,8 @@ class _Reader:
                                   for v, ln in self.items(entry, "personal_data")) if c]
         standards = [s for s in (self.ref("standard", v, ln)
                                  for v, ln in self.items(entry, "conforms_to")) if s]
+        roles = [r for r in (self.concept("role", v, ln, "role")
+                             for v, ln in self.items(entry, "personal_data_roles")) if r]
         if access is None and not categories and not standards and entry.get("access") is None:
             self.problem(entry.line, "classification says nothing: give access, personal_data "
                          "or conforms_to")
@@ -816,6 +819,8 @@ class _Reader:
                 self.add(dataset, RG.personalDataCategory, category)
             for standard in standards:
                 self.add(dataset, DCT.conformsTo, standard)
+            for role in roles:
+                self.add(dataset, RG.personalDataRole, role)
 
     def job(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "title", "run_by", "inputs", "outputs"),

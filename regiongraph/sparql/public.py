@@ -20,7 +20,7 @@ region): its memory stays bounded by its size, not by the number of changes.
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
@@ -34,6 +34,7 @@ from regiongraph.store.embedded import EmbeddedStore
 from regiongraph.visibility import PublicNodes
 
 MENTION_CHUNK = 500
+NodesOf = Callable[[Store, Settings], PublicNodes]
 
 
 def build_public_store(store: Store, settings: Settings) -> EmbeddedStore:
@@ -78,22 +79,31 @@ def public_store(store: Store, settings: Settings) -> Store:
         return kept.view
 
 
-def _build(store: Store, settings: Settings, key: tuple[int, str]) -> KeptView:
-    from regiongraph.visibility import public_nodes, public_quads_among
+def _public_nodes(store: Store, settings: Settings) -> PublicNodes:
+    from regiongraph.visibility import public_nodes
 
-    nodes = public_nodes(store, settings)
+    return public_nodes(store, settings)
+
+
+def _build(store: Store, settings: Settings, key: tuple[int, str],
+           nodes_of: NodesOf = _public_nodes) -> KeptView:
+    from regiongraph.visibility import public_quads_among
+
+    nodes = nodes_of(store, settings)
     view = EmbeddedStore(None)
     view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
     return KeptView(key=key, view=view, nodes=nodes)
 
 
-def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str]) -> int:
+def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str],
+             nodes_of: NodesOf = _public_nodes) -> int:
     """Bring `kept` to `key`: re-read the changed graphs and those mentioning a node whose
-    standing moved; returns how many graphs were re-read."""
-    from regiongraph.visibility import public_nodes, public_quads_among
+    standing moved; returns how many graphs were re-read. `nodes_of` names the view's
+    nodes: the public ones here, a member tier's in `regiongraph.sparql.member`."""
+    from regiongraph.visibility import public_quads_among
 
     changed = {g for c in journal.since(store, settings, kept.key[0]) for g in c.graphs}
-    nodes = public_nodes(store, settings)
+    nodes = nodes_of(store, settings)
     moved = (kept.nodes.public ^ nodes.public) | (kept.nodes.private ^ nodes.private)
     graphs = changed | _graphs_mentioning(store, moved)
     if key[0] != kept.key[0]:
