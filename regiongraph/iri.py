@@ -85,7 +85,7 @@ class Minter:
 # fingerprints, the harvest log, the journal, the kept public set). Never validated or
 # reasoned over, never shown anonymously, listed by `stats` only with --all.
 BOOKKEEPING_GRAPHS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
-                      "public-set", "accounts")
+                      "public-set", "accounts", "audit")
 # Bookkeeping graphs no route ever shows, not even to the admin token: sign-in secrets.
 SECRET_GRAPHS = ("accounts",)
 
@@ -103,5 +103,6 @@ INFERENCE_GRAPH = "inference"
 REPORTS_GRAPH = "reports"
 MANUAL_GRAPH = "manual"
 ACCOUNTS_GRAPH = "accounts"
+AUDIT_GRAPH = "audit"
 META_GRAPH = "meta"
 SOURCE_GRAPH = "source"

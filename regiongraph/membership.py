@@ -50,6 +50,8 @@ with no role, see the public view.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -295,3 +297,73 @@ def _permissions(store: Store, agreements: set[str], datasets: set[str]) -> set[
 SELECT ?p ?t WHERE {{ {values} ?a odrl:permission ?p . ?p odrl:target ?t }}""",
                        union_default_graph=True)
     return {row["p"].value for row in rows if row["t"].value in datasets}
+
+
+# ---------------------------------------------------------------------------------------
+# what routes ask: the grants of a principal's tier, kept per tier until the key moves
+# ---------------------------------------------------------------------------------------
+
+_kept: weakref.WeakKeyDictionary[object, dict[Tier, tuple[tuple[int, str], dict[str, Grant], frozenset[str]]]] = (
+    weakref.WeakKeyDictionary())
+_kept_lock = threading.Lock()
+
+
+def view_key(store: Store, settings: Settings) -> tuple[int, str]:
+    """The cache key of every member view: the store version and the service's day."""
+    from regiongraph.change import cache_key
+
+    return cache_key(store, settings, service_day(settings))
+
+
+def tier_grants(store: Store, settings: Settings, tier: Tier) -> dict[str, Grant]:
+    """`granted` for the service's day, kept per tier until the store version or day moves
+    (so an agreement that lapses stops granting that day, with no restart)."""
+    if not tier.pairs:
+        return {}
+    key = view_key(store, settings)
+    entry = _kept.get(store, {}).get(tier)
+    if entry is not None and entry[0] == key:
+        return entry[1]
+    grants = granted(store, settings, tier, service_day(settings))
+    hidden = frozenset(set(grants) - publishable_datasets(store, settings, service_day(settings)))
+    with _kept_lock:
+        _kept.setdefault(store, {})[tier] = (key, grants, hidden)
+    return grants
+
+
+def non_public(store: Store, settings: Settings, principal: Principal, iris: Iterable[str]
+               ) -> set[str]:
+    """Those of `iris` that `principal` sees only as a member (what the audit records)."""
+    if principal.alliance_steward or principal.person is None:
+        return set()
+    tier = tier_of(principal)
+    tier_grants(store, settings, tier)
+    entry = _kept.get(store, {}).get(tier)
+    return set(iris) & entry[2] if entry else set()
+
+
+def audited(store: Store, settings: Settings, principal: Principal, iris: Iterable[str],
+            route: str) -> None:
+    """Record that `principal` was shown `iris`, if any of them is not public."""
+    hidden = non_public(store, settings, principal, iris)
+    if hidden and principal.person:
+        from regiongraph.audit import record
+
+        record(store, settings, principal.person, hidden, route)
+
+
+def principal_grants(store: Store, settings: Settings, principal: Principal
+                     ) -> dict[str, Grant] | None:
+    """What `principal` sees beyond the public view: None for the alliance steward (all of
+    it), the tier's grants for a member, nothing for anyone else."""
+    if principal.alliance_steward:
+        return None
+    return tier_grants(store, settings, tier_of(principal))
+
+
+def visible_datasets(store: Store, settings: Settings, principal: Principal) -> set[str] | None:
+    """Every dataset `principal` sees (None: all of them)."""
+    grants = principal_grants(store, settings, principal)
+    if grants is None:
+        return None
+    return publishable_datasets(store, settings) | set(grants)

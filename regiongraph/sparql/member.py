@@ -20,19 +20,18 @@ import threading
 import weakref
 
 from regiongraph.accounts.principal import Principal
-from regiongraph.change import cache_key
-from regiongraph.membership import Tier, member_nodes, service_day, tier_of
+from regiongraph.membership import Tier, member_nodes, service_day, tier_of, view_key
 from regiongraph.settings import Settings
 from regiongraph.sparql.public import KeptView, _build, catch_up, public_store
 from regiongraph.store import Store
 
-_views: "weakref.WeakKeyDictionary[object, dict[Tier, KeptView]]" = weakref.WeakKeyDictionary()
+_views: weakref.WeakKeyDictionary[object, dict[Tier, KeptView]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def member_store(store: Store, settings: Settings, tier: Tier) -> Store:
     """The tier's view of `store`, caught up first if the store or the day moved."""
-    key = cache_key(store, settings, service_day(settings))
+    key = view_key(store, settings)
     kept = _views.get(store, {}).get(tier)
     if kept is not None and kept.key == key:
         return kept.view
