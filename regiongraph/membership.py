@@ -22,7 +22,8 @@ Grounds (read only from the registry graph, as approvals are):
    `odrl:action` lets the assignee hold the data (`odrl:use`, `odrl:distribute`);
 3. *approval*: an `rg:Approval` approved and in force, allowing use or share, given by an
    executive of the data's owner (visibility's condition 3), covering the dataset (by
-   `rg:coversDataset` or a theme by `rg:coversCategory`), with scope alliance (every
+   `rg:coversDataset`, or by `rg:coversCategory` naming a theme or a personal-data
+   category of it), with scope alliance (every
    member), scope communities naming the community (`rg:scopeCommunity`), or scope project
    naming a project the community takes part in (`rg:participant`).
 
@@ -193,7 +194,8 @@ SELECT DISTINCT ?org ?dataset ?approval WHERE {{
   {orgs}
   {{ GRAPH <{registry}> {{ ?approval rg:coversDataset ?dataset }} }}
   UNION
-  {{ GRAPH <{registry}> {{ ?approval rg:coversCategory ?theme }} ?dataset dcat:theme ?theme }}
+  {{ GRAPH <{registry}> {{ ?approval rg:coversCategory ?category }}
+     ?dataset dcat:theme|rg:personalDataCategory ?category }}
   ?dataset a dcat:Dataset ; dct:publisher ?owner .
   GRAPH <{registry}> {{
     ?approval a rg:Approval ; rg:status <{APPROVED}> ; rg:action ?action ;
@@ -367,3 +369,14 @@ def visible_datasets(store: Store, settings: Settings, principal: Principal) -> 
     if grants is None:
         return None
     return publishable_datasets(store, settings) | set(grants)
+
+
+def member_also(store: Store, settings: Settings, principal: Principal) -> frozenset[str]:
+    """The non-public dataset IRIs `principal` may see as a member (none for the steward,
+    who sees all, or for anonymous users): what search and CKAN add to the public records."""
+    if principal.alliance_steward or principal.person is None:
+        return frozenset()
+    tier = tier_of(principal)
+    tier_grants(store, settings, tier)
+    entry = _kept.get(store, {}).get(tier)
+    return entry[2] if entry else frozenset()
