@@ -20,7 +20,7 @@ from regiongraph.exports.vocab import (
     eu_language,
     eu_licence,
 )
-from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RDFS, SKOS, VCARD, XSD
+from regiongraph.namespaces import DCAT, DCT, FOAF, ODRL, RDF, RDFS, SKOS, VCARD, XSD
 
 NAME = "dcat-ap-3"
 KIND = "rdf"
@@ -163,6 +163,8 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
             yield Triple(node, DCT.license, NamedNode(licence))
         for standard in dist.conforms_to:
             yield Triple(node, DCT.conformsTo, NamedNode(standard))
+        for policy in record.policies:
+            yield Triple(node, ODRL.hasPolicy, NamedNode(policy))
 
 
 def centroid(wkt: str) -> str | None:
