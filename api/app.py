@@ -32,6 +32,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         try:
             yield
         finally:
+            from regiongraph.audit import flush
+
+            flush(app.state.store, settings)  # the audit's pending records, before closing
             if owned:
                 app.state.store.close()
 

@@ -16,6 +16,7 @@ an answer includes everything recorded up to the question.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import uuid
 import weakref
@@ -29,6 +30,7 @@ from regiongraph.namespaces import PROV, RDF, RG, XSD
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+log = logging.getLogger(__name__)
 BATCH = 50
 FLUSH_SECONDS = 2.0
 
@@ -81,7 +83,7 @@ def record(store: Store, settings: Settings, person: str, datasets: Iterable[str
         pending.records += 1
         full = pending.records >= BATCH
         if not full and pending.timer is None:
-            pending.timer = threading.Timer(FLUSH_SECONDS, flush, (store, settings))
+            pending.timer = threading.Timer(FLUSH_SECONDS, _flush_later, (store, settings))
             pending.timer.daemon = True
             pending.timer.start()
     if full:
@@ -99,8 +101,21 @@ def flush(store: Store, settings: Settings) -> int:
         if pending.timer is not None:
             pending.timer.cancel()
             pending.timer = None
-        store.add(quads)
+        try:
+            store.add(quads)
+        except Exception:  # kept for the next flush; the request that recorded them is gone
+            pending.quads, pending.records = quads + pending.quads, count + pending.records
+            raise
     return count
+
+
+def _flush_later(store: Store, settings: Settings) -> None:
+    """The timer's flush: a failure (a store closing) is logged; the records stay pending."""
+    try:
+        flush(store, settings)
+    except Exception as error:  # noqa: BLE001 - a timer thread has no caller to tell
+        log.warning("audit records could not be written yet (%s); kept for the next try",
+                    error)
 
 
 def who_saw(store: Store, settings: Settings, dataset: str, days: int = 30,
