@@ -371,11 +371,12 @@ def visible_datasets(store: Store, settings: Settings, principal: Principal) -> 
     return publishable_datasets(store, settings) | set(grants)
 
 
-def member_also(store: Store, settings: Settings, principal: Principal) -> frozenset[str]:
-    """The non-public dataset IRIs `principal` may see as a member (none for the steward,
-    who sees all, or for anonymous users): what search and CKAN add to the public records."""
+def member_also(store: Store, settings: Settings, principal: Principal
+                ) -> frozenset[str] | None:
+    """The non-public dataset IRIs `principal` may see as a member: what search and CKAN
+    add to the public records; None for anonymous users and the steward (who sees all)."""
     if principal.alliance_steward or principal.person is None:
-        return frozenset()
+        return None
     tier = tier_of(principal)
     tier_grants(store, settings, tier)
     entry = _kept.get(store, {}).get(tier)

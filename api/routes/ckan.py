@@ -238,7 +238,7 @@ class Context:
     as CKAN offers private datasets, to a key holder (`include_private`, package_show)."""
 
     def __init__(self, request: Request, index: SearchIndex, admin: bool,
-                 also: frozenset[str] = frozenset(), principal: Principal = ANONYMOUS) -> None:
+                 also: frozenset[str] | None = None, principal: Principal = ANONYMOUS) -> None:
         self.request, self.index, self.admin = request, index, admin
         self.also, self.principal = also, principal
         self.shown: set[str] = set()
@@ -268,7 +268,7 @@ def package_search(ctx: Context, params: dict) -> dict:
     rows = _int(params, "rows", DEFAULT_ROWS, maximum=MAX_ROWS)
     start = _int(params, "start", 0)
     include_private = _bool(params, "include_private", False)
-    also = ctx.also if include_private else frozenset()
+    also = ctx.also if include_private else None
     include_private = ctx.admin and include_private
     q = _text(params, "q")
     filters: dict[str, list[str]] = {"kind": ["dataset"]}
@@ -296,7 +296,7 @@ def package_search(ctx: Context, params: dict) -> dict:
     ours_facets = []
     for name in asked:
         facet = CKAN_FACETS.get(name) or facet_name(name)
-        if facet is None or (facet == "access" and not ctx.admin and not also):
+        if facet is None or (facet == "access" and not ctx.admin and also is None):
             raise CkanError(409, "Search Query Error",
                             f"Search Query is invalid: unknown facet field {name!r}")
         ours_facets.append(facet)

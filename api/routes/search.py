@@ -103,7 +103,7 @@ def search(
     if media == "application/json":
         return JSONResponse(body)
     return TEMPLATES.TemplateResponse(request, "search.html", _page_context(
-        request, body, result.filters, admin or bool(also)))
+        request, body, result.filters, admin or also is not None))
 
 
 def _hit(hit: dict, base: str) -> dict:

@@ -325,14 +325,14 @@ class SearchIndex:
 
     def get(self, key: str, *, include_private: bool = False,
             fields: tuple[str, ...] = ("id", "uuid", "name"),
-            also: Collection[str] = ()) -> dict | None:
+            also: Collection[str] | None = None) -> dict | None:
         """A record's payload by IRI, CKAN UUID or CKAN name (None if absent or hidden);
         with `fields=("resource",)`, the dataset holding a distribution (IRI or UUID)."""
         searcher = self.index.searcher()
         for field_name in fields:
             query = tantivy.Query.term_query(self.schema, field_name, key)
             if not include_private:
-                query = self._public_only(query, also)
+                query = self._public_only(query, also or ())
             hits = searcher.search(query, 1, count=False).hits
             if hits:
                 return json.loads(searcher.doc(hits[0][1]).get_first("payload"))
@@ -349,11 +349,12 @@ class SearchIndex:
         sort: str | None = None,
         facets: list[str] | None = None,
         facet_size: int = FACET_SIZE,
-        also: Collection[str] = (),
+        also: Collection[str] | None = None,
     ) -> SearchResult:
         """Run a search. `include_private` only for users who may see every record; `also`
-        the IRIs of non-public records a member may see (`regiongraph.membership`): they
-        count in hits and facets, and with them the access facet is offered."""
+        for a member: the IRIs of the non-public records they may see
+        (`regiongraph.membership`), which count in hits and facets; members get the access
+        facet."""
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
         if start < 0:
             raise SearchInputError(f"start must be 0 or more, not {start}")
@@ -362,15 +363,15 @@ class SearchIndex:
         merged: dict[str, list[str]] = {k: list(v) for k, v in (filters or {}).items()}
         for facet, values in parsed.filters.items():
             merged.setdefault(facet, []).extend(v for v in values if v not in merged[facet])
-        if not include_private and not also and "access" in merged:
+        if not include_private and also is None and "access" in merged:
             raise SearchInputError("the access facet is only for users who may see "
                                    "non-public records (send the admin token)")
         sort_field, direction = sort_spec(sort)
         query = self.build_query(parsed, merged)
         if not include_private:
-            query = self._public_only(query, also)
+            query = self._public_only(query, also or ())
         wanted = [f for f in (facets if facets is not None else list(FACETS))
-                  if include_private or also or f not in PRIVATE_FACETS]
+                  if include_private or also is not None or f not in PRIVATE_FACETS]
         for name in wanted:
             if name not in FACETS:
                 raise SearchInputError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}")
@@ -391,7 +392,7 @@ class SearchIndex:
             payload = json.loads(searcher.doc(address).get_first("payload"))
             if sort_field == "relevance":
                 payload["score"] = round(float(score), 4)
-            if not include_private and payload.get("iri") not in also:
+            if not include_private and payload.get("iri") not in (also or ()):
                 payload.pop("access", None)
             hits.append(payload)
         facet_counts: dict[str, list[FacetValue]] = {}

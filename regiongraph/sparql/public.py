@@ -64,10 +64,16 @@ _lock = threading.Lock()
 
 def public_store(store: Store, settings: Settings) -> Store:
     """The public view of `store`, caught up first if the store or the day moved."""
+    return kept_public(store, settings).view
+
+
+def kept_public(store: Store, settings: Settings) -> KeptView:
+    """The kept public view with the nodes it was built from (member views start from a
+    copy of it: `regiongraph.sparql.member`)."""
     key = cache_key(store, settings)
     kept = _views.get(store)
     if kept is not None and kept.key == key:
-        return kept.view
+        return kept
     with _lock:
         kept = _views.get(store)
         if kept is None or key[0] < kept.key[0]:
@@ -76,7 +82,7 @@ def public_store(store: Store, settings: Settings) -> Store:
             _views[store] = kept
         elif kept.key != key:
             catch_up(store, settings, kept, key)
-        return kept.view
+        return kept
 
 
 def _public_nodes(store: Store, settings: Settings) -> PublicNodes:
