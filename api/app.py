@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         finally:
             from regiongraph.audit import flush
 
-            flush(app.state.store, settings)  # the audit's pending records, before closing
+            flush(app.state.store)  # the audit's pending records, before closing
             if owned:
                 app.state.store.close()
 

@@ -83,15 +83,16 @@ def record(store: Store, settings: Settings, person: str, datasets: Iterable[str
         pending.records += 1
         full = pending.records >= BATCH
         if not full and pending.timer is None:
-            pending.timer = threading.Timer(FLUSH_SECONDS, _flush_later, (store, settings))
+            pending.timer = threading.Timer(FLUSH_SECONDS, _flush_later, (store,))
             pending.timer.daemon = True
             pending.timer.start()
     if full:
-        flush(store, settings)
+        flush(store)
 
 
-def flush(store: Store, settings: Settings) -> int:
-    """Write the pending records in one insert; how many were written."""
+def flush(store: Store) -> int:
+    """Write the pending records in one insert; how many were written (a backup and a
+    server's shutdown call it too, so no record is left behind)."""
     with _lock:
         pending = _pending.get(store)
         if pending is None or not pending.records:
@@ -109,10 +110,10 @@ def flush(store: Store, settings: Settings) -> int:
     return count
 
 
-def _flush_later(store: Store, settings: Settings) -> None:
+def _flush_later(store: Store) -> None:
     """The timer's flush: a failure (a store closing) is logged; the records stay pending."""
     try:
-        flush(store, settings)
+        flush(store)
     except Exception as error:  # noqa: BLE001 - a timer thread has no caller to tell
         log.warning("audit records could not be written yet (%s); kept for the next try",
                     error)
@@ -121,7 +122,7 @@ def _flush_later(store: Store, settings: Settings) -> None:
 def who_saw(store: Store, settings: Settings, dataset: str, days: int = 30,
             now: dt.datetime | None = None) -> list[Sighting]:
     """Who was shown `dataset` in the last `days` days, newest first."""
-    flush(store, settings)
+    flush(store)
     since = (now or _now()) - dt.timedelta(days=days)
     stamp = since.isoformat().replace("+00:00", "Z")
     rows = store.query(f"""
