@@ -49,7 +49,8 @@ def resource_rdf(request: Request, store: Store, settings: Settings, iri: str,
     triples = describe(store, settings, iri, admin=admin, principal=principal)
     if not triples:
         raise HTTPException(404, "no such resource")
-    return rdf_response(triples, media, admin)
+    return rdf_response(triples, media, admin or (principal is not None
+                                                  and not principal.is_anonymous))
 
 
 def resource(request: Request, path: str, store: StoreDep, settings: SettingsDep,
@@ -68,13 +69,14 @@ def resource(request: Request, path: str, store: StoreDep, settings: SettingsDep
     if not triples:
         raise HTTPException(404, "no such resource")
     media = negotiate(request, OFFERS, suffix=suffix_media)
+    private = admin or not principal.is_anonymous  # a member's answer is theirs alone
     if media != "text/html":
-        return rdf_response(triples, media, admin)
+        return rdf_response(triples, media, private)
     page = iri[len(base):]
     return TEMPLATES.TemplateResponse(request, "resource.html", {
         "r": page_description(store, settings, iri, triples, admin=admin, principal=principal),
         "alternates": [{"type": s.media_type, "href": f"/{page}.{s.suffix}"} for s in SYNTAXES],
-    }, headers=_headers(admin))
+    }, headers=_headers(private))
 
 
 def _headers(admin: bool) -> dict[str, str]:

@@ -291,3 +291,17 @@ def test_the_agreement_lapses_the_day_after_its_end_without_a_restart(members):
             "results"]["bindings"]) == {SHELTER, HMIS}
     finally:
         members.settings.today = None
+
+
+def test_rdflib_sparqlstore_with_headers(members):
+    from rdflib import Graph, URIRef
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    store = SPARQLStore(members.url + "/sparql", returnFormat="json",
+                        headers=members.headers("luis-romero"))
+    graph = Graph(store=store)
+    rows = graph.query(f"SELECT ?d WHERE {{ VALUES ?d {{ {_probe_values(members)} }} ?d a ?t }}")
+    prefix = members.dataset("")
+    assert {str(r.d)[len(prefix):] for r in rows} == GRANTED["luis-romero"]
+    assert list(graph.triples((URIRef(members.dataset(SHELTER)), None, None)))
+    assert not list(graph.triples((URIRef(members.dataset("saguaro/911-calls")), None, None)))
