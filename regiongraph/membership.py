@@ -18,8 +18,10 @@ Grounds (read only from the registry graph, as approvals are):
 2. *agreement*: an `odrl:Agreement` with status approved (and no other), in force that day
    (`rg:validFrom` ≤ day ≤ `rg:validUntil`, as approvals), has an `odrl:permission` whose
    `odrl:target` is the dataset, whose `odrl:assignee` is the community, whose
-   `odrl:assigner` is the dataset's publisher (no one shares what is not theirs), and whose
-   `odrl:action` lets the assignee hold the data (`odrl:use`, `odrl:distribute`);
+   `odrl:assigner` is the dataset's publisher (no one shares what is not theirs), whose
+   `odrl:action` lets the assignee hold the data (`odrl:use`, `odrl:distribute`), and whose
+   own `odrl:dateTime` constraints (the registry writes the agreement's first and last day
+   on each permission) hold that day;
 3. *approval*: an `rg:Approval` approved and in force, allowing use or share, given by an
    executive of the data's owner (visibility's condition 3), covering the dataset (by
    `rg:coversDataset`, or by `rg:coversCategory` naming a theme or a personal-data
@@ -181,7 +183,7 @@ SELECT DISTINCT ?org ?dataset ?agreement ?action WHERE {{
     FILTER NOT EXISTS {{ ?agreement rg:status ?other FILTER(?other != <{APPROVED}>) }}{_in_force_filters(day, "?agreement")}
     ?permission odrl:target ?dataset ; odrl:assignee ?org ; odrl:assigner ?owner ;
                 odrl:action ?action .
-    VALUES ?action {{ {actions} }}
+    VALUES ?action {{ {actions} }}{_date_constraints(day)}
   }}
   ?dataset a dcat:Dataset ; dct:publisher ?owner .
 }}""", union_default_graph=True):
@@ -211,6 +213,18 @@ SELECT DISTINCT ?org ?dataset ?approval WHERE {{
 }}""", union_default_graph=True):
         grant(row["org"].value, row["dataset"].value).approvals.add(row["approval"].value)
     return found
+
+
+def _date_constraints(day: dt.date) -> str:
+    """A permission's own ODRL date constraints (`odrl:dateTime` with gteq/gt/lteq/lt) must
+    hold on `day` too."""
+    date = f'"{day.isoformat()}"^^xsd:date'
+    tests = {"gteq": f"?bound > {date}", "gt": f"?bound >= {date}",
+             "lteq": f"?bound < {date}", "lt": f"?bound <= {date}"}
+    return "".join(f"""
+    FILTER NOT EXISTS {{ ?permission odrl:constraint ?c . ?c odrl:leftOperand odrl:dateTime ;
+      odrl:operator odrl:{operator} ; odrl:rightOperand ?bound FILTER({test}) }}"""
+                   for operator, test in tests.items())
 
 
 def _dataset_facts(store: Store, settings: Settings, datasets: set[str]) -> dict[str, _Facts]:
@@ -305,8 +319,18 @@ SELECT ?p ?t WHERE {{ {values} ?a odrl:permission ?p . ?p odrl:target ?t }}""",
 # what routes ask: the grants of a principal's tier, kept per tier until the key moves
 # ---------------------------------------------------------------------------------------
 
-_kept: weakref.WeakKeyDictionary[object, dict[Tier, tuple[tuple[int, str], dict[str, Grant], frozenset[str]]]] = (
-    weakref.WeakKeyDictionary())
+@dataclass(frozen=True)
+class TierState:
+    """One tier's answer for one store version and day: its grants, the datasets it sees
+    (public ones included) and those it sees only as a member."""
+
+    key: tuple[int, str]
+    grants: dict[str, Grant]
+    visible: frozenset[str]
+    hidden: frozenset[str]
+
+
+_kept: weakref.WeakKeyDictionary[object, dict[Tier, TierState]] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
@@ -317,58 +341,26 @@ def view_key(store: Store, settings: Settings) -> tuple[int, str]:
     return cache_key(store, settings, service_day(settings))
 
 
-def tier_grants(store: Store, settings: Settings, tier: Tier) -> dict[str, Grant]:
-    """`granted` for the service's day, kept per tier until the store version or day moves
-    (so an agreement that lapses stops granting that day, with no restart)."""
-    if not tier.pairs:
-        return {}
+def tier_state(store: Store, settings: Settings, tier: Tier) -> TierState:
+    """The tier's grants for the service's day, kept per tier until the store version or
+    the day moves (so an agreement that lapses stops granting that day, with no restart)."""
     key = view_key(store, settings)
-    entry = _kept.get(store, {}).get(tier)
-    if entry is not None and entry[0] == key:
-        return entry[1]
-    grants = granted(store, settings, tier, service_day(settings))
-    hidden = frozenset(set(grants) - publishable_datasets(store, settings, service_day(settings)))
+    state = _kept.get(store, {}).get(tier)
+    if state is not None and state.key == key:
+        return state
+    day = service_day(settings)
+    grants = granted(store, settings, tier, day)
+    public = publishable_datasets(store, settings, day)
+    state = TierState(key, grants, frozenset(public | set(grants)),
+                      frozenset(set(grants) - public))
     with _kept_lock:
-        _kept.setdefault(store, {})[tier] = (key, grants, hidden)
-    return grants
+        _kept.setdefault(store, {})[tier] = state
+    return state
 
 
-def non_public(store: Store, settings: Settings, principal: Principal, iris: Iterable[str]
-               ) -> set[str]:
-    """Those of `iris` that `principal` sees only as a member (what the audit records)."""
-    if principal.alliance_steward or principal.person is None:
-        return set()
-    tier = tier_of(principal)
-    tier_grants(store, settings, tier)
-    entry = _kept.get(store, {}).get(tier)
-    return set(iris) & entry[2] if entry else set()
-
-
-def audited(store: Store, settings: Settings, principal: Principal, iris: Iterable[str],
-            route: str) -> None:
-    """Record that `principal` was shown `iris`, if any of them is not public."""
-    hidden = non_public(store, settings, principal, iris)
-    if hidden and principal.person:
-        from regiongraph.audit import record
-
-        record(store, settings, principal.person, hidden, route)
-
-
-def principal_grants(store: Store, settings: Settings, principal: Principal
-                     ) -> dict[str, Grant] | None:
-    """What `principal` sees beyond the public view: None for the alliance steward (all of
-    it), the tier's grants for a member, nothing for anyone else."""
-    if principal.alliance_steward:
-        return None
-    return tier_grants(store, settings, tier_of(principal))
-
-
-def visible_datasets(store: Store, settings: Settings, principal: Principal) -> set[str] | None:
-    """Every dataset `principal` sees (None: all of them)."""
-    grants = principal_grants(store, settings, principal)
-    if grants is None:
-        return None
-    return publishable_datasets(store, settings) | set(grants)
+def tier_grants(store: Store, settings: Settings, tier: Tier) -> dict[str, Grant]:
+    """`granted` for the service's day (`tier_state`)."""
+    return tier_state(store, settings, tier).grants if tier.pairs else {}
 
 
 def member_also(store: Store, settings: Settings, principal: Principal
@@ -377,7 +369,22 @@ def member_also(store: Store, settings: Settings, principal: Principal
     add to the public records; None for anonymous users and the steward (who sees all)."""
     if principal.alliance_steward or principal.person is None:
         return None
-    tier = tier_of(principal)
-    tier_grants(store, settings, tier)
-    entry = _kept.get(store, {}).get(tier)
-    return entry[2] if entry else frozenset()
+    return tier_state(store, settings, tier_of(principal)).hidden
+
+
+def audited(store: Store, settings: Settings, principal: Principal, iris: Iterable[str],
+            route: str) -> None:
+    """Record that `principal` was shown `iris`, if any of them it sees only as a member."""
+    also = member_also(store, settings, principal)
+    hidden = set(iris) & also if also else set()
+    if hidden and principal.person:
+        from regiongraph.audit import record
+
+        record(store, settings, principal.person, hidden, route)
+
+
+def visible_datasets(store: Store, settings: Settings, principal: Principal) -> set[str] | None:
+    """Every dataset `principal` sees (None for the alliance steward: all of them)."""
+    if principal.alliance_steward:
+        return None
+    return set(tier_state(store, settings, tier_of(principal)).visible)

@@ -789,8 +789,23 @@ class _Reader:
                 self.add(permission, ODRL.assigner, assigner)
             for assignee in assignees:
                 self.add(permission, ODRL.assignee, assignee)
+            self._date_constraints(permission, entry)
         self.date_triple(node, DCT.dateAccepted, entry, "signed_on")
         self._validity(node, entry)
+
+    def _date_constraints(self, permission: NamedNode, entry: Node) -> None:
+        """The agreement's validity on each permission, as ODRL says it: `odrl:dateTime`
+        `gteq` its first day, `lteq` its last (`regiongraph.membership` reads both)."""
+        for key, operator in (("valid_from", ODRL.gteq), ("valid_until", ODRL.lteq)):
+            day = self.date(entry, key)
+            if day is None:
+                continue
+            constraint = NamedNode(f"{permission.value}/{key.replace('_', '-')}")
+            self.add(permission, ODRL.constraint, constraint)
+            self.add(constraint, RDF.type, ODRL.Constraint)
+            self.add(constraint, ODRL.leftOperand, ODRL.dateTime)
+            self.add(constraint, ODRL.operator, operator)
+            self.add(constraint, ODRL.rightOperand, Literal(day.isoformat(), datatype=XSD.date))
 
     def classification(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("dataset",),

@@ -1,6 +1,7 @@
 """A real on-disk copy of the demo region served by a real uvicorn, with a token for
 each demo person the member tests probe as, and one revoked token."""
 
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 
@@ -14,6 +15,8 @@ from regiongraph.store import open_store
 from tests.support import serve_app
 
 ADMIN_TOKEN = "test-admin-token"
+REFERENCE_DAY = dt.date(2026, 11, 25)
+"""The demo's reference day: members are judged on it, whatever the calendar says."""
 
 # A person for each role (data leader, executive, data steward, analyst) in three
 # communities (demo/registry/people.yaml).
@@ -54,7 +57,7 @@ class Members:
 @pytest.fixture(scope="package")
 def members(demo_store, tmp_path_factory):
     settings = Settings(store=str(tmp_path_factory.mktemp("members") / "store"),
-                        index="memory", admin_token=ADMIN_TOKEN)
+                        index="memory", admin_token=ADMIN_TOKEN, today=REFERENCE_DAY)
     dump = io.BytesIO()
     demo_store.dump(dump)
     dump.seek(0)

@@ -21,7 +21,7 @@ import requests
 from ckanapi import NotFound, RemoteCKAN
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.members.conftest import ADMIN_TOKEN, PEOPLE
+from tests.members.conftest import ADMIN_TOKEN, PEOPLE, REFERENCE_DAY
 
 SHELTER, HMIS, FORCE = "saguaro/shelter-intake", "sonoran-county/hmis-enrollments", \
     "saguaro/use-of-force"
@@ -290,7 +290,7 @@ def test_the_agreement_lapses_the_day_after_its_end_without_a_restart(members):
         assert _shown(members, _sparql(members, "grace-yazzie", query).json()[
             "results"]["bindings"]) == {SHELTER, HMIS}
     finally:
-        members.settings.today = None
+        members.settings.today = REFERENCE_DAY
 
 
 def test_rdflib_sparqlstore_with_headers(members):

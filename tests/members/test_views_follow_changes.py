@@ -42,3 +42,28 @@ def test_revoking_the_agreement_ends_its_access_on_the_next_request(members):
     finally:
         _set_status(members, "approved")
     assert _sees(members, "sofia-marquez")
+
+
+def test_a_permission_date_constraint_alone_ends_its_access(members):
+    """The ODRL constraint on the permission counts, not only the agreement's dates."""
+    until = (members.settings.base + "agreements/saguaro-mesquite-shelter-intake/"
+             "permission/1/valid-until")
+    registry = members.settings.base + "graph/registry"
+    right = "http://www.w3.org/ns/odrl/2/rightOperand"
+    xsd_date = "http://www.w3.org/2001/XMLSchema#date"
+
+    def set_until(day: str) -> None:
+        update = f"""DELETE {{ GRAPH <{registry}> {{ <{until}> <{right}> ?d }} }}
+INSERT {{ GRAPH <{registry}> {{ <{until}> <{right}> "{day}"^^<{xsd_date}> }} }}
+WHERE {{ GRAPH <{registry}> {{ <{until}> <{right}> ?d }} }}"""
+        answer = httpx.post(members.url + "/sparql", data={"update": update},
+                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=120)
+        assert answer.status_code == 204, answer.text
+
+    assert _sees(members, "sofia-marquez")
+    set_until("2026-11-20")
+    try:
+        assert not _sees(members, "sofia-marquez")
+    finally:
+        set_until("2027-03-31")
+    assert _sees(members, "sofia-marquez")
