@@ -31,13 +31,17 @@ from typing import Any
 from typing import Literal as Kind
 
 import shapely
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Triple
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 GEO = "http://www.opengis.net/ont/geosparql#"
 WKT_LITERAL = GEO + "wktLiteral"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+HAS_GEOMETRY = NamedNode(GEO + "hasGeometry")
+AS_WKT = NamedNode(GEO + "asWKT")
+GEOMETRY = NamedNode(GEO + "Geometry")
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 MAX_WKT = 1_000_000
 """Characters of WKT or GeoJSON read; a longer geometry is refused, not cut."""
 DIGITS = 6
@@ -194,6 +198,18 @@ def to_wkt(geometry: BaseGeometry) -> str:
 def wkt_literal(geometry: BaseGeometry) -> Literal:
     """The `geo:wktLiteral` the graph stores for `geometry`."""
     return Literal(to_wkt(geometry), datatype=NamedNode(WKT_LITERAL))
+
+
+def geometry_node(feature: NamedNode) -> NamedNode:
+    """`<feature>/geometry`: minted, never a blank node, so a later load finds it again."""
+    return NamedNode(feature.value + "/geometry")
+
+
+def geometry_triples(feature: NamedNode, geometry: BaseGeometry) -> list[Triple]:
+    """`feature geo:hasGeometry <feature>/geometry`, typed, with its `geo:asWKT`."""
+    node = geometry_node(feature)
+    return [Triple(feature, HAS_GEOMETRY, node), Triple(node, RDF_TYPE, GEOMETRY),
+            Triple(node, AS_WKT, wkt_literal(geometry))]
 
 
 def bbox(geometry: BaseGeometry) -> tuple[float, float, float, float]:
