@@ -171,7 +171,7 @@ def parse_spatial(value: str | Mapping[str, Any] | None, *,
         return Spatial("geojson", parse_geojson(text))
     if WKT_START.match(text):
         return Spatial("wkt", parse_wkt(text))
-    if re.match(r"^\s*-?\d", text) and "," in text:
+    if re.match(r"^[-+]?\.?\d", text) and text.count(",") >= 2:  # a name has fewer
         return Spatial("bbox", parse_bbox(text))
     iri = (places or {}).get(place_key(text))
     return Spatial("place", place=iri) if iri else None

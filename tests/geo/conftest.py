@@ -1,0 +1,1 @@
+from tests.harvest.conftest import settings, store  # noqa: F401  (fresh on-disk stores)
