@@ -38,7 +38,7 @@ from regiongraph.loaders.dcatmap import DatasetFields, Distribution, personal_da
 from regiongraph.loaders.spatial import coverage
 
 from regiongraph.geo.geometry import HAS_GEOMETRY, geometry_node, place_key
-from regiongraph.namespaces import DCAT, DCT, EUAR, HYDRA, LOCN, RDF, RDFS, RG, RGC, SKOS
+from regiongraph.namespaces import DCAT, DCT, EUAR, GEO, HYDRA, LOCN, RDF, RDFS, RG, RGC, SKOS
 
 FORMATS = {
     "turtle": RdfFormat.TURTLE, "ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES,
@@ -295,12 +295,19 @@ class _Remint:
         """The dataset's geometry from its location's `locn:geometry` or `dcat:bbox`, else
         from a name of the region's own places; a malformed literal is left out."""
         said = [t for t in out if t.subject == place and isinstance(t.object, Literal)]
+        # DCAT-AP 3's locn:geometry is a node holding the literal (GeoSPARQL's asWKT or
+        # asGeoJSON); GeoDCAT-AP 2 put the literal on the location itself.
+        nodes = {t.object for t in out if t.subject == place and t.predicate == LOCN.geometry
+                 and isinstance(t.object, NamedNode)}
+        said += [Triple(place, LOCN.geometry, t.object) for t in out if t.subject in nodes
+                 and t.predicate in (GEO.asWKT, GEO.asGeoJSON) and isinstance(t.object, Literal)]
         issues = []
         for prop in (LOCN.geometry, DCAT.bbox):
             for t in [t for t in said if t.predicate == prop]:
                 found = coverage(dataset, t.object.value, None)
                 if found.problem:
-                    out.remove(t)
+                    if t in out:
+                        out.remove(t)
                     issues.append(Issue(f"{prop.value}: {found.problem}", label, prop.value,
                                         "warning"))
                 elif found.triples:

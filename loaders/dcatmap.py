@@ -21,7 +21,7 @@ from regiongraph.loaders.base import Issue, LoadContext, Record, Terms
 from regiongraph.loaders.conformance import detect_conformance
 from regiongraph.loaders.spatial import coverage
 
-from regiongraph.geo.geometry import envelope_wkt, wkt_literal
+from regiongraph.geo.geometry import envelope_wkt
 from regiongraph.iri import slug
 from regiongraph.namespaces import DCAT, DCT, LOCN, RDF, RDFS, RG, RGC, SKOS, VCARD, XSD
 
@@ -374,10 +374,8 @@ class _Builder:
         self.add(place, RDF.type, DCT.Location)
         self.triples.extend(found.triples)
         geometry = found.spatial.geometry if found.spatial else None
-        if geometry is not None:
+        if geometry is not None:  # the geometry itself is the dataset's (geo:hasGeometry)
             self.add(place, DCAT.bbox, Literal(envelope_wkt(geometry), datatype=WKT))
-            if found.spatial and found.spatial.kind != "bbox":
-                self.add(place, LOCN.geometry, wkt_literal(geometry))
         else:
             self.add(place, SKOS.prefLabel, self.text(value, "spatial"))
             self.add(place, LOCN.geographicName, Literal(value[:500]))

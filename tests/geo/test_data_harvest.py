@@ -77,8 +77,9 @@ def test_datajson_spatial_forms_and_broken_ones(harvest, settings):
 
 def test_dcat_locn_geometry_bbox_and_names(harvest, settings):
     report = harvest(FIXTURE / "spatial-dcat.ttl", "dcat")
-    assert report.status == "ok" and report.created == 6
+    assert report.status == "ok" and report.created == 7
     found = geometries(harvest)
+    assert found["node-geometry"][1].equals(shapely.Point(-110.55, 32.01))  # DCAT-AP 3 form
     assert found["geometry"][1].geom_type == "Polygon"  # CRS84 IRI prefix read
     assert found["bbox"][1].equals(shapely.box(-110.62, 31.95, -110.5, 32.05))
     assert found["geojson"][1].equals(shapely.Point(-110.56, 32.0))
