@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   const element = document.getElementById("map");
-  const map = L.map(element, { zoomSnap: 0.25 });
+  const map = L.map(element, { zoomSnap: 0.25, minZoom: 3, maxZoom: 18 });
   window.regiongraphMap = map;  // for people poking at it from the console (and the tests)
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution || "" })
@@ -18,7 +18,7 @@
     "communities": { color: "#243447", weight: 2, fillOpacity: 0.06 },
     "service-areas": { color: "#7a5195", weight: 1.5, dashArray: "6 4", fillOpacity: 0.04 },
     "projects": { color: "#b04a1f", weight: 2, fillOpacity: 0.12 },
-    "coverage": { color: "#1f78b4", weight: 2, fillOpacity: 0.2 },
+    "coverage": { color: "#1f78b4", weight: 2, fillOpacity: 0.2, className: "feature-coverage" },
   };
   const status = document.getElementById("map-status");
   const layers = {};      // name → Leaflet layer, once loaded
@@ -48,7 +48,10 @@
     const data = await getJSON(`/map/layers/${name}.geojson`);
     return L.geoJSON(data, {
       style: { ...STYLES[name], className: `feature-${name}` },
-      onEachFeature: (feature, shape) => shape.bindPopup(popup(feature.properties)),
+      onEachFeature: (feature, shape) => {
+        shape.bindPopup(popup(feature.properties));
+        shape.on("add", () => shape.getElement()?.setAttribute("data-id", feature.properties.id));
+      },
     });
   }
 
@@ -91,6 +94,7 @@
       });
       marker.bindPopup(popup(feature.properties));
       marker.on("click", () => showCoverage(feature));
+      marker.on("add", () => marker.getElement()?.setAttribute("data-id", feature.properties.id));
       return marker;
     }));
     status.textContent = `${shown.length} of ${datasets.length} datasets shown`;
@@ -178,12 +182,15 @@
   });
 
   (async () => {
-    const first = [];
     for (const box of document.querySelectorAll("#map-layers input:checked")) {
-      first.push(await turnOn(box.value));
+      await turnOn(box.value);
     }
-    const bounds = first.map((l) => l.getBounds?.()).filter((b) => b && b.isValid());
-    if (bounds.length) map.fitBounds(bounds.reduce((a, b) => a.extend(b)), { padding: [10, 10] });
+    // The view opens on where the projects work (a state agency's boundary would zoom out
+    // to the whole state).
+    const focus = layers.projects || layers.communities;
+    if (focus && focus.getBounds().isValid()) {
+      map.fitBounds(focus.getBounds(), { padding: [10, 10], animate: false });
+    }
     element.dataset.ready = "true";
   })().catch((error) => { status.textContent = String(error); });
 })();

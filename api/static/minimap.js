@@ -15,7 +15,7 @@
       style: { color: "#b04a1f", weight: 2, fillOpacity: 0.15 },
       pointToLayer: (_feature, latlng) => L.circleMarker(latlng, { radius: 6 }),
     }).addTo(map);
-    map.fitBounds(shape.getBounds(), { padding: [12, 12], maxZoom: 13 });
+    map.fitBounds(shape.getBounds(), { padding: [12, 12], maxZoom: 13, animate: false });
     element.dataset.ready = "true";
   });
 })();

@@ -70,7 +70,8 @@ def _labels(store: Store, graph: str) -> dict[str, str]:
 
 
 def read_features(store: Store, settings: Settings) -> dict[str, list[MapFeature]]:
-    """Every feature with a geometry, by layer, in a stable order (by label)."""
+    """Every feature with a geometry, by layer, in a stable order (areas largest first,
+    datasets by title)."""
     minter = Minter(settings.base)
     registry = minter.graph(REGISTRY_GRAPH).value
     labels = _labels(store, registry) | _labels(store, minter.graph(ONTOLOGY_GRAPH).value)
@@ -107,9 +108,10 @@ def read_features(store: Store, settings: Settings) -> dict[str, list[MapFeature
                 _local(row["f"], minter.base), geometry,
                 {"phase": labels.get(row.get("phase", ""), ""),
                  "domains": sorted(domains[row["f"]])}))
-    layers["datasets"] = _datasets(store, minter, labels, shape)
-    for features in layers.values():
-        features.sort(key=lambda f: (f.label.lower(), f.iri))
+    for features in layers.values():  # largest first: a small area is drawn on top, clickable
+        features.sort(key=lambda f: (-f.geometry.area, f.label.lower(), f.iri))
+    layers["datasets"] = sorted(_datasets(store, minter, labels, shape),
+                                key=lambda f: (f.label.lower(), f.iri))
     return layers
 
 
