@@ -35,18 +35,22 @@ class Coverage:
     problem: str | None = None
 
 
+GEOJSON_TYPES = {"Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
+                 "MultiPolygon", "GeometryCollection", "Feature", "FeatureCollection"}
+
+
 def spatial_text(value: Any) -> str | None:
     """A source's spatial value as text: GeoJSON objects as JSON, ArcGIS extents
-    (`[[w, s], [e, n]]` or `{"coordinates": ...}`) as a bbox; None for nothing."""
-    if value is None or value == "" or value == [] or value == {}:
+    (`[[w, s], [e, n]]`, or `{"type": "envelope", "coordinates": ...}`) as a bbox
+    `w,s,e,n`; None for nothing."""
+    if value in (None, "", [], {}):
         return None
-    if isinstance(value, Mapping) and "type" in value and "coordinates" not in value \
-            or isinstance(value, Mapping) and value.get("type") in (
-                "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString",
-                "MultiPolygon", "GeometryCollection"):
-        return json.dumps(value)
-    if isinstance(value, Mapping) and "coordinates" in value:
-        value = value["coordinates"]
+    if isinstance(value, Mapping):
+        if value.get("type") in GEOJSON_TYPES:
+            return json.dumps(value)
+        value = value.get("coordinates", value)
+        if isinstance(value, Mapping):
+            return json.dumps(value)  # not GeoJSON: the parser says what is wrong with it
     if isinstance(value, list):
         return ",".join(str(v) for v in _flat(value))
     text = str(value).strip()
