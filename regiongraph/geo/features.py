@@ -12,14 +12,15 @@ from regiongraph.store import Store
 
 
 def region_places(store: Store, minter: Minter) -> dict[str, str]:
-    """`place_key(name)` → IRI of the registry feature of that name (or acronym) that has a
-    geometry: what a catalog's place name ("City of Agave", "Ridge County") resolves to.
+    """`place_key(name)` → IRI of the community or partner's service area of that name (or
+    acronym) with a geometry: what a catalog's place name ("City of Agave", "Ridge County",
+    "VTA") resolves to. A project is not a place (its title names work, not an area).
     A name two features share resolves to neither (a guess would misplace data)."""
     registry = minter.graph(REGISTRY_GRAPH).value
     rows = store.query(sparql_prefixes() + f"""
         SELECT ?feature ?name WHERE {{ GRAPH <{registry}> {{
-          ?feature geo:hasGeometry ?g .
-          ?feature foaf:name|skos:prefLabel|skos:altLabel|rdfs:label ?name .
+          {{ ?feature a rg:Community }} UNION {{ ?partner schema:areaServed ?feature }}
+          ?feature geo:hasGeometry ?g ; foaf:name|skos:prefLabel|skos:altLabel|rdfs:label ?name .
         }} }}""")
     places: dict[str, str] = {}
     shared: set[str] = set()

@@ -47,7 +47,7 @@ def community_geometry(settings, ident):
 
 def test_datajson_spatial_forms_and_broken_ones(harvest, settings):
     report = harvest(FIXTURE / "spatial-datajson.json")
-    assert report.status == "ok" and report.created == 15 and report.skipped == 0
+    assert report.status == "ok" and report.created == 16 and report.skipped == 0
     found = geometries(harvest)
     assert found["bbox"][1].equals(shapely.box(-111.08, 32.05, -110.72, 32.38))
     assert found["wkt-polygon"][1].geom_type == "Polygon"
@@ -57,6 +57,7 @@ def test_datajson_spatial_forms_and_broken_ones(harvest, settings):
     assert found["place-known"][0] == community_geometry(settings, "saguaro")
     assert found["place-acronym"][0] == community_geometry(settings, "valley-transit")
     assert "place-unknown" not in found
+    assert "place-is-a-project" not in found  # a project's title names work, not a place
     broken = warnings(report)
     expected = {
         "bbox-lat-lon-swapped": "outside longitude",
