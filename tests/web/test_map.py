@@ -116,6 +116,13 @@ def test_click_through_to_a_community_and_a_dataset(watched, planning_url):
     page.wait_for_selector(".minimap[data-ready=true]")  # its small map draws its boundary
     assert page.locator(".minimap path").count() == 1
 
+    # a project area, drawn over the communities (smaller areas on top)
+    open_map(page, planning_url)
+    page.locator('path.feature-projects[data-id$="/projects/saguaro-scooter-pilot"]').click()
+    page.locator(".leaflet-popup a.map-link", has_text="Shared scooter permit pilot").click()
+    page.wait_for_url("**/projects/saguaro-scooter-pilot")
+    page.wait_for_selector(".minimap[data-ready=true]")
+
     # a dataset with its own coverage (not a named place): find it alone by its title
     features = published_with_coverage(planning_url)
     own = next(f for f in features if f["properties"]["place"] is None
