@@ -66,6 +66,9 @@ NPM_ASSETS = {
     "/assets/cytoscape": "cytoscape/dist",
     "/assets/swagger-ui": "swagger-ui-dist",
     "/assets/redoc": "redoc/bundles",
+    "/assets/leaflet/images": "leaflet/dist/images",
+    "/assets/leaflet": "leaflet/dist",
+    "/assets/markercluster": "leaflet.markercluster/dist",
 }
 
 

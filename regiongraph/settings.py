@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
+    map_tiles: str | None = None
+    """A base-map tile URL template (`https://tiles.example/{z}/{x}/{y}.png`) for `/map`;
+    unset, the map draws the region's own layers on a blank ground and fetches nothing."""
+    map_attribution: str | None = None
+    """The attribution the tile provider asks for, shown on the map with `map_tiles`."""
 
     @property
     def limits(self) -> Limits:

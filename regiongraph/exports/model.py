@@ -33,6 +33,7 @@ from regiongraph.namespaces import (
     DCAT,
     DCT,
     FOAF,
+    GEO,
     LOCN,
     PROV,
     RDFS,
@@ -47,8 +48,10 @@ from regiongraph.store import Store
 MEDIA_TYPE = re.compile(r"^[-\w.+]+/[-\w.+]+$")
 LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
-CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
-"""Nodes owned by a dataset (minted under its IRI): all their properties are read."""
+CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights,
+               GEO.hasGeometry)
+"""Nodes owned by a dataset (minted under its IRI, or the registry geometry of the place it
+names): all their properties are read."""
 NAMED_LINKS = (DCT.publisher, DCAT.theme, DCT.license, RG.community)
 """Things a dataset points to: only their names (and homepage) are read. (Standards are
 read by `regiongraph.conformance`, the one reading of conformance.)"""
@@ -114,6 +117,8 @@ class DatasetRecord:
     spatial_label: str | None = None
     spatial_bbox: str | None = None
     """WKT polygon of the bounding box."""
+    spatial_wkt: str | None = None
+    """The coverage itself (`geo:hasGeometry/geo:asWKT`), CRS84 WKT without a CRS prefix."""
     temporal_start: str | None = None
     temporal_end: str | None = None
     landing_page: str | None = None
@@ -484,6 +489,7 @@ def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,
         node = nodes.get(spatial, {})
         record.spatial_label = first(node, SKOS.prefLabel) or first(node, LOCN.geographicName)
         record.spatial_bbox = first(node, DCAT.bbox)
+    _coverage(record, nodes.get(first(me, GEO.hasGeometry) or "", {}))
     temporal = first(me, DCT.temporal)
     if temporal:
         node = nodes.get(temporal, {})
@@ -514,6 +520,21 @@ def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,
             conforms_to=values(node, DCT.conformsTo),
         ))
     return record
+
+
+def _coverage(record: DatasetRecord, geometry_node: dict[str, list]) -> None:
+    """The dataset's geometry, and its bounding box derived from it (one source of truth);
+    a literal that does not read as CRS84 WKT leaves the record as the location said it."""
+    from regiongraph.geo.geometry import GeometryError, envelope_wkt, from_wkt_literal, to_wkt
+
+    for literal in geometry_node.get(GEO.asWKT.value, []):
+        try:
+            geometry = from_wkt_literal(literal.value)
+        except GeometryError:
+            continue
+        record.spatial_wkt = to_wkt(geometry)
+        record.spatial_bbox = envelope_wkt(geometry)
+        return
 
 
 def _keep_nameable(record: DatasetRecord, visible: Callable[[str], bool]) -> None:
