@@ -49,9 +49,12 @@ class Description:
 
 
 def visible_store(store: Store, settings: Settings, *, admin: bool) -> Store:
-    """The store this asker may read: everything for a steward, the public view otherwise."""
+    """The store this asker may read: everything but the sign-in secrets for a steward,
+    the public view otherwise."""
     if admin:
-        return store
+        from regiongraph.accounts.secrecy import without_secrets
+
+        return without_secrets(store, settings)  # type: ignore[return-value]
     from regiongraph.sparql.public import public_store
 
     return public_store(store, settings)

@@ -24,6 +24,7 @@ from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
 from regiongraph import observe
+from regiongraph.accounts.secrecy import check_update_secrecy, without_secrets
 from regiongraph.limits import LimitExceeded
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import (
@@ -381,9 +382,10 @@ def endpoint_url(request: Request) -> str:
 
 
 async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
-    """The store a caller may query: all of it with the admin token, else the public view."""
+    """The store a caller may query: all of it but the secret graphs with the admin token,
+    else the public view."""
     if admin:
-        return store
+        return without_secrets(store, settings)
     try:
         return await run_in_threadpool(public_store, store, settings)
     except ModuleNotFoundError as error:
@@ -483,6 +485,7 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
         check_update(op.update, settings.limits)
         text = with_using(op.update, op.using, op.using_named)
         prefix = base_prefix(text, endpoint_url(request))
+        check_update_secrecy(prefix + text, settings)
     except (OperationRefused, DatasetConflict, ValueError) as error:
         return problem_for(error, settings.query_timeout).response()
     try:
