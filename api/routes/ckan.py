@@ -13,18 +13,18 @@ write action, 404 not found, 409 validation and search-query errors), so `ckanap
 the same exceptions it raises against CKAN. `rows` above 1,000 is clamped, as CKAN does.
 """
 
-import hmac
 import inspect
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from regiongraph.api.deps import is_admin
+from regiongraph.api.deps import current_principal
 
 from regiongraph import __version__
+from regiongraph.accounts import ANONYMOUS, Principal
 from regiongraph.limits import LimitExceeded, load_json
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
@@ -59,22 +59,19 @@ class CkanError(Exception):
         self.status, self.kind, self.message, self.fields = status, kind, message, fields
 
 
-def ckan_admin(request: Request) -> bool:
-    """The admin token, sent the way CKAN clients send an API token.
+def ckan_principal(request: Request) -> Principal:
+    """Who a CKAN client is, through the one `current_principal`: the admin token or a
+    personal API token, sent as CKAN clients send keys (`Authorization: <key>` as CKAN 2.10
+    and ckanapi's `apikey=` do, `X-CKAN-API-Key: <key>` as older clients do) or as
+    `Authorization: Bearer <key>`. As in CKAN, a key it does not know is just anonymous."""
+    try:
+        return current_principal(request)
+    except HTTPException:
+        return ANONYMOUS
 
-    CKAN 2.10 takes `Authorization: <token>` (no "Bearer"), older clients
-    `X-CKAN-API-Key: <token>`; the service's own `Authorization: Bearer <token>` works too.
-    """
-    if is_admin(request):
-        return True
-    expected = request.app.state.settings.admin_token
-    if not expected:
-        return False
-    for header in ("authorization", "x-ckan-api-key"):
-        given = request.headers.get(header, "").strip()
-        if given and hmac.compare_digest(given.encode(), expected.encode()):
-            return True
-    return False
+
+def ckan_admin(request: Request) -> bool:
+    return ckan_principal(request).alliance_steward
 
 
 def _uuid(iri: str) -> str:
@@ -676,7 +673,7 @@ async def _dispatch(action: str, request: Request) -> JSONResponse:
                             f"Bad request - Action name not known: {action[:80]}")
         params = await _params(request)
         app = request.app
-        admin = ckan_admin(request)
+        admin = (await run_in_threadpool(ckan_principal, request)).alliance_steward
 
         def run() -> Any:
             index = index_for(app.state.store, app.state.settings)

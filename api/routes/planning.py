@@ -18,11 +18,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from regiongraph.api.deps import AdminDep, AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import AdminDep, AdminFlag, PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate, with_format
 from regiongraph.api.routes.resources import resource_rdf
 from regiongraph.api.templating import TEMPLATES
 
+from regiongraph.accounts import Principal
 from regiongraph.analysis.access import visible_datasets
 from regiongraph.iri import Minter
 from regiongraph.settings import Settings
@@ -211,25 +212,50 @@ def standards_report(request: Request, store: StoreDep, settings: SettingsDep, a
                  json_href="/standards?format=json")
 
 
-@router.get("/governance", summary="Coverage of cross-community data flows (admin)")
+def _own_communities_only(result, principal: Principal):
+    """A member's governance report: the flows into or out of their own communities.
+    (What else a member may see is the member rule's to say.)"""
+    own = principal.organizations
+    edges = [e for e in result.edges if {e.from_community, e.to_community} & own]
+    kept = {r.id for e in edges for r in e.covered_by}
+    return result.model_copy(update={
+        "edges": edges, "covered": sum(e.covered for e in edges),
+        "uncovered": sum(not e.covered for e in edges),
+        "expiring": [x for x in result.expiring if x.id in kept],
+        "newly_uncovered": [e for e in result.newly_uncovered
+                            if {e.from_community, e.to_community} & own]})
+
+
+@router.get("/governance", summary="Coverage of cross-community data flows (stewards; "
+            "members: their own community's)")
 def governance_report(
-    request: Request, store: StoreDep, settings: SettingsDep, _: AdminDep,
+    request: Request, store: StoreDep, settings: SettingsDep, principal: PrincipalDep,
     lapse: str | None = Query(None, description="What if this approval or agreement ended?"),
     days: int = Query(90, ge=0, le=3650, description="Window for expiring approvals"),
     on: Annotated[date | None, Query(description="Judge as of this day (default today)")] = None,
 ):
     from regiongraph.analysis.governance import GovernanceError, governance
 
+    if principal.is_anonymous:
+        raise HTTPException(401, "the governance report is for members: sign in, or send a "
+                                 "token (Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not principal.alliance_steward and not principal.memberships:
+        raise HTTPException(403, "you hold no role in a community of the alliance")
     media = negotiate(request, JSON_FIRST)
     region = _region(store, settings)
     try:
         result = governance(region, on=on, lapse=lapse or None, expiring_days=days)
     except GovernanceError as error:
         raise HTTPException(404, str(error)) from None
+    if not principal.alliance_steward:
+        result = _own_communities_only(result, principal)
     if media == "application/json":
         return _json(result)
-    records = sorted(((g.iri, region.label(g.iri)) for g in region.governance.values()),
-                     key=lambda r: r[1].lower())
+    shown = None if principal.alliance_steward else \
+        {r.id for e in result.edges for r in e.covered_by}
+    records = sorted(((g.iri, region.label(g.iri)) for g in region.governance.values()
+                      if shown is None or g.iri in shown), key=lambda r: r[1].lower())
     return _page(request, "planning/governance.html", {
         "result": result, "records": records, "days": days, "label": region.label,
     }, json_href=with_format(request, "json"))
