@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -97,8 +98,10 @@ def finish(store: Store, settings: Settings, redirect_uri: str, code: str,
             nonce={"essential": True, "value": pending.nonce}, exp={"essential": True},
             sub={"essential": True},
         ).validate(decoded.claims)
-    except (httpx.HTTPError, JoseError, KeyError, ValueError) as error:
+    except (httpx.HTTPError, JoseError, OAuthError, KeyError, ValueError) as error:
         raise SignInRefused(f"the identity provider's answer was refused: {error}") from None
+    except Exception as error:  # noqa: BLE001 - the HTTP client's own errors (its transport)
+        raise SignInRefused(f"the identity provider could not be asked: {error}") from None
     claims = decoded.claims
     email = claims.get("email")
     if not email or claims.get("email_verified") is False:
