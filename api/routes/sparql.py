@@ -19,11 +19,12 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
-from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
+from regiongraph.api.deps import SettingsDep, StoreDep, current_principal, is_admin
 from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
 from regiongraph import observe
+from regiongraph.accounts import Principal
 from regiongraph.accounts.secrecy import check_update_secrecy, without_secrets
 from regiongraph.limits import LimitExceeded
 from regiongraph.settings import Settings
@@ -381,6 +382,15 @@ def endpoint_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/sparql"
 
 
+async def asked_by(request: Request) -> Principal:
+    """Who asks (`current_principal`); an unknown, revoked or expired token is a 401."""
+    try:
+        return await run_in_threadpool(current_principal, request)
+    except HTTPException as error:
+        raise HTTPProblem(error.status_code, str(error.detail),
+                          dict(error.headers or {})) from None
+
+
 async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
     """The store a caller may query: all of it but the secret graphs with the admin token,
     else the public view."""
@@ -401,6 +411,7 @@ async def run_query(
     """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
     admin = is_admin(request)
     try:
+        await asked_by(request)
         job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
                        substitutions=substitutions, base_iri=endpoint_url(request), union=union,
                        limits=settings.limits)
