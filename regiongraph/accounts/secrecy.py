@@ -151,6 +151,20 @@ def _graph_operation_before(stream: list[Token], token: Token) -> bool:
         "DROP", "CLEAR", "SILENT", "ADD", "MOVE", "COPY", "TO", "CREATE", "LOAD", "INTO")
 
 
+def _graph_names(store: Store) -> list[str]:
+    """The store's named graphs, cheaply: every query on the view names them (counting
+    their quads, as `Store.graphs` does, would scan the store each time)."""
+    from regiongraph.store.embedded import EmbeddedStore
+    from regiongraph.store.remote import RemoteStore
+
+    if isinstance(store, EmbeddedStore):
+        return [g.value for g in store.oxigraph.named_graphs()
+                if isinstance(g, NamedNode)]
+    if isinstance(store, RemoteStore):
+        return store._graph_names()  # the listing its own union queries use
+    return [g for g in store.graphs() if g]
+
+
 class WithoutSecrets:
     """A store as a steward sees it: every read leaves the secret graphs out; writes are
     not offered (they go through the one change path on the real store)."""
@@ -159,8 +173,7 @@ class WithoutSecrets:
         self.store, self.base = store, settings.base
 
     def _visible(self) -> list[NamedNode]:
-        return [NamedNode(g) for g in self.store.graphs()
-                if g and not is_secret(self.base, g)]
+        return [NamedNode(g) for g in _graph_names(self.store) if not is_secret(self.base, g)]
 
     def _keep(self, graphs: list) -> list:
         return [g for g in graphs if isinstance(g, DefaultGraph)
