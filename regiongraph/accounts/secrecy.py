@@ -179,16 +179,20 @@ class WithoutSecrets:
         return [g for g in graphs if isinstance(g, DefaultGraph)
                 or not is_secret(self.base, g.value)]
 
-    def _default_graph(self) -> list:
+    def _default_graph(self) -> list | None:
+        """The store's own default graph, as a dataset entry; None for a remote store,
+        which cannot name it (it stays the server's default graph, which holds no
+        secret: the accounts graph is a named graph)."""
         from regiongraph.store.embedded import EmbeddedStore
 
-        return [DefaultGraph()] if isinstance(self.store, EmbeddedStore) else []
+        return [DefaultGraph()] if isinstance(self.store, EmbeddedStore) else None
 
     def query(self, sparql: str, *, substitutions=None, default_graph=None, named_graphs=None,
               union_default_graph: bool = False):
         visible = self._visible()
         from_clauses = dataset_iris(sparql) if default_graph is None and named_graphs is None \
             else None
+        default: list | None
         if from_clauses is not None:
             default = self._keep([NamedNode(g) for g in from_clauses[0]])
             named = self._keep([NamedNode(g) for g in from_clauses[1]])
@@ -196,13 +200,14 @@ class WithoutSecrets:
             default = self._keep(default_graph)
             named = self._keep(named_graphs) if named_graphs is not None else visible
         elif union_default_graph:
-            default = [*visible, *self._default_graph()]
+            default = [*visible, *(self._default_graph() or [])]
             named = self._keep(named_graphs) if named_graphs is not None else visible
         else:
             default = self._default_graph()
             named = self._keep(named_graphs) if named_graphs is not None else visible
-        return self.store.query(sparql, substitutions=substitutions, default_graph=default,
-                                named_graphs=named)
+        return self.store.query(sparql, substitutions=substitutions,
+                                default_graph=_or_nothing(default) if default is not None
+                                else None, named_graphs=_or_nothing(named))
 
     def graphs(self) -> GraphCounts:
         return {g: n for g, n in self.store.graphs().items() if not is_secret(self.base, g)}
@@ -218,6 +223,15 @@ class WithoutSecrets:
         return (q for q in self.store.quads(graph)
                 if isinstance(q.graph_name, DefaultGraph)
                 or not is_secret(self.base, q.graph_name.value))
+
+
+NO_GRAPH = NamedNode("urn:regiongraph:no-graph")
+"""Names an empty dataset part: an empty list would mean "not given" to a remote server,
+which would then take the query's own FROM clauses (and they may name a secret graph)."""
+
+
+def _or_nothing(graphs: list) -> list:
+    return graphs or [NO_GRAPH]
 
 
 def without_secrets(store: Store, settings: Settings) -> WithoutSecrets:

@@ -61,3 +61,29 @@ def test_failed_sign_ins_through_both_servers_count_together(two_servers):  # no
     finally:
         for client in clients:
             client.close()
+
+
+def test_the_admin_token_sees_no_session_on_the_remote_store(two_servers):  # noqa: F811
+    import hashlib
+
+    from tests.sparql.conftest import ADMIN
+
+    one, two, settings = two_servers
+    store = open_store(settings)
+    try:
+        set_password(store, settings, Minter(settings.base).iri("person", "tom-reyes").value,
+                     PASSWORD)
+    finally:
+        store.close()
+    with httpx.Client(base_url=one, timeout=60) as client:
+        assert client.post("/sign-in", data={"email": "treyes@saguaro-az.example",
+                                             "password": PASSWORD,
+                                             "csrf": csrf_of(client)}).status_code == 303
+        session_hash = hashlib.sha256(client.cookies["rg_session"].encode()).hexdigest()
+    for query in ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "SELECT * WHERE { ?s ?p ?o }",
+                  f"SELECT * FROM NAMED <{settings.base}graph/accounts> "
+                  "WHERE { GRAPH ?g { ?s ?p ?o } }"):
+        answer = httpx.get(f"{two}/sparql", params={"query": query}, timeout=120, headers={
+            **ADMIN, "Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200 and answer.json()["results"]["bindings"] is not None
+        assert session_hash not in answer.text and "$argon2" not in answer.text
