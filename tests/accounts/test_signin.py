@@ -164,3 +164,14 @@ def test_governance_answers_a_signed_in_member_for_their_own_community(service):
     mesquite = Minter(service.settings.base).iri("community", "mesquite").value
     assert report["edges"] and all(mesquite in (e["from_community"], e["to_community"])
                                    for e in report["edges"])
+
+
+def test_the_admin_token_is_the_alliance_stewards_account(service):
+    from tests.sparql.conftest import ADMIN
+
+    me = httpx.get(service.url + "/account", headers={**ADMIN, "Accept": "application/json"})
+    assert me.status_code == 200
+    assert me.json()["alliance_steward"] is True and me.json()["scope"] == "write"
+    assert me.json()["person"].endswith("/people/alliance-steward")
+    tokens = httpx.get(service.url + "/api/v1/account/tokens", headers=ADMIN)
+    assert tokens.status_code == 403 and "regiongraph tokens create" in tokens.text

@@ -81,8 +81,8 @@ def test_the_admin_token_sees_no_session_on_the_remote_store(two_servers):  # no
                                              "csrf": csrf_of(client)}).status_code == 303
         session_hash = hashlib.sha256(client.cookies["rg_session"].encode()).hexdigest()
     for query in ("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "SELECT * WHERE { ?s ?p ?o }",
-                  f"SELECT * FROM NAMED <{settings.base}graph/accounts> "
-                  "WHERE { GRAPH ?g { ?s ?p ?o } }"):
+                  (f"SELECT * FROM NAMED <{settings.base}graph/accounts> "
+                   "WHERE { GRAPH ?g { ?s ?p ?o } }")):
         answer = httpx.get(f"{two}/sparql", params={"query": query}, timeout=120, headers={
             **ADMIN, "Accept": "application/sparql-results+json"})
         assert answer.status_code == 200 and answer.json()["results"]["bindings"] is not None
