@@ -751,13 +751,11 @@ async def organization_page(key: str, request: Request) -> Response:
 
 
 async def _principal(request: Request) -> Principal:
-    """The member a key acts as (`api.deps.current_principal`); a bad key is CKAN's 403."""
+    """The member a key acts as (`ckan_principal`: as in CKAN, a key it does not know, or
+    no longer knows, is simply anonymous)."""
     from starlette.concurrency import run_in_threadpool
 
-    try:
-        return await run_in_threadpool(current_principal, request)
-    except HTTPException as error:
-        raise CkanError(403, "Authorization Error", f"Access denied: {error.detail}") from None
+    return await run_in_threadpool(ckan_principal, request)
 
 
 async def _lookup(request: Request, find: Callable[[SearchIndex], Any]) -> Any:
