@@ -135,12 +135,17 @@ def overlap(coverage: BaseGeometry, area: BaseGeometry) -> float:
     BBoxField overlapRatio, which ckanext-spatial ranks by, with both halves weighted
     alike). A coverage or area without extent (a point, a line) counts as wholly inside
     whatever it touches."""
-    if not coverage.intersects(area):
-        return 0.0
-    shared = coverage.intersection(area).area
-    in_area = shared / area.area if area.area > 0 else 1.0
-    in_coverage = shared / coverage.area if coverage.area > 0 else 1.0
+    in_area, in_coverage = shares(coverage, area)
     return round((in_area + in_coverage) / 2, 6)
+
+
+def shares(coverage: BaseGeometry, area: BaseGeometry) -> tuple[float, float]:
+    """(share of `area` inside `coverage`, share of `coverage` inside `area`), 0..1 each."""
+    if not coverage.intersects(area):
+        return 0.0, 0.0
+    shared = coverage.intersection(area).area
+    return (shared / area.area if area.area > 0 else 1.0,
+            shared / coverage.area if coverage.area > 0 else 1.0)
 
 
 def distance_metres(a: BaseGeometry, b: BaseGeometry) -> float:
@@ -220,4 +225,4 @@ FUNCTIONS: dict[NamedNode, object] = {
 """The GeoSPARQL functions every embedded store query is given (`EmbeddedStore.query`)."""
 
 __all__ = ["FUNCTIONS", "GeometryError", "distance_metres", "haversine", "overlap",
-           "read_bbox", "read_geometry"]
+           "read_bbox", "read_geometry", "shares"]
