@@ -121,6 +121,8 @@ class SyntheticCommunity:
     format: str
     datasets: int
     records: list[DatasetRecord] = field(default_factory=list)
+    area: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """West, south, east, north: the community's cell of the region's grid."""
 
     @property
     def file(self) -> str:
@@ -174,8 +176,35 @@ def _communities(datasets: int, rng: random.Random) -> list[SyntheticCommunity]:
         name = pattern.format(place)
         ident = name.lower().replace(" ", "-")
         fmt = "ttl" if i % 4 == 3 else "datajson"
-        out.append(SyntheticCommunity(ident, name, kind, f"{ident}.example", fmt, count))
+        out.append(SyntheticCommunity(ident, name, kind, f"{ident}.example", fmt, count,
+                                      area=_cell(i, n)))
     return out
+
+
+REGION_BOX = (-114.5, 31.5, -109.5, 36.5)
+"""Where generated communities lie (CRS84): a square grid of cells, one per community."""
+
+
+def _cell(i: int, n: int) -> tuple[float, float, float, float]:
+    side = math.ceil(math.sqrt(n))
+    west, south, east, north = REGION_BOX
+    width, height = (east - west) / side, (north - south) / side
+    x, y = west + (i % side) * width, south + (i // side) * height
+    return (round(x, 4), round(y, 4), round(x + width, 4), round(y + height, 4))
+
+
+def _coverage(community: SyntheticCommunity, identifier: str) -> str:
+    """A dataset's bounding box inside its community's cell, as data.json's `W,S,E,N`.
+
+    Drawn from its own generator seeded by the identifier, so adding coverage left every
+    other generated value as it was."""
+    rng = random.Random(f"coverage/{community.id}/{identifier}")
+    west, south, east, north = community.area
+    share = 1.0 if rng.random() < 0.2 else rng.uniform(0.05, 0.6)
+    width, height = (east - west) * share, (north - south) * share
+    x = west + rng.uniform(0, east - west - width)
+    y = south + rng.uniform(0, north - south - height)
+    return f"{x:.4f},{y:.4f},{x + width:.4f},{y + height:.4f}"
 
 
 def _record(rng: random.Random, community: SyntheticCommunity, n: int) -> DatasetRecord:
@@ -222,7 +251,7 @@ def _record(rng: random.Random, community: SyntheticCommunity, n: int) -> Datase
         license=None if access == "non-public" else rng.choice(tuple(LICENSES.values())),
         rights=None if access == "public" else "Access limited to authorized staff and "
         "partners under a data-sharing agreement.",
-        spatial=community.name,
+        spatial=_coverage(community, identifier),
         temporal=f"{year}-01-01/{modified}",
         periodicity=rng.choice(_FREQUENCIES),
         landing_page=f"{base}/datasets/{identifier}",
