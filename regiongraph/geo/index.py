@@ -10,7 +10,9 @@ A dataset's coverage is the union of what the graph says of its place: `dct:spat
 
 It is a view of the one change path (`regiongraph.change.VIEWS`, "geo"): it keeps the
 store version it caught up to and, after a change, re-reads the coverage of only the
-datasets typed in the changed graphs (and of those naming a place whose geometry changed).
+records the journal names as changed (a harvest that wrote record by record names them),
+else of the datasets typed in the changed graphs; and of those naming a place whose
+geometry changed.
 A shapely STRtree cannot take inserts, so changed coverages go to a small side list
 searched alongside the tree, and the slots they replaced are masked; when the side list
 passes a tenth of the tree, the tree is rebuilt from the geometries in memory (no store
@@ -91,13 +93,22 @@ class GeoIndex:
             self.version, self.complete = version, True
             return len(self.coverages)
 
-    def follow(self, store: Store, settings: Settings, changed: list[str]) -> int:
-        """Re-read the coverage of the datasets the changed graphs touch; returns how many
-        coverages were added, replaced or removed."""
+    def follow(self, store: Store, settings: Settings, changed: list[str],
+               subjects: list[str] | None = None) -> int:
+        """Re-read the coverage of the datasets the change touched: the `subjects` the
+        journal names when it names them (a harvest that wrote record by record), else
+        every dataset typed in the changed graphs; and those naming a place whose geometry
+        changed. Returns how many coverages were added, replaced or removed."""
         with self._lock:
-            held = set().union(*(self.graphs.pop(g, set()) for g in changed)) if changed \
-                else set()
-            typed = _typed(store, changed) if changed else []
+            if subjects is None:
+                held = set().union(*(self.graphs.pop(g, set()) for g in changed)) \
+                    if changed else set()
+                typed = _typed(store, changed) if changed else []
+            else:
+                held = set(subjects)
+                for graph in changed:
+                    self.graphs.get(graph, set()).difference_update(held)
+                typed = _typed_subjects(store, subjects, changed)
             for iri, graph in typed:
                 self.graphs.setdefault(graph, set()).add(iri)
             affected = sorted(held | {iri for iri, _ in typed} | _placed(store, changed))
@@ -178,8 +189,15 @@ def _scores(found: dict[str, float], iris: list[str], shapes, area: BaseGeometry
     `functions.overlap`, which says why)."""
     if not iris:
         return
-    shared = shapely.area(shapely.intersection(shapes, area))
     own = shapely.area(shapes)
+    shapely.prepare(area)
+    # Coverages wholly inside the area share all of themselves: only those crossing its
+    # edge need an intersection (the costly part with a detailed area).
+    inside = shapely.contains_properly(area, shapes)
+    shared = own.copy()
+    if not inside.all():
+        crossing = ~inside
+        shared[crossing] = shapely.area(shapely.intersection(shapes[crossing], area))
     in_area = shared / area.area if area.area > 0 else np.ones(len(iris))
     with np.errstate(divide="ignore", invalid="ignore"):
         in_coverage = np.where(own > 0, shared / np.where(own > 0, own, 1), 1.0)
@@ -198,6 +216,18 @@ def _typed(store: Store, graphs: list[str] | None) -> list[tuple[str, str]]:
                        "GRAPH ?g { ?d a dcat:Dataset } }")
     return [(row["d"].value, row["g"].value) for row in rows
             if getattr(row["d"], "value", None) and not str(row["d"]).startswith("_:")]
+
+
+def _typed_subjects(store: Store, subjects: list[str], graphs: list[str]
+                    ) -> list[tuple[str, str]]:
+    """(dataset, graph) for those of `subjects` typed as datasets in one of `graphs`."""
+    found = []
+    for start in range(0, len(subjects), 2000):
+        batch = subjects[start:start + 2000]
+        rows = store.query(PREFIXES + f"SELECT ?d ?g WHERE {{ VALUES ?d {{ {_values(batch)} }} "
+                           f"VALUES ?g {{ {_values(graphs)} }} GRAPH ?g {{ ?d a dcat:Dataset }} }}")
+        found += [(row["d"].value, row["g"].value) for row in rows]
+    return found
 
 
 def _placed(store: Store, graphs: list[str]) -> set[str]:
@@ -255,8 +285,20 @@ def geo_index(store: Store, settings: Settings) -> GeoIndex:
 def follow(store: Store, settings: Settings, changed) -> None:
     """The view's follow step (`regiongraph.change.VIEWS`)."""
     index = open_geo_index(store)
-    if index.complete:  # never built: the first search builds it whole
-        index.follow(store, settings, [str(getattr(g, "value", g)) for g in changed])
+    if not index.complete:  # never built: the first search builds it whole
+        return
+    graphs = [str(getattr(g, "value", g)) for g in changed]
+    index.follow(store, settings, graphs, subjects=changed_subjects(store, settings,
+                                                                    index.version))
+
+
+def changed_subjects(store: Store, settings: Settings, seen: int) -> list[str] | None:
+    """The subjects the journal names for every change since `seen`, or None when one of
+    them names none (then whole graphs are re-read)."""
+    entries = journal.since(store, settings, seen)
+    if not entries or any(not entry.subjects for entry in entries):
+        return None
+    return sorted({s for entry in entries for s in entry.subjects})
 
 
 def seen_version(store: Store, settings: Settings) -> int:

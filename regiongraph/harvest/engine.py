@@ -125,6 +125,8 @@ class _Run:
         self.touched: set[str] = set()
         """Keys created, updated or removed in this harvest."""
         self.stored_topics: dict[str, str] = {}
+        self.old_topics: set[str] = set()
+        """Datasets the touched records held before this harvest (`old_triples`)."""
         self.report = HarvestReport(source=source.id, community=source.community,
                                     type=source.type, location=source.location, status="ok",
                                     started=utcnow())
@@ -414,6 +416,8 @@ class _Run:
             changed.seek(0)
             added = self.store.replace_graph(staging, parse(changed, RdfFormat.N_TRIPLES))
         old = self.old_triples()
+        self.report.changed_subjects = sorted(self.old_topics | {
+            r.iri.value for r in records if r.key in self.touched and r.iri is not None})
         lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in old)
         update = (f"DELETE DATA {{ GRAPH <{self.graph.value}> {{\n{lines}\n}} }} ;\n"
                   f"ADD <{staging.value}> TO <{self.graph.value}> ;\n"
@@ -441,6 +445,7 @@ class _Run:
                 topics[row["r"].value] = row["d"].value
         datasets = sorted(set(topics.values()))
         dataset_set = set(datasets)
+        self.old_topics = dataset_set
 
         def minted_under_a_dataset(iri: str) -> bool:
             cut = iri.find("/", iri.find("//") + 2)

@@ -437,7 +437,7 @@ class SearchIndex:
         if wanted == 0 or count == 0:
             return []
         ordered = sorted(area, key=lambda iri: (-area[iri], iri))
-        found: list[tuple[float, float, dict]] = []
+        found: list[tuple[float, float, str, object]] = []
         position, step = 0, max(256, 4 * wanted)
         while position < len(ordered) and len(found) < min(wanted, count):
             chunk = ordered[position:position + step]
@@ -447,11 +447,12 @@ class SearchIndex:
                 (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", chunk)),
             ])
             for score, address in searcher.search(narrowed, len(chunk), count=False).hits:
-                payload = json.loads(searcher.doc(address).get_first("payload"))
-                found.append((area[payload["iri"]], float(score), payload))
-        found.sort(key=lambda f: (-f[0], -f[1], f[2]["iri"]))
+                iri = searcher.doc(address).get_first("id")
+                found.append((area[iri], float(score), iri, address))
+        found.sort(key=lambda f: (-f[0], -f[1], f[2]))
         hits = []
-        for overlap, score, payload in found[start:wanted]:
+        for overlap, score, _iri, address in found[start:wanted]:
+            payload = json.loads(searcher.doc(address).get_first("payload"))
             payload["score"], payload["overlap"] = round(score, 4), overlap
             if not include_private:
                 payload.pop("access", None)
