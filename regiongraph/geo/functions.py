@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from functools import lru_cache
 
 import shapely
@@ -214,12 +215,17 @@ def _distance(a, b, unit=None):
     return Literal(distance_metres(first, second))
 
 
-def _prepared(geometry: BaseGeometry) -> BaseGeometry:
+_PREPARING = threading.Lock()
+
+
+def prepared(geometry: BaseGeometry) -> BaseGeometry:
     """The geometry prepared (indexed edges) for repeated tests: parsed geometries are
     cached by literal, so a query testing many coverages against one area prepares the area
     once, and each test then costs microseconds instead of a walk over every edge."""
     if not shapely.is_prepared(geometry):
-        shapely.prepare(geometry)
+        with _PREPARING:  # cached objects are shared between request threads
+            if not shapely.is_prepared(geometry):
+                shapely.prepare(geometry)
     return geometry
 
 
@@ -227,13 +233,13 @@ def _intersects(a: BaseGeometry, b: BaseGeometry) -> bool:
     # symmetric: test from the more detailed side, which benefits most from preparing
     if shapely.get_num_coordinates(a) < shapely.get_num_coordinates(b):
         a, b = b, a
-    return bool(shapely.intersects(_prepared(a), b))
+    return bool(shapely.intersects(prepared(a), b))
 
 
 FUNCTIONS: dict[NamedNode, object] = {
     NamedNode(GEOF + "sfIntersects"): _relation(_intersects),
-    NamedNode(GEOF + "sfWithin"): _relation(lambda a, b: shapely.contains(_prepared(b), a)),
-    NamedNode(GEOF + "sfContains"): _relation(lambda a, b: shapely.contains(_prepared(a), b)),
+    NamedNode(GEOF + "sfWithin"): _relation(lambda a, b: shapely.contains(prepared(b), a)),
+    NamedNode(GEOF + "sfContains"): _relation(lambda a, b: shapely.contains(prepared(a), b)),
     NamedNode(GEOF + "sfOverlaps"): _relation(lambda a, b: a.overlaps(b)),
     NamedNode(GEOF + "envelope"): _envelope,
     NamedNode(GEOF + "distance"): _distance,
@@ -241,4 +247,4 @@ FUNCTIONS: dict[NamedNode, object] = {
 """The GeoSPARQL functions every embedded store query is given (`EmbeddedStore.query`)."""
 
 __all__ = ["FUNCTIONS", "GeometryError", "distance_metres", "haversine", "overlap",
-           "read_bbox", "read_geometry", "shares"]
+           "prepared", "read_bbox", "read_geometry", "shares"]

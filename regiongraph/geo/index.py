@@ -34,7 +34,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from regiongraph import journal
-from regiongraph.geo.functions import GeometryError, read_bbox, read_geometry
+from regiongraph.geo.functions import GeometryError, prepared, read_bbox, read_geometry
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -190,7 +190,7 @@ def _scores(found: dict[str, float], iris: list[str], shapes, area: BaseGeometry
     if not iris:
         return
     own = shapely.area(shapes)
-    shapely.prepare(area)
+    prepared(area)
     # Coverages wholly inside the area share all of themselves: only those crossing its
     # edge need an intersection (the costly part with a detailed area).
     inside = shapely.contains_properly(area, shapes)
