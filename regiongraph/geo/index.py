@@ -25,6 +25,7 @@ see (the search index's `public` flag, the reuse ranking's `visible` set).
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from dataclasses import dataclass
@@ -190,14 +191,26 @@ def _scores(found: dict[str, float], iris: list[str], shapes, area: BaseGeometry
     if not iris:
         return
     own = shapely.area(shapes)
-    prepared(area)
-    # Coverages wholly inside the area share all of themselves: only those crossing its
-    # edge need an intersection (the costly part with a detailed area).
-    inside = shapely.contains_properly(area, shapes)
-    shared = own.copy()
-    if not inside.all():
-        crossing = ~inside
-        shared[crossing] = shapely.area(shapely.intersection(shapes[crossing], area))
+    shared = np.zeros(len(iris))
+    todo = np.ones(len(iris), dtype=bool)
+    west, south, east, north = area.bounds
+    if math.isclose(area.area, (east - west) * (north - south), rel_tol=1e-9):
+        # A box searched (bbox=): boxes share the overlap of their sides, no geometry needed
+        box = shapely.bounds(shapes)
+        sides = (box[:, 2] - box[:, 0]) * (box[:, 3] - box[:, 1])
+        todo = ~np.isclose(own, sides, rtol=1e-9, atol=0)
+        width = np.clip(np.minimum(box[:, 2], east) - np.maximum(box[:, 0], west), 0, None)
+        height = np.clip(np.minimum(box[:, 3], north) - np.maximum(box[:, 1], south), 0, None)
+        shared[~todo] = (width * height)[~todo]
+    if todo.any():
+        # Coverages wholly inside the area share all of themselves: only those crossing its
+        # edge need an intersection (the costly part with a detailed area).
+        prepared(area)
+        inside = todo & shapely.contains_properly(area, shapes)
+        shared[inside] = own[inside]
+        crossing = todo & ~inside
+        if crossing.any():
+            shared[crossing] = shapely.area(shapely.intersection(shapes[crossing], area))
     in_area = shared / area.area if area.area > 0 else np.ones(len(iris))
     with np.errstate(divide="ignore", invalid="ignore"):
         in_coverage = np.where(own > 0, shared / np.where(own > 0, own, 1), 1.0)
