@@ -55,6 +55,8 @@ VIEWS: list[View] = [
          seen="regiongraph.visibility:seen_version", mark="regiongraph.visibility:mark_version"),
     View("search", "regiongraph.search:after_change",
          seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
+    View("geo", "regiongraph.geo.index:follow",
+         seen="regiongraph.geo.index:seen_version", mark="regiongraph.geo.index:mark_version"),
 ]
 
 
@@ -83,7 +85,7 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()
-                                     for name in ("rules", "publishable", "search")}
+                                     for name in ("rules", "publishable", "search", "geo")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

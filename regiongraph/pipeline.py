@@ -152,12 +152,18 @@ def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]
     from regiongraph.harvest.report import RecordError
 
     reports: list = []
+    subjects: list[str] = []
 
     def write() -> list[str]:
         reports.extend(run())
+        written = [r for r in reports if r.written_graphs]
+        # Journal the records changed only when every graph was written record by record:
+        # a view then follows those alone (a whole-graph write names no subjects).
+        if written and all(r.changed_subjects is not None for r in written):
+            subjects.extend(s for r in written for s in r.changed_subjects)
         return [g for report in reports for g in report.written_graphs]
 
-    applied = apply_change(store, settings, road, write)
+    applied = apply_change(store, settings, road, write, subjects=subjects)
     for view, why in applied.failures.items():
         for report in reports:
             if report.written_graphs:

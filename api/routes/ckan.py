@@ -25,6 +25,8 @@ from regiongraph.api.deps import current_principal
 
 from regiongraph import __version__
 from regiongraph.accounts import ANONYMOUS, Principal
+from regiongraph.geo.functions import GeometryError
+from regiongraph.geo.index import search_area
 from regiongraph.limits import LimitExceeded, load_json
 from regiongraph.membership import audited, member_also
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
@@ -259,6 +261,8 @@ def package_search(ctx: Context, params: dict) -> dict:
     :param facet.field: JSON list of facets: organization, groups, tags, res_format,
         conforms_to, projects; facet.limit, facet.mincount
     :param include_private: with the admin token, datasets that are not public too
+    :param ext_bbox: `minx,miny,maxx,maxy` (CRS84), as ckanext-spatial takes it: only
+        datasets whose coverage meets the box, ranked by overlap when sorted by score
     :returns: {count, sort, facets, search_facets, results: [package]}
     """
     rows = _int(params, "rows", DEFAULT_ROWS, maximum=MAX_ROWS)
@@ -296,10 +300,11 @@ def package_search(ctx: Context, params: dict) -> dict:
             raise CkanError(409, "Search Query Error",
                             f"Search Query is invalid: unknown facet field {name!r}")
         ours_facets.append(facet)
+    area = _ext_bbox(ctx, _text(params, "ext_bbox"))
     try:
         result = ctx.index.search(q, filters=filters, include_private=include_private,
                                   also=also, start=start, rows=rows, sort=ours, facets=ours_facets,
-                                  facet_size=facet_limit)
+                                  facet_size=facet_limit, area=area)
     except SearchInputError as error:
         raise CkanError(409, "Search Query Error",
                         f"Search Query is invalid: {error}") from None
@@ -314,6 +319,18 @@ def package_search(ctx: Context, params: dict) -> dict:
     return {"count": result.count, "sort": sort, "facets": facets,
             "search_facets": search_facets,
             "results": [package_dict(hit) for hit in result.hits]}
+
+
+def _ext_bbox(ctx: Context, bbox: str | None) -> dict[str, float] | None:
+    """ckanext-spatial's `ext_bbox`; a bad box is its SearchError, as CKAN sends it (409)."""
+    if not bbox:
+        return None
+    state = ctx.request.app.state
+    try:
+        return search_area(state.store, state.settings, bbox=bbox)
+    except GeometryError as error:
+        raise CkanError(409, "Search Error",
+                        f"Search error: Wrong bounding box provided ({error})") from None
 
 
 def _ckan_sort(sort: str) -> str:

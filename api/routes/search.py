@@ -20,6 +20,8 @@ from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
+from regiongraph.geo.functions import GeometryError
+from regiongraph.geo.index import search_area
 from regiongraph.membership import audited, member_also
 from regiongraph.search import (
     SearchIndexError,
@@ -61,6 +63,10 @@ def search(
     page: Annotated[str | None, Query(description="Page number, from 1")] = None,
     rows: Annotated[str | None, Query(description=f"Results per page (1..{MAX_ROWS})")] = None,
     sort: Annotated[str | None, Query(description="relevance, title asc, modified desc")] = None,
+    bbox: Annotated[str | None, Query(description="Datasets covering west,south,east,north "
+                                                  "(CRS84 degrees)")] = None,
+    intersects: Annotated[str | None, Query(description="Datasets covering a WKT or GeoJSON "
+                                                        "geometry (CRS84)")] = None,
 ) -> Response:
     media = negotiate(request, OFFERS)
     admin = principal.alliance_steward
@@ -72,14 +78,15 @@ def search(
         size = clamp_rows(_integer("rows", rows, DEFAULT_ROWS), DEFAULT_ROWS)
         parsed = parse_query(q)
         filters = parse_filters(fq)
+        area = search_area(store, settings, bbox=bbox, intersects=intersects)
         index = index_for(store, settings)
         result = index.search(parsed, filters=filters, include_private=admin, also=also,
-                              start=(page_number - 1) * size, rows=size, sort=sort)
+                              start=(page_number - 1) * size, rows=size, sort=sort, area=area)
         audited(store, settings, principal, (hit["iri"] for hit in result.hits), "search")
     except SearchIndexError as error:
         raise HTTPException(503, f"the search index is not available: {error}",
                             headers={"Retry-After": "30"}) from None
-    except SearchInputError as error:
+    except (SearchInputError, GeometryError) as error:
         if media == "text/html":
             return TEMPLATES.TemplateResponse(
                 request, "search.html",
@@ -89,6 +96,8 @@ def search(
         raise HTTPException(400, str(error)) from None
     body = {
         "query": q or "",
+        **({"bbox": bbox} if bbox else {}),
+        **({"intersects": intersects} if intersects else {}),
         "filters": result.filters,
         "sort": sort or "relevance",
         "count": result.count,
@@ -126,6 +135,8 @@ def _hit(hit: dict, base: str) -> dict:
         out["access"] = hit["access"]
     if "score" in hit:
         out["score"] = hit["score"]
+    if "overlap" in hit:
+        out["overlap"] = hit["overlap"]
     return out
 
 
@@ -143,6 +154,7 @@ def _page_context(request: Request, body: dict, filters: dict[str, list[str]],
         if q:
             params.append(("q", q))
         params += [("fq", f"{name}:{value}") for name, value in chosen]
+        params += [(name, body[name]) for name in ("bbox", "intersects") if name in body]
         if body["sort"] != "relevance":
             params.append(("sort", body["sort"]))
         if body["rows"] != DEFAULT_ROWS:

@@ -122,6 +122,9 @@ class Reason(BaseModel):
     evidence: list[str] = Field(default_factory=list)
     """IRIs (or keywords) the reason rests on."""
     points: float
+    overlap: float | None = None
+    """For "spatial": the overlap of the dataset's coverage with the project's area, 0..1
+    (`regiongraph.geo.functions.overlap`)."""
 
 
 class ReuseItem(BaseModel):

@@ -27,6 +27,7 @@ from regiongraph.store import Store
 from regiongraph.visibility import publication_candidates
 
 PREFIXES = sparql_prefixes()
+GEO = "http://www.opengis.net/ont/geosparql#"
 RGC = "https://w3id.org/regiongraph/concepts/"
 
 # Fallback order of phases when the concept scheme (with rg:order) is not in the store.
@@ -74,6 +75,8 @@ class Dataset:
     access: set[str] = field(default_factory=set)
     personal: set[str] = field(default_factory=set)
     bboxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    coverage: list[str] = field(default_factory=list)
+    """Its coverage as geometry texts (`regiongraph.geo.index.COVERAGE`), parsed on demand."""
 
 
 @dataclass
@@ -85,6 +88,8 @@ class Project:
     phase: str | None = None
     uses: set[str] = field(default_factory=set)
     produces: set[str] = field(default_factory=set)
+    areas: list[str] = field(default_factory=list)
+    """The project's area as geometry texts (`geo:hasGeometry/geo:asWKT`)."""
 
 
 @dataclass
@@ -234,12 +239,13 @@ def _datasets(store: Store, region: Region) -> None:
         "SELECT ?d ?c WHERE { { ?d rg:personalDataCategory ?c } UNION { ?d rg:personalData ?c } }"
     ):
         d.personal.add(value)
-    for d, value in each(
-        "SELECT ?d ?w WHERE { ?d dct:spatial/dcat:bbox ?w }"
-    ):
+    from regiongraph.geo.index import COVERAGE
+
+    for d, value in each(f"PREFIX geo: <{GEO}> SELECT DISTINCT ?d ?w WHERE {{ {COVERAGE} }}"):
         box = wkt_bbox(value)
         if box is not None:
             d.bboxes.append(box)
+            d.coverage.append(value)
     for community in {d.publisher for d in region.datasets.values() if d.publisher}:
         if community not in region.partners:
             region.communities.add(community)
@@ -279,6 +285,9 @@ def _projects(store: Store, region: Region) -> None:
         p.uses.add(value)
     for p, value in each("SELECT ?p ?d WHERE { ?p a rg:Project ; rg:producesDataset ?d }"):
         p.produces.add(value)
+    for p, value in each(f"SELECT ?p ?w WHERE {{ ?p a rg:Project ; <{GEO}hasGeometry>/"
+                         f"<{GEO}asWKT> ?w }}"):
+        p.areas.append(value)
 
 
 LINEAGE_EDGES = """SELECT DISTINCT ?up ?down ?kind WHERE {

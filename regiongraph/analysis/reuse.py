@@ -9,8 +9,14 @@ evidence a planner can check, each piece kept as a reason with the IRIs it rests
 | a theme of the dataset is the project's domain              | 3.0    |
 | conforms to a standard the project's data or domain uses    | 2.0    |
 | a project in another community already uses it             | 1.5    |
-| its area overlaps the area of the project's data            | 1.0    |
+| its coverage overlaps the project's area                    | 1.0    |
 | shared keywords with the project's data (0.5 each, max 2)   | ≤ 2.0  |
+
+The project's area is its own geometry (`geo:hasGeometry`), else the coverage of the
+data it uses and produces; a dataset's coverage is what the spatial index reads
+(`regiongraph.geo.index.COVERAGE`). The overlap is measured with shapely, bounding boxes
+first so most candidates never reach it, and kept in the reason with the IRIs the area
+rests on.
 
 Only datasets with at least one of the first three (the strong reasons) and a score of
 at least `min_score` are recommended; keywords and area refine the ranking, they never
@@ -36,8 +42,12 @@ import heapq
 import re
 from collections import defaultdict
 
+import shapely
+from shapely.geometry.base import BaseGeometry
+
 from regiongraph.analysis.models import NearDuplicateGroup, Reason, Ref, ReuseItem, ReuseResult
 from regiongraph.analysis.region import Region, local_name
+from regiongraph.geo.functions import GeometryError, overlap, read_geometry, shares
 
 POINTS = {"domain": 3.0, "standard": 2.0, "used-elsewhere": 1.5, "spatial": 1.0,
           "keyword": 0.5, "keywords-max": 2.0}
@@ -109,6 +119,7 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
     used_pool = {k: sorted(v, key=rank.__getitem__) for k, v in used_in_domain.items()}
 
     items: list[ReuseItem] = []
+    coverage_of = coverage_reader(region)
     for project in sorted(region.projects.values(), key=lambda p: p.iri):
         if community is not None and project.lead != community:
             continue
@@ -123,7 +134,8 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
                 own_standards.add(s)
         own_keywords = set().union(*(region.datasets[d].keywords for d in seen
                                      if d in region.datasets)) if seen else set()
-        own_boxes = [b for d in seen if d in region.datasets for b in region.datasets[d].bboxes]
+        area, area_from = project_area(region, project, seen, coverage_of)
+        area_box = area.bounds if area is not None else None
 
         def take(pool: list[str], own=own, insiders=insiders) -> list[str]:
             out = []
@@ -159,9 +171,11 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
                 score += p_used
             if score == 0.0:
                 continue  # no strong reason: keywords and area never recommend alone
-            if own_boxes and d.bboxes and any(_overlap(a, b) for a in d.bboxes
-                                              for b in own_boxes):
-                score += p_spatial
+            if area_box is not None and d.bboxes and any(_overlap(b, area_box)
+                                                         for b in d.bboxes):
+                covered = coverage_of(iri)
+                if covered is not None and covered.intersects(area):
+                    score += p_spatial
             if own_keywords and d.keywords:
                 shared = len(d.keywords & own_keywords)
                 if shared:
@@ -171,7 +185,7 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
         for score, iri in heapq.nlargest(per_project, scored):
             d = region.datasets[iri]
             reasons = _reasons(region, project, d, dataset_standards[iri], own_standards,
-                               own_keywords, own_boxes, users)
+                               own_keywords, (area, area_from), coverage_of, users)
             items.append(ReuseItem(
                 dataset=iri, dataset_label=region.label(iri), publisher=d.publisher,
                 publisher_label=region.label(d.publisher), for_community=project.lead,
@@ -186,7 +200,8 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
     return ReuseResult(items=items, near_duplicates=groups, community=community)
 
 
-def _reasons(region, project, d, standards, own_standards, own_keywords, own_boxes, users):
+def _reasons(region, project, d, standards, own_standards, own_keywords, spatial, coverage_of,
+             users):
     reasons: list[Reason] = []
     themes = sorted(d.themes & project.domains)
     if themes:
@@ -210,9 +225,17 @@ def _reasons(region, project, d, standards, own_standards, own_keywords, own_box
         reasons.append(Reason(kind="used-elsewhere", points=POINTS["used-elsewhere"],
                               evidence=elsewhere,
                               text=f"already used by {names}"))
-    if own_boxes and any(_overlap(a, b) for a in d.bboxes for b in own_boxes):
-        reasons.append(Reason(kind="spatial", points=POINTS["spatial"], evidence=[],
-                              text="covers an area that overlaps the project's data"))
+    area, area_from = spatial
+    covered = coverage_of(d.iri) if area is not None else None
+    if covered is not None and covered.intersects(area):
+        in_area, in_coverage = shares(covered, area)
+        whose = "the project's area" if area_from == [project.iri] else \
+            "the area of the project's data"
+        reasons.append(Reason(
+            kind="spatial", points=POINTS["spatial"], evidence=area_from,
+            overlap=overlap(covered, area),
+            text=f"its coverage overlaps {whose}: it covers {in_area:.0%} of that area, "
+                 f"and {in_coverage:.0%} of its coverage lies inside it"))
     words = sorted(d.keywords & own_keywords)
     if words:
         points = min(POINTS["keywords-max"], POINTS["keyword"] * len(words))
@@ -220,6 +243,44 @@ def _reasons(region, project, d, standards, own_standards, own_keywords, own_box
                               text="shares keywords with the project's data: "
                                    + ", ".join(words[:5])))
     return reasons
+
+
+def project_area(region: Region, project, seen: set[str], coverage_of
+                 ) -> tuple[BaseGeometry | None, list[str]]:
+    """The project's area and the IRIs it rests on: the project's own geometry, else the
+    union of the coverage of the data it uses and produces (that the asker may see)."""
+    shapes = []
+    for text in project.areas:
+        try:
+            shapes.append(read_geometry(text))
+        except GeometryError:
+            continue
+    if shapes:
+        return shapely.union_all(shapes), [project.iri]
+    own = sorted(d for d in seen if coverage_of(d) is not None)
+    if not own:
+        return None, []
+    return shapely.union_all([coverage_of(d) for d in own]), own
+
+
+def coverage_reader(region: Region):
+    """dataset IRI → its coverage geometry (None without one), each parsed once per ranking."""
+    cache: dict[str, BaseGeometry | None] = {}
+
+    def coverage_of(iri: str) -> BaseGeometry | None:
+        if iri not in cache:
+            shapes = []
+            d = region.datasets.get(iri)
+            for text in d.coverage if d else ():
+                try:
+                    shapes.append(read_geometry(text))
+                except GeometryError:
+                    continue
+            cache[iri] = (shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)) \
+                if shapes else None
+        return cache[iri]
+
+    return coverage_of
 
 
 def _overlap(a, b) -> bool:

@@ -200,7 +200,7 @@ def update(
 @app.command()
 def refresh(
     view: Annotated[list[str] | None, typer.Option(
-        "--view", help="Only this view (rules, publishable, search); repeatable.")] = None,
+        "--view", help="Only this view (rules, publishable, search, geo); repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Bring every derived view up to the store version (after a view failed to follow).

@@ -4,6 +4,7 @@
     regiongraph search "street light*" --facet community=saguaro --facet format=CSV
     regiongraph search gtfs --json                 # the same answer as GET /search
     regiongraph search "" --private --facet access=restricted   # a steward's view
+    regiongraph search transit --bbox=-111.1,32.1,-110.8,32.4    # data covering an area
     regiongraph reindex                            # rebuild the index from the store
 
 The CLI searches what anonymous users see unless `--private` is given: whoever runs it
@@ -32,8 +33,15 @@ def search(
     private: Annotated[bool, typer.Option(
         "--private", help="Include non-public records and the access facet.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    bbox: Annotated[str | None, typer.Option(
+        help="Datasets covering west,south,east,north (CRS84 degrees); ranks by overlap.")]
+    = None,
+    intersects: Annotated[str | None, typer.Option(
+        help="Datasets covering this WKT or GeoJSON geometry (CRS84); ranks by overlap.")]
+    = None,
 ) -> None:
     """Search datasets, projects, standards and communities, with facet counts."""
+    from regiongraph.geo.index import search_area
     from regiongraph.search import SearchInputError, index_for, parse_filters
     from regiongraph.search.query import clamp_rows
 
@@ -42,9 +50,10 @@ def search(
     size = clamp_rows(rows)
     current = state()
     store = current.store(read_only=True)
+    area = search_area(store, current.settings, bbox=bbox, intersects=intersects)
     index = index_for(store, current.settings)
     result = index.search(text, filters=parse_filters(facet), include_private=private,
-                          start=(page - 1) * size, rows=size, sort=sort)
+                          start=(page - 1) * size, rows=size, sort=sort, area=area)
     if as_json:
         body = {
             "query": text, "filters": result.filters, "count": result.count, "page": page,

@@ -13,6 +13,7 @@ on every run (sorted where order is not given, no clocks, no hash-seeded iterati
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -254,6 +255,7 @@ def datajson_catalog(records: Iterable[DatasetRecord], catalog_url: str) -> str:
 
 # --- DCAT 3 Turtle ---------------------------------------------------------------------
 
+BBOX = re.compile(r"^(-?[\d.]+),(-?[\d.]+),(-?[\d.]+),(-?[\d.]+)$")
 TURTLE_PREFIXES = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
@@ -368,7 +370,13 @@ def _turtle_dataset(
     if record.rights:
         props.append(f"dct:rights [ a dct:RightsStatement ; dct:description "
                      f"{turtle_string(record.rights)}@en ]")
-    if record.spatial:
+    box = BBOX.match(record.spatial or "")
+    if box:  # "W,S,E,N", as data.json writes it: a dcat:bbox polygon here
+        w, s, e, n = box.groups()
+        wkt = f"POLYGON(({w} {s},{e} {s},{e} {n},{w} {n},{w} {s}))"
+        props.append(f"dct:spatial [ a dct:Location ; dcat:bbox {turtle_string(wkt)}"
+                     "^^<http://www.opengis.net/ont/geosparql#wktLiteral> ]")
+    elif record.spatial:
         props.append(f"dct:spatial [ a dct:Location ; locn:geographicName "
                      f"{turtle_string(record.spatial)}@en ]")
     if record.temporal:

@@ -214,6 +214,7 @@ def _communities(datasets: int, rng: random.Random) -> list[SyntheticCommunity]:
     return out
 
 
+
 def _record(rng: random.Random, community: SyntheticCommunity, n: int) -> DatasetRecord:
     slug, title, domains, standard, dists, keywords = rng.choice(TOPICS)
     # About half the communities publishing a topic claim its standard: adoption gaps.

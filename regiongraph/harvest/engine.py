@@ -126,6 +126,8 @@ class _Run:
         """Keys created, updated or removed in this harvest."""
         self.stored_topics: dict[str, str] = {}
         self._places: dict[str, str] | None = None
+        self.old_topics: set[str] = set()
+        """Datasets the touched records held before this harvest (`old_triples`)."""
         self.report = HarvestReport(source=source.id, community=source.community,
                                     type=source.type, location=source.location, status="ok",
                                     started=utcnow())
@@ -416,6 +418,8 @@ class _Run:
             changed.seek(0)
             added = self.store.replace_graph(staging, parse(changed, RdfFormat.N_TRIPLES))
         old = self.old_triples()
+        self.report.changed_subjects = sorted(self.old_topics | {
+            r.iri.value for r in records if r.key in self.touched and r.iri is not None})
         lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in old)
         update = (f"DELETE DATA {{ GRAPH <{self.graph.value}> {{\n{lines}\n}} }} ;\n"
                   f"ADD <{staging.value}> TO <{self.graph.value}> ;\n"
@@ -443,6 +447,7 @@ class _Run:
                 topics[row["r"].value] = row["d"].value
         datasets = sorted(set(topics.values()))
         dataset_set = set(datasets)
+        self.old_topics = dataset_set
 
         def minted_under_a_dataset(iri: str) -> bool:
             cut = iri.find("/", iri.find("//") + 2)

@@ -56,6 +56,10 @@ class HarvestReport(BaseModel):
     duplicates: list[DuplicateLink] = Field(default_factory=list)
     written_graphs: dict[str, int] = Field(default_factory=dict)
     """Graph IRI → quads written; empty when nothing changed (for after-change hooks)."""
+    changed_subjects: list[str] | None = Field(default=None, exclude=True)
+    """The datasets an incremental write replaced, created or removed (journalled as the
+    change's subjects, so views can follow record by record); None when the whole graph
+    was written."""
     http_status: int | None = None
     requests: int = 0
     started: datetime

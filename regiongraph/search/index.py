@@ -350,11 +350,16 @@ class SearchIndex:
         facets: list[str] | None = None,
         facet_size: int = FACET_SIZE,
         also: Collection[str] | None = None,
+        area: dict[str, float] | None = None,
     ) -> SearchResult:
         """Run a search. `include_private` only for users who may see every record; `also`
         for a member: the IRIs of the non-public records they may see
         (`regiongraph.membership`), which count in hits and facets; members get the access
-        facet."""
+        facet.
+
+        `area` (dataset IRI → overlap, from `regiongraph.geo.index.search_area`) keeps only
+        those datasets and, sorted by relevance, ranks them by overlap, then by the words.
+        """
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
         if start < 0:
             raise SearchInputError(f"start must be 0 or more, not {start}")
@@ -370,6 +375,12 @@ class SearchIndex:
         query = self.build_query(parsed, merged)
         if not include_private:
             query = self._public_only(query, also or ())
+        if area is not None:
+            query = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id",
+                                                                  list(area))),
+            ])
         wanted = [f for f in (facets if facets is not None else list(FACETS))
                   if include_private or also is not None or f not in PRIVATE_FACETS]
         for name in wanted:
@@ -381,20 +392,27 @@ class SearchIndex:
         searcher = self.index.searcher()
         # rows=0 asks for counts only (CKAN clients do); tantivy panics on a zero limit
         limit = max(1, rows)
-        if sort_field == "relevance":
+        if area is not None and sort_field == "relevance":
+            result = searcher.search(query, 1, count=True)
+            hits = self._by_overlap(searcher, query, area, start, rows, include_private,
+                                    result.count)
+        elif sort_field == "relevance":
             result = searcher.search(query, limit, count=True, offset=start)
         else:
             order = tantivy.Order.Asc if direction == "asc" else tantivy.Order.Desc
             result = searcher.search(query, limit, count=True, offset=start,
                                      order_by_field=sort_field, order=order)
-        hits = []
-        for score, address in result.hits[:max(0, rows)]:
-            payload = json.loads(searcher.doc(address).get_first("payload"))
-            if sort_field == "relevance":
-                payload["score"] = round(float(score), 4)
-            if not include_private and payload.get("iri") not in (also or ()):
-                payload.pop("access", None)
-            hits.append(payload)
+        if area is None or sort_field != "relevance":
+            hits = []
+            for score, address in result.hits[:max(0, rows)]:
+                payload = json.loads(searcher.doc(address).get_first("payload"))
+                if sort_field == "relevance":
+                    payload["score"] = round(float(score), 4)
+                if area is not None:
+                    payload["overlap"] = area.get(payload["iri"], 0.0)
+                if not include_private and payload.get("iri") not in (also or ()):
+                    payload.pop("access", None)
+                hits.append(payload)
         facet_counts: dict[str, list[FacetValue]] = {}
         if wanted and result.count:
             aggs = {name: {"terms": {"field": name, "size": max(1, facet_size)}}
@@ -411,6 +429,40 @@ class SearchIndex:
             facet_counts = {name: [] for name in wanted}
         return SearchResult(count=result.count, start=start, rows=rows, hits=hits,
                             facets=facet_counts, notes=parsed.notes, filters=merged)
+
+    def _by_overlap(self, searcher, query: tantivy.Query, area: dict[str, float], start: int,
+                    rows: int, include_private: bool, count: int) -> list[dict]:
+        """The page of matches ranked by overlap with the searched area, then by the words.
+
+        The area's datasets are walked in order of overlap, a growing slice at a time,
+        asking the index which of the slice match the words and facets, until the page is
+        full: a page near the top costs a few small lookups however large the area.
+        """
+        wanted = start + max(0, rows)
+        if wanted == 0 or count == 0:
+            return []
+        ordered = sorted(area, key=lambda iri: (-area[iri], iri))
+        found: list[tuple[float, float, str, object]] = []
+        position, step = 0, max(256, 4 * wanted)
+        while position < len(ordered) and len(found) < min(wanted, count):
+            chunk = ordered[position:position + step]
+            position, step = position + len(chunk), step * 2
+            narrowed = tantivy.Query.boolean_query([
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "id", chunk)),
+            ])
+            for score, address in searcher.search(narrowed, len(chunk), count=False).hits:
+                iri = searcher.doc(address).get_first("id")
+                found.append((area[iri], float(score), iri, address))
+        found.sort(key=lambda f: (-f[0], -f[1], f[2]))
+        hits = []
+        for overlap, score, _iri, address in found[start:wanted]:
+            payload = json.loads(searcher.doc(address).get_first("payload"))
+            payload["score"], payload["overlap"] = round(score, 4), overlap
+            if not include_private:
+                payload.pop("access", None)
+            hits.append(payload)
+        return hits
 
     def facet_label(self, facet: str, key: str) -> str:
         return self.labels.get(facet, {}).get(key, key)

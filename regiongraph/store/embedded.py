@@ -34,6 +34,15 @@ from regiongraph.store.base import (
     in_graph,
 )
 
+
+def geo_functions() -> dict:
+    """The GeoSPARQL functions every query is given (`regiongraph.geo.functions`); imported
+    on first query so commands that never query do not load shapely."""
+    from regiongraph.geo.functions import FUNCTIONS
+
+    return FUNCTIONS
+
+
 SMALL_GRAPH = 2_000
 """Up to this many quads, replace_graph writes in one update instead of staging."""
 RESTORE_MARK = ".restore-"
@@ -146,7 +155,8 @@ class EmbeddedStore:
         named_graphs: list[NamedNode] | None = None,
         union_default_graph: bool = False,
     ):
-        kwargs: dict[str, object] = {"use_default_graph_as_union": union_default_graph}
+        kwargs: dict[str, object] = {"use_default_graph_as_union": union_default_graph,
+                                     "custom_functions": geo_functions()}
         if substitutions:
             kwargs["substitutions"] = substitutions
         if default_graph is not None:
