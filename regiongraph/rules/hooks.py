@@ -19,5 +19,7 @@ def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> 
     data_changed = [g for g in changed if g != inference]
     if not data_changed:
         return
-    follow(store, settings, data_changed)
-    revalidate(store, settings, data_changed)
+    followed = follow(store, settings, data_changed)
+    # a full inference run may have moved inferences anywhere: so may the validation
+    revalidate(store, settings, data_changed, full=followed.nodes is None,
+               inferred=followed.touched)

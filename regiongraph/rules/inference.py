@@ -57,6 +57,8 @@ class Followed:
     removed: int
     added: int
     seconds: float
+    touched: tuple[str, ...] = ()
+    """The IRIs of the nodes re-derived."""
 
 
 def follow(store: Store, settings: Settings, changed: Iterable[NamedNode]) -> Followed:
@@ -90,7 +92,7 @@ def follow(store: Store, settings: Settings, changed: Iterable[NamedNode]) -> Fo
         return full_run(store, settings, axioms, started)
     removed, added = _replace(store, settings, nodes, triples, prints)
     return Followed(nodes=len(nodes), removed=removed, added=added,
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, touched=tuple(nodes))
 
 
 def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
