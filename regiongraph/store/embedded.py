@@ -127,7 +127,7 @@ class EmbeddedStore:
         """
         new = set(serialize((t.triple if isinstance(t, Quad) else t for t in triples),
                             format=RdfFormat.N_TRIPLES).splitlines())
-        old = set(self._lines(graph))
+        old = set(self.ntriples_lines(graph))
         gone, came = old - new, new - old
         if any(b"_:" in line for line in gone):
             return self._swap_whole(graph, new)
@@ -151,8 +151,9 @@ class EmbeddedStore:
                 self._store.remove_graph(staging)
         return len(lines)
 
-    def _lines(self, graph: NamedNode) -> list[bytes]:
-        """The graph as N-Triples lines, serialised by Oxigraph."""
+    def ntriples_lines(self, graph: NamedNode) -> list[bytes]:
+        """The graph as N-Triples lines, serialised by Oxigraph (fast: no Python object
+        per quad)."""
         out = io.BytesIO()
         self._store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
         return out.getvalue().splitlines()
