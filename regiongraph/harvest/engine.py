@@ -355,32 +355,18 @@ class _Run:
     def write_graph(self, spool: IO[bytes]) -> int:
         """Replace the source graph from the N-Triples spool, atomically.
 
-        On the embedded store the spool goes to Oxigraph's bulk loader in Rust — straight
-        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1), else
-        into a staging graph swapped in by one `DROP; MOVE` update. Other backends get the
-        triples through `Store.replace_graph`, atomic in its own way.
+        On the embedded store the spool goes to Oxigraph's bulk loader in Rust straight
+        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1); a
+        graph holding data, and other backends, get the triples through
+        `Store.replace_graph`, which writes only the difference on the embedded store.
         """
-        from regiongraph.store.embedded import STAGING_PREFIX, EmbeddedStore
+        from regiongraph.store.embedded import EmbeddedStore
 
         spool.seek(0)
-        if not isinstance(self.store, EmbeddedStore):
-            return self.store.replace_graph(self.graph, parse(spool, RdfFormat.N_TRIPLES))
-        oxigraph = self.store.oxigraph
-        if not self.has_quads():
-            oxigraph.bulk_load(spool, RdfFormat.N_TRIPLES, to_graph=self.graph)
+        if isinstance(self.store, EmbeddedStore) and not self.has_quads():
+            self.store.oxigraph.bulk_load(spool, RdfFormat.N_TRIPLES, to_graph=self.graph)
             return self.written()
-        import uuid
-
-        staging = NamedNode(STAGING_PREFIX + uuid.uuid4().hex)
-        try:
-            oxigraph.bulk_load(spool, RdfFormat.N_TRIPLES, to_graph=staging)
-            oxigraph.update(f"DROP SILENT GRAPH <{self.graph.value}> ; "
-                            f"MOVE <{staging.value}> TO <{self.graph.value}>")
-        except BaseException:
-            if oxigraph.contains_named_graph(staging):
-                oxigraph.remove_graph(staging)
-            raise
-        return self.written()
+        return self.store.replace_graph(self.graph, parse(spool, RdfFormat.N_TRIPLES))
 
     def incremental_fits(self, records: list[Record]) -> bool:
         """Rewrite only what changed when that is a small part of the source.

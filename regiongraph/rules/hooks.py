@@ -1,14 +1,15 @@
 """The rules view of the one change path (`regiongraph.change.VIEWS`).
 
 First the inferences (the rules read types and super-properties from them), then the
-validation of what changed; the report is stored with the others.
+validation of what changed; the report is stored with the others. Both cost what the
+change touched (`rules.inference`, `rules.incremental`), not the size of the region.
 """
 
 from pyoxigraph import NamedNode
 
 from regiongraph.iri import INFERENCE_GRAPH, Minter
 from regiongraph.rules.incremental import revalidate
-from regiongraph.rules.reasoning import materialise
+from regiongraph.rules.inference import follow
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -18,5 +19,7 @@ def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> 
     data_changed = [g for g in changed if g != inference]
     if not data_changed:
         return
-    materialise(store, settings)
-    revalidate(store, settings, data_changed)
+    followed = follow(store, settings, data_changed)
+    # a full inference run may have moved inferences anywhere: so may the validation
+    revalidate(store, settings, data_changed, full=followed.nodes is None,
+               inferred=followed.touched)

@@ -149,18 +149,33 @@ def _rows(store: Store, graphs: list[NamedNode], predicate_values: list[str],
                                default_graph=graphs)
 
 
-def infer(store: Store, settings: Settings, axioms: Axioms | None = None) -> list[Triple]:
-    """The triples the rules above add to the data graphs (asserted ones left out)."""
-    axioms = axioms or read_axioms(store, settings)
-    graphs = input_graphs(store, settings)
-    asserted_types: set[tuple] = set()
+def relevant_rows(store: Store, graphs: list[NamedNode], axioms: Axioms
+                  ) -> tuple[set[tuple], set[tuple]]:
+    """The asserted triples the rules read in `graphs`: (node, class) types to a class
+    they speak about, and (subject, property IRI, object) edges of their properties."""
+    types: set[tuple] = set()
     for row in _rows(store, graphs, sorted(axioms.inferable_classes()),
                      "?s a ?p . BIND(?p AS ?o)"):
-        asserted_types.add((row["s"], row["o"].value))
+        types.add((row["s"], row["o"].value))
     edges: set[tuple] = set()
     for row in _rows(store, graphs, sorted(axioms.properties), "?s ?p ?o"):
         edges.add((row["s"], row["p"].value, row["o"]))
-    asserted_edges = set(edges)
+    return types, edges
+
+
+def infer(store: Store, settings: Settings, axioms: Axioms | None = None) -> list[Triple]:
+    """The triples the rules above add to the data graphs (asserted ones left out)."""
+    axioms = axioms or read_axioms(store, settings)
+    return as_triples(*derive(*relevant_rows(store, input_graphs(store, settings), axioms),
+                              axioms))
+
+
+def derive(asserted_types: set[tuple], edges: set[tuple], axioms: Axioms
+           ) -> tuple[set[tuple], set[tuple]]:
+    """What the rules add to these asserted types and edges: (edges, types), asserted
+    ones left out. Every rule but prp-trp reads one asserted triple, so what is derived
+    about a node follows from the triples that touch it (`rules.inference` relies on it)."""
+    asserted_edges = edges
     derived_edges: set[tuple] = set()
     frontier = edges
     while frontier:
@@ -188,10 +203,15 @@ def infer(store: Store, settings: Settings, axioms: Axioms | None = None) -> lis
         if not isinstance(o, Literal):
             for cls in axioms.ranges.get(p, ()):
                 types |= {(o, c) for c in axioms.types_of(cls)}
+    return all_edges - asserted_edges, types - asserted_types
+
+
+def as_triples(edges: set[tuple], types: set[tuple]) -> list[Triple]:
+    """Derived edges and types as triples, in a stable order."""
     out = [Triple(s, NamedNode(p), o) for s, p, o in sorted(
-        all_edges - asserted_edges, key=lambda e: (str(e[0]), e[1], str(e[2])))]
+        edges, key=lambda e: (str(e[0]), e[1], str(e[2])))]
     out += [Triple(s, RDF.type, NamedNode(c)) for s, c in sorted(
-        types - asserted_types, key=lambda t: (str(t[0]), t[1]))]
+        types, key=lambda t: (str(t[0]), t[1]))]
     return out
 
 

@@ -1,9 +1,12 @@
 """Embedded Oxigraph, on disk or in memory: the default store.
 
 Atomic graph replacement rests on two facts measured on pyoxigraph 0.5 (NOTES.md §1):
-a bulk load is all-or-nothing, and one SPARQL Update is one transaction. New content
-goes to a staging graph, then `DROP; MOVE` swaps it in; a crash in between leaves
-an orphan staging graph, removed at the next open, and the old graph untouched.
+a bulk load is all-or-nothing, and one SPARQL Update is one transaction. A graph that
+holds data is replaced by its difference (`_replace_by_difference`): one update deletes
+what went and adds what came. A graph losing blank nodes (which a DELETE DATA cannot
+name) gets its new content staged by a bulk load and swapped in by one `DROP; MOVE`
+update; a crash before it leaves an orphan staging graph, removed at the next open, and
+the old graph untouched.
 A small graph skips the staging: `DROP; INSERT DATA` in one update is also one
 transaction, and a bulk load has a fixed cost (files written and ingested) that dominates
 small writes such as the rules' state and the validation reports of a re-validation.
@@ -13,6 +16,7 @@ import ctypes
 import errno
 import fcntl
 import glob
+import io
 import itertools
 import os
 import shutil
@@ -21,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, Variable
+from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, Variable, serialize
 from pyoxigraph import Store as OxStore
 
 from regiongraph.store.base import (
@@ -104,25 +108,64 @@ class EmbeddedStore:
     # writes -------------------------------------------------------------
 
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
-        quads = in_graph(triples, graph)
-        head = list(itertools.islice(quads, SMALL_GRAPH + 1))
+        items = iter(triples)
+        head = list(itertools.islice(items, SMALL_GRAPH + 1))
         if len(head) <= SMALL_GRAPH:
             body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in head)
             insert = f" ; INSERT DATA {{ GRAPH {graph} {{ {body} }} }}" if head else ""
             self._store.update(f"DROP SILENT GRAPH {graph}{insert}")
             return len(head)
-        counter = _Counter(itertools.chain(head, quads))
         if self.count(graph) == 0:
+            counter = _Counter(in_graph(itertools.chain(head, items), graph))
             self._bulk(counter, graph)
             return counter.n
+        return self._replace_by_difference(graph, itertools.chain(head, items))
+
+    def _replace_by_difference(self, graph: NamedNode, triples: Iterable[Triple | Quad]
+                               ) -> int:
+        """Write only what differs between the graph and its new content, in one update.
+
+        Deleting a quad costs Oxigraph about four times writing one (measured at 500k
+        quads: 94 s to remove the graph, 24 s to bulk-load it), so a replace that drops
+        the old graph and moves a staged copy in pays for the graph three times. Here both
+        sides are compared as N-Triples lines (serialised in Rust: 6.5 s at 500k quads),
+        and one update (one transaction) deletes the lines that went and adds the ones
+        that came. A replace by the same or nearly the same triples, the common case of a
+        re-harvest, writes nearly nothing. Blank nodes cannot be named in
+        a DELETE DATA, so a graph that loses some is swapped whole as before.
+        """
+        new = set(serialize((t.triple if isinstance(t, Quad) else t for t in triples),
+                            format=RdfFormat.N_TRIPLES).splitlines())
+        old = set(self.ntriples_lines(graph))
+        gone, came = old - new, new - old
+        if any(b"_:" in line for line in gone):
+            return self._swap_whole(graph, new)
+        if not gone and not came:
+            return len(new)
+        delete = (f"DELETE DATA {{ GRAPH {graph} {{\n" + b"\n".join(gone).decode() + "\n} }"
+                  if gone else "")
+        insert = (f"INSERT DATA {{ GRAPH {graph} {{\n" + b"\n".join(came).decode() + "\n} }"
+                  if came else "")
+        self._store.update(" ;\n".join(filter(None, (delete, insert))))
+        return len(new)
+
+    def _swap_whole(self, graph: NamedNode, lines: set[bytes]) -> int:
+        """Stage the new content and swap it in by one `DROP; MOVE` update."""
         staging = NamedNode(STAGING_PREFIX + uuid.uuid4().hex)
-        staged = _Counter(in_graph(counter, staging))
-        self._bulk(staged, staging)
-        if staged.n == 0:
-            self._store.remove_graph(graph)
-            return 0
-        self._store.update(f"DROP SILENT GRAPH <{graph.value}> ; MOVE <{staging.value}> TO <{graph.value}>")
-        return staged.n
+        try:
+            self._store.bulk_load(b"\n".join(lines), RdfFormat.N_TRIPLES, to_graph=staging)
+            self._store.update(f"DROP SILENT GRAPH {graph} ; MOVE {staging} TO {graph}")
+        finally:
+            if self._store.contains_named_graph(staging):
+                self._store.remove_graph(staging)
+        return len(lines)
+
+    def ntriples_lines(self, graph: NamedNode) -> list[bytes]:
+        """The graph as N-Triples lines, serialised by Oxigraph (fast: no Python object
+        per quad)."""
+        out = io.BytesIO()
+        self._store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
+        return out.getvalue().splitlines()
 
     def _bulk(self, quads: Iterable[Quad], cleanup: NamedNode) -> None:
         try:
