@@ -437,7 +437,7 @@ def public_nodes(store: Store, settings: Settings, today: dt.date | None = None)
     all_datasets = _values(store, prefixes + "SELECT DISTINCT ?s WHERE { ?s a dcat:Dataset }")
     private_classes = " ".join(PRIVATE_CLASSES)
     typed_private = _values(store, prefixes + f"""
-        SELECT DISTINCT ?s WHERE {{ ?s a ?class }} VALUES ?class {{ {private_classes} }}""")
+        SELECT DISTINCT ?s WHERE {{ ?s a ?class VALUES ?class {{ {private_classes} }} }}""")
     personal = _values(store, prefixes + f"""
         SELECT DISTINCT ?c WHERE {{
           {{ ?x rg:personalDataCategory|dpv:hasPersonalData ?c }}
