@@ -229,9 +229,8 @@ def seen_version(store: Store, settings: Settings) -> int:
 def mark_version(store: Store, settings: Settings, version: int) -> None:
     graph = public_set_graph(settings).value
     store.update(f"""
-DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }}
-INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> {int(version)} }} }}
-WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }} }}""")
+DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }} ;
+INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> {int(version)} }} }}""")
 
 
 def kept_approvals(store: Store, settings: Settings) -> dict[str, set[str]] | None:
@@ -360,9 +359,8 @@ def _keep(store: Store, settings: Settings, day: dt.date, datasets: set[str] | N
     operations = [f"""DELETE {{ GRAPH <{g}> {{ ?d ?p ?o }} }} WHERE {{
         VALUES ?d {{ {" ".join(f"<{d}>" for d in chunk)} }} GRAPH <{g}> {{ ?d ?p ?o }} }}"""
                   for chunk in _chunks(sorted(datasets))]
-    operations.append(f"""DELETE {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }}
-        INSERT {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> {judged_on} }} }}
-        WHERE {{ OPTIONAL {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }} }}""")
+    operations.append(f"""DELETE WHERE {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }} ;
+        INSERT DATA {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> {judged_on} }} }}""")
     if facts:
         operations.append(f"INSERT DATA {{ GRAPH <{g}> {{ "
                           + " ".join(f"{t} ." for t in facts) + " } }")
