@@ -9,8 +9,8 @@ from collections import Counter
 import httpx
 import pytest
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
-
 from regiongraph.api.app import create_app
+
 from regiongraph.pipeline import load_demo
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
