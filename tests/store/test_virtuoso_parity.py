@@ -2,6 +2,7 @@
 catalog, data.json, search, the validation report, the planners' analyses and the anonymous
 SPARQL view, compared route by route over real HTTP. The demo is loaded once per module."""
 
+import datetime as dt
 import json
 import re
 from collections import Counter
@@ -14,6 +15,7 @@ from regiongraph.api.app import create_app
 from regiongraph.pipeline import load_demo
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
+from regiongraph.visibility import calendar_datasets, judge
 from tests.support import clear_remote, remote_settings, serve_app
 from tests.test_demo_load import comparable
 
@@ -139,3 +141,19 @@ def test_the_anonymous_sparql_view_sees_the_public_datasets(servers, query):
     rows = embedded.json()["results"]["bindings"]
     assert rows and int(rows[0]["n"]["value"]) > 0
     assert rows == virtuoso.json()["results"]["bindings"]
+
+
+def test_the_publishing_rule_judges_every_day_the_same(virtuoso_demo, demo_store, demo_settings):
+    """Days before, inside and after the approvals' windows, and the calendar between them
+    (Virtuoso may answer a bare date comparison from an index range that finds nothing)."""
+    store, settings, _ = virtuoso_demo
+    days = [dt.date(2023, 1, 1), dt.date(2025, 6, 1), dt.date.today(), dt.date(2030, 1, 1)]
+    counts = set()
+    for day in days:
+        mine = judge(demo_store, demo_settings, day)
+        assert mine == judge(store, settings, day), day
+        counts.add(len(mine))
+    assert len(counts) > 1
+    for lo, hi in zip(days, days[1:]):
+        assert calendar_datasets(demo_store, demo_settings, lo, hi) == \
+            calendar_datasets(store, settings, lo, hi)
