@@ -3,6 +3,7 @@ catalog, data.json, search, the validation report, the planners' analyses and th
 SPARQL view, compared route by route over real HTTP. The demo is loaded once per module."""
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections import Counter
@@ -154,6 +155,6 @@ def test_the_publishing_rule_judges_every_day_the_same(virtuoso_demo, demo_store
         assert mine == judge(store, settings, day), day
         counts.add(len(mine))
     assert len(counts) > 1
-    for lo, hi in zip(days, days[1:]):
+    for lo, hi in itertools.pairwise(days):
         assert calendar_datasets(demo_store, demo_settings, lo, hi) == \
             calendar_datasets(store, settings, lo, hi)
