@@ -175,13 +175,13 @@ class RemoteStore:
     ):
         if substitutions:
             sparql = _with_values(sparql, substitutions)
-        if default_graph is None and union_default_graph and self.dialect.default_graph:
+        if default_graph is None and union_default_graph:
             # A dataset given by default-graph-uri alone has no named graphs (SPARQL 1.1
             # Protocol 2.1.4), so `GRAPH <registry>` would match nothing: name them too.
-            # A server with no default graph of its own (Virtuoso) reads the union already,
-            # and a dataset naming every graph made its plans 5x slower (the publishing
-            # rule on the demo: 8.3 s against 1.5 s); its own graphs, then in the union,
-            # hold only its schema vocabularies (virtrdf, LDP, its service description).
+            # Virtuoso's default graph is a union already, but of its own graphs too (2,500
+            # triples of its schemas), and excluding those (`input:default-graph-exclude`)
+            # empties every `GRAPH <iri>`: so it is named graphs there as well, although
+            # its plans are slower for it (the publishing rule on the demo: 8 s, not 1.5 s).
             default_graph = [NamedNode(g) for g in self.graph_names()]
             named_graphs = default_graph if named_graphs is None else named_graphs
         # A form-encoded POST carries the dataset in its body: a region has more graphs
