@@ -169,11 +169,12 @@ def _seen_in_store(store: Store, settings: Settings, name: str) -> int:
 
 def _mark_in_store(store: Store, settings: Settings, name: str, version: int) -> None:
     graph, view = journal.journal_graph(settings).value, _view_iri(settings, name)
+    # Two operations, not DELETE/INSERT over an OPTIONAL-only WHERE: Virtuoso 7.2.5
+    # inserts nothing for that, and says it did.
     store.update(f"""
-DELETE {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }}
-INSERT {{ GRAPH <{graph}> {{ <{view}> a <{RG.DerivedView.value}> ;
-                                   <{RG.seenVersion.value}> {int(version)} }} }}
-WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }} }}""")
+DELETE WHERE {{ GRAPH <{graph}> {{ <{view}> <{RG.seenVersion.value}> ?v }} }} ;
+INSERT DATA {{ GRAPH <{graph}> {{ <{view}> a <{RG.DerivedView.value}> ;
+                                     <{RG.seenVersion.value}> {int(version)} }} }}""")
 
 
 def cache_key(store: Store, settings: Settings, today: dt.date | None = None) -> tuple[int, str]:

@@ -256,9 +256,12 @@ def _compile_property(graph: rdflib.Graph, prop: URIRef, targets: list[str]) -> 
         add(f"?this <{path}> ?v .", "maxCount", f"COUNT(DISTINCT ?v) > {int(max_count)}")
     cls = graph.value(prop, SH["class"])
     if cls is not None:
-        add(f"?this <{path}> ?value . FILTER NOT EXISTS {{ ?value "
-            f"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
-            f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }}", "class")
+        # `type/subClassOf*` spelt as its two cases: inside NOT EXISTS, Virtuoso 7.2.5
+        # never matches the zero-length case (every value would be reported).
+        add(f"?this <{path}> ?value . FILTER NOT EXISTS {{ "
+            f"{{ ?value <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{cls}> }} UNION "
+            f"{{ ?value <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
+            f"<http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{cls}> }} }}", "class")
     datatype = graph.value(prop, SH.datatype)
     if datatype is not None:
         add(f"?this <{path}> ?value . FILTER(!isLiteral(?value) || datatype(?value) != "

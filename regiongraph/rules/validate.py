@@ -96,8 +96,7 @@ def data_graphs(store: Store, settings: Settings) -> list[NamedNode]:
 
 def graph_names(store: Store) -> list[str]:
     """Names of the named graphs, without counting their quads (store.graphs() does)."""
-    rows = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-    return [row["g"].value for row in rows]
+    return store.graph_names()
 
 
 def judged_day(day: dt.date | None) -> dt.date:

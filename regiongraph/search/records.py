@@ -453,15 +453,17 @@ class RecordReader:
         return self._standards
 
     def broader(self) -> dict[str, list[str]]:
+        """Each concept's broader concepts, nearest first (the closure is taken here:
+        Virtuoso refuses `?c skos:broader+ ?b` with neither end bound)."""
         if self._broader is None:
-            found: dict[str, list[str]] = defaultdict(list)
+            direct: dict[str, set[str]] = defaultdict(set)
             rows = self.store.query(
-                f"SELECT DISTINCT ?c ?b WHERE {{ ?c <{SKOS.broader.value}>+ ?b }}",
+                f"SELECT DISTINCT ?c ?b WHERE {{ ?c <{SKOS.broader.value}> ?b }}",
                 union_default_graph=True,
             )
             for row in rows:
-                found[row["c"].value].append(row["b"].value)
-            self._broader = dict(found)
+                direct[row["c"].value].add(row["b"].value)
+            self._broader = {concept: _closure(concept, direct) for concept in direct}
         return self._broader
 
     def concept_labels(self, iri: str) -> list[str]:
@@ -651,3 +653,15 @@ def _rank(kind: str) -> int:
 
 __all__ = ["RecordReader", "Ref", "Resource", "SearchRecord", "ckan_name", "dataset_name",
            "package_name", "short_key"]
+
+
+def _closure(start: str, direct: dict[str, set[str]]) -> list[str]:
+    """What `start` reaches through `direct`, breadth first, sorted within each step."""
+    found: list[str] = []
+    seen, frontier = {start}, [start]
+    while frontier:
+        step = sorted({b for node in frontier for b in direct.get(node, ())} - seen)
+        seen.update(step)
+        found += step
+        frontier = step
+    return found

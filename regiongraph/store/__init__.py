@@ -139,9 +139,8 @@ def set_model_version(store: Store, settings: Settings, version: int) -> None:
 
     _, meta = _base_record(settings)
     store.update(f"""
-DELETE {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> ?v }} }}
-INSERT {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> {int(version)} }} }}
-WHERE {{ OPTIONAL {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> ?v }} }} }}""")
+DELETE WHERE {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> ?v }} }} ;
+INSERT DATA {{ GRAPH {meta} {{ {meta} <{RG.dataModelVersion.value}> {int(version)} }} }}""")
 
 
 def backup(store: Store, target: Path) -> None:

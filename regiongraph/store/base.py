@@ -151,6 +151,10 @@ class Store(Protocol):
         """Every named graph with its quad count ("" is the default graph)."""
         ...
 
+    def graph_names(self) -> list[str]:
+        """The named graphs' names, without counting their quads."""
+        ...
+
     def count(self, graph: NamedNode | None = None) -> int: ...
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:

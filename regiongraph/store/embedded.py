@@ -212,6 +212,9 @@ class EmbeddedStore:
     def graphs(self) -> GraphCounts:
         return graph_counts(self)
 
+    def graph_names(self) -> list[str]:
+        return [row["g"].value for row in self._store.query("SELECT ?g WHERE { GRAPH ?g { } }")]
+
     def count(self, graph: NamedNode | None = None) -> int:
         if graph is None:
             rows = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")

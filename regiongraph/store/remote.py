@@ -178,7 +178,11 @@ class RemoteStore:
         if default_graph is None and union_default_graph:
             # A dataset given by default-graph-uri alone has no named graphs (SPARQL 1.1
             # Protocol 2.1.4), so `GRAPH <registry>` would match nothing: name them too.
-            default_graph = [NamedNode(g) for g in self._graph_names()]
+            # Virtuoso's default graph is a union already, but of its own graphs too (2,500
+            # triples of its schemas), and excluding those (`input:default-graph-exclude`)
+            # empties every `GRAPH <iri>`: so it is named graphs there as well, although
+            # its plans are slower for it (the publishing rule on the demo: 8 s, not 1.5 s).
+            default_graph = [NamedNode(g) for g in self.graph_names()]
             named_graphs = default_graph if named_graphs is None else named_graphs
         # A form-encoded POST carries the dataset in its body: a region has more graphs
         # than a URL (8 kB of headers on oxigraph serve) can name.
@@ -195,9 +199,14 @@ class RemoteStore:
         return parse_query_results(self.dialect.solutions(response.content),
                                    QueryResultsFormat.JSON)
 
-    def _graph_names(self) -> list[str]:
-        """Every graph holding data, the server's own left out."""
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    def graph_names(self) -> list[str]:
+        """Every graph holding data, the server's own left out.
+
+        Grouped, not `DISTINCT`, and not `GRAPH ?g { }`: on Virtuoso 7.2.5 the empty
+        pattern gives one unbound row, and `DISTINCT ?g` over the quads takes 30 s where
+        `GROUP BY ?g` takes 0.1 s (the demo, 29k quads).
+        """
+        rows = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
         return [row["g"].value for row in rows if row["g"].value not in self.dialect.own_graphs]
 
     def graphs(self) -> GraphCounts:
@@ -214,7 +223,7 @@ class RemoteStore:
         return int(next(iter(rows))["n"].value)
 
     def quads(self, graph: NamedNode | None = None) -> Iterator[Quad]:
-        names = [graph.value] if graph else self._graph_names()
+        names = [graph.value] if graph else self.graph_names()
         for name in names:
             triples = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
             yield from in_graph(triples, NamedNode(name))
