@@ -16,6 +16,7 @@ from regiongraph.api.observe import ObserveMiddleware
 
 from regiongraph import __version__
 from regiongraph.observe import store_opened
+from regiongraph.api.body import BodyLimits
 from regiongraph.settings import Settings
 from regiongraph.store import Store, open_store
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is not None:
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(BodyLimits, timeout=settings.body_timeout)
     app.add_middleware(ObserveMiddleware)  # outermost: times and tags every request
     _add_site_handlers(app)
     for router in _routers():

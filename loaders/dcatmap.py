@@ -12,6 +12,7 @@ exports and a browser must find the same distribution and contact again, and bla
 nodes would make two harvests of the same input differ.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -151,6 +152,13 @@ class Mapper:
         if not fields.title:
             return Record(key=key, skipped="no title", identifier=fields.identifier,
                           issues=[Issue("record has no title; skipped", label, "title")])
+        broken = _not_text(fields)
+        if broken is not None:
+            shown = label.encode("utf-8", "backslashreplace").decode()
+            return Record(key=key.encode("utf-8", "backslashreplace").decode(),
+                          skipped="not text", issues=[Issue(
+                              f"{broken} holds a lone UTF-16 surrogate, which is not text; "
+                              "skipped", shown, broken)])
         dataset = self.context.dataset_iri(fields.identifier)
         if dataset.value in self.seen:
             first = self.seen[dataset.value]
@@ -168,6 +176,17 @@ class Mapper:
         return Record(key=key, iri=dataset, triples=builder.triples, issues=issues,
                       landing_page=builder.landing_page, identifier=fields.identifier,
                       source_iri=source_iri.value if source_iri is not None else None)
+
+
+def _not_text(fields: DatasetFields) -> str | None:
+    """The first field holding a string that cannot be encoded (a lone surrogate, which
+    JSON's `\\ud800` escape can carry): no RDF literal or IRI can hold it."""
+    for name, value in vars(fields).items():
+        try:
+            json.dumps(value, ensure_ascii=False, default=vars).encode("utf-8")
+        except UnicodeEncodeError:
+            return name
+    return None
 
 
 class _Builder:

@@ -107,7 +107,18 @@ class SpreadsheetLoader:
         if delimiter is None:
             sample = text[:4096]
             delimiter = max((",", ";", "\t"), key=sample.split("\n")[0].count)
-        return iter(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        return _csv_rows(first.location, csv.reader(io.StringIO(text, newline=""),
+                                                    delimiter=delimiter))
+
+
+def _csv_rows(location: str, reader) -> Iterator[list]:
+    """The rows of `reader`; a row the csv module refuses (a field over its 131,072-character
+    limit, a NUL byte) fails the source with the line, not the process with a traceback."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise SourceError(f"{location}: line {reader.line_num}: not readable CSV ({error}); "
+                          "the previous harvest is kept") from None
 
 
 def _xlsx_rows(first: Fetched, sheet: str | None) -> Iterator[list]:

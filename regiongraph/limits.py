@@ -15,6 +15,7 @@ body passes through (API routes, Graph Store uploads, harvested documents).
 """
 
 import json
+import re
 from array import array
 from dataclasses import dataclass
 from itertools import accumulate
@@ -82,4 +83,21 @@ def check_json_depth(data: bytes | str, limit: int, where: str) -> None:
 def load_json(data: bytes | str, limit: int, where: str) -> Any:
     """`json.loads` after the depth check: the one way JSON input is read."""
     check_json_depth(data, limit, where)
-    return json.loads(data)
+    value = json.loads(data)
+    if _MAY_HOLD_SURROGATE.search(data if isinstance(data, str) else data.decode("latin-1")):
+        check_text(value, where)
+    return value
+
+
+_MAY_HOLD_SURROGATE = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+
+
+def check_text(value: Any, where: str) -> None:
+    """Refuse JSON whose strings hold a lone UTF-16 surrogate (`"\\ud800"`): valid JSON
+    syntax, but not text. It cannot be encoded, so the store, the index and every answer
+    would fail on it later (a 500); refused here, it is a 400 naming it."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(f"{where}: a string holds a lone UTF-16 surrogate "
+                         f"({error.object[error.start:error.end]!r}), which is not text") from None

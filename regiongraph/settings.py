@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     """Rows returned to anonymous users before results are cut (with a note)."""
     max_request_bytes: int = 10_000_000
     """Largest request body accepted (queries, uploads, events)."""
+    body_timeout: float = 15.0
+    """Seconds a request body may take to arrive in full (a trickled body is cut off)."""
     max_query_depth: int = DEFAULT_MAX_QUERY_DEPTH
     """Deepest nesting of `{ ( [ <<` a SPARQL query or update may have (deeper crashes
     pyoxigraph: see `regiongraph.limits`)."""

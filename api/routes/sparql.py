@@ -363,9 +363,22 @@ def _without_frames(error: BaseException) -> BaseException:
     return error
 
 
+# What pyoxigraph reports as a bare RuntimeError but the request itself caused: an
+# unknown function, a graph an update names that is missing (DROP, MOVE, CLEAR without
+# SILENT) or already there (CREATE). The request is at fault: a 400, not a 500.
+REQUEST_FAULTS = re.compile(r"^The custom function <[^>]*> is not supported|"
+                            r"^The graph <[^>]*> (does not exist|already exists)")
+
+
+def request_fault(error: BaseException) -> bool:
+    return isinstance(error, RuntimeError) and bool(REQUEST_FAULTS.match(str(error)))
+
+
 def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
     if isinstance(error, HTTPProblem):
         return error
+    if request_fault(error):
+        return HTTPProblem(400, f"{error}")
     if isinstance(error, (QuerySyntaxError, OperationRefused, DatasetConflict, LimitExceeded)):
         return HTTPProblem(400, str(error))
     if isinstance(error, SyntaxError):
@@ -525,7 +538,8 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
     except SyntaxError as error:
         return HTTPProblem(400, f"update syntax: {syntax_message(error, prefix)}").response()
     except Exception as error:  # noqa: BLE001 - any store error; one transaction, no change
-        return HTTPProblem(500, f"the update failed and changed nothing: {error}").response()
+        status = 400 if request_fault(error) else 500
+        return HTTPProblem(status, f"the update failed and changed nothing: {error}").response()
     headers = dict(CORS)
     if applied.failures:
         headers["Regiongraph-Note"] = "updated; not yet followed by: " + ", ".join(

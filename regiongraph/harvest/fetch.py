@@ -39,11 +39,14 @@ class FetchPolicy:
     """Seconds before the first retry; doubled each time (Retry-After wins, up to 30 s)."""
     max_bytes: int = 100 * 1024 * 1024
     max_redirects: int = 5
+    deadline: float = 900.0
+    """Seconds one source may take in all, every page, retry and wait included: the read
+    timeout bounds each read, so a portal trickling a byte a second would never hit it."""
 
     @classmethod
     def from_options(cls, options: dict) -> "FetchPolicy":
         policy = cls()
-        for name in ("connect_timeout", "read_timeout", "backoff"):
+        for name in ("connect_timeout", "read_timeout", "backoff", "deadline"):
             if name in options:
                 setattr(policy, name, float(options[name]))
         for name in ("retries", "max_bytes", "max_redirects"):
@@ -67,6 +70,8 @@ class Fetcher:
         self.allow_private = allow_private
         self.requests = 0
         self._client: httpx.Client | None = None
+        self._ends: float | None = None
+        """When the source's time is up: `policy.deadline` after its first request."""
 
     def __call__(self, location: str, *, params: dict[str, str] | None = None,
                  etag: str | None = None, last_modified: str | None = None) -> Fetched:
@@ -117,6 +122,16 @@ class Fetcher:
                 follow_redirects=True, max_redirects=p.max_redirects, headers=self.headers)
         return self._client
 
+    def _left(self, shown: str) -> float:
+        """Seconds left of the source's overall deadline; FetchError once it has passed."""
+        if self._ends is None:
+            self._ends = time.monotonic() + self.policy.deadline
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"{shown}: the source took longer than its overall deadline of "
+                             f"{self.policy.deadline:g} s (options.deadline); stopped reading")
+        return left
+
     def _http(self, url: str, params: dict[str, str] | None, etag: str | None,
               last_modified: str | None) -> Fetched:
         headers = {}
@@ -136,9 +151,10 @@ class Fetcher:
                         from None
                 delay = error.retry_after if error.retry_after is not None else \
                     self.policy.backoff * (2 ** (attempt - 1))
-                time.sleep(min(delay, 30.0))
+                time.sleep(min(delay, 30.0, self._left(shown)))
 
     def _once(self, url: str, shown: str, params, headers) -> Fetched:
+        self._left(shown)
         self.requests += 1
         try:
             with self.client.stream("GET", url, params=params, headers=headers) as response:
@@ -160,6 +176,7 @@ class Fetcher:
                 chunks: list[bytes] = []
                 total = 0
                 for chunk in response.iter_bytes():
+                    self._left(shown)
                     total += len(chunk)
                     if total > self.policy.max_bytes:
                         raise FetchError(f"{shown}: body exceeds the {self.policy.max_bytes:,}"

@@ -9,7 +9,7 @@ errors the content still has without re-reading it.
 from datetime import UTC, datetime
 from typing import Literal as Lit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.iri import Minter
@@ -28,6 +28,13 @@ class RecordError(BaseModel):
     field: str | None = None
     message: str
     severity: Lit["error", "warning"] = "error"
+
+    @field_validator("record", "field", "message")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        """A record's key or value may quote what is not text (a lone surrogate from a
+        `\\ud800` escape); it is shown escaped, so the report can be stored and sent."""
+        return value.encode("utf-8", "backslashreplace").decode() if value else value
 
 
 class DuplicateLink(BaseModel):
