@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 SYSTEM_PYTHON ?= python3
 
-.PHONY: run test bench install install-test web lint clean
+.PHONY: run test soak bench install install-test web lint clean
 
 $(VENV)/bin/python:
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -30,9 +30,13 @@ run: install web
 	$(VENV)/bin/regiongraph demo
 	$(VENV)/bin/regiongraph serve
 
-## Run the whole test suite.
+## Run the whole test suite (the soak suite aside).
 test: install-test web
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -m "not soak"
+
+## The reliability suite: kills, load, bad input, SSRF, injection, auth (long; figures printed).
+soak: install-test web
+	$(PY) -m pytest -q -p no:cacheprovider -m soak tests/soak
 
 ## Benchmarks (smallest sizes; see bench/README.md for the large ones).
 bench: install-test

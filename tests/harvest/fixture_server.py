@@ -112,6 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/slow":
                 time.sleep(3)
                 return self.send(200, b"{}", "application/json")
+            if path == "/trickle":
+                return self.trickle(float(query.get("seconds", "30")))
             if path == "/loop":
                 return self.redirect("/loop")
             if path == "/hop1":
@@ -148,6 +150,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def trickle(self, seconds: float) -> None:
+        """A JSON body sent one byte a second, each byte well within any read timeout."""
+        body = b'{"dataset": []}'.ljust(int(seconds) + 1)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        for byte in body:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(1.0)
 
     def redirect(self, to: str) -> None:
         self.send_response(302)

@@ -1,0 +1,84 @@
+"""Requests at fault get a 4xx naming the fault, never a 500, and change nothing."""
+
+import socket
+import time
+
+import httpx
+import pytest
+from regiongraph.api.app import create_app
+
+from regiongraph.settings import Settings
+from regiongraph.store import open_store
+from tests.sparql.conftest import ADMIN, TOKEN
+from tests.support import serve_app
+
+
+def quads(store) -> int:
+    return len(list(store.quads()))
+
+
+@pytest.mark.parametrize("admin", [False, True])
+def test_an_unknown_function_is_a_400(demo_service, admin):
+    query = "SELECT * WHERE { ?s ?p ?o FILTER(<urn:unknownfn>(1)) } LIMIT 1"
+    answer = httpx.get(demo_service.sparql, params={"query": query},
+                       headers=ADMIN if admin else {}, timeout=30)
+    assert answer.status_code == 400
+    assert "The custom function <urn:unknownfn> is not supported" in answer.text
+
+
+@pytest.mark.parametrize("update", [
+    "DROP GRAPH <urn:soak:missing>",
+    "MOVE <urn:soak:missing> TO <urn:soak:other>",
+    "CLEAR GRAPH <urn:soak:missing>",
+    "CREATE GRAPH <urn:soak:existing>",
+])
+def test_updates_naming_a_missing_or_existing_graph_are_400(scratch_service, update):
+    store = scratch_service.store
+    created = httpx.post(scratch_service.sparql, headers=ADMIN, timeout=30, data={
+        "update": "INSERT DATA { GRAPH <urn:soak:existing> { <urn:a> <urn:b> 1 } }"})
+    assert created.status_code == 204
+    before = quads(store)
+    answer = httpx.post(scratch_service.sparql, data={"update": update}, headers=ADMIN,
+                        timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert answer.text.startswith("the update failed and changed nothing: The graph <urn:soak:")
+    assert quads(store) == before
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "br"])
+@pytest.mark.parametrize("path", ["/sparql", "/api/3/action/package_search", "/validate"])
+def test_a_content_coded_body_is_refused_with_415(demo_service, coding, path):
+    answer = httpx.post(demo_service.url + path, content=b'{"q": "x"}', timeout=30,
+                        headers={"Content-Type": "application/json", "Content-Encoding": coding})
+    assert answer.status_code == 415
+    assert f"Content-Encoding '{coding}' is not accepted" in answer.text
+
+
+def test_a_lone_surrogate_in_a_json_body_is_a_400(demo_service):
+    answer = httpx.post(demo_service.url + "/api/3/action/package_search", timeout=30,
+                        content=b'{"q": "x\\ud800"}', headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert "lone UTF-16 surrogate" in answer.json()["error"]["message"]
+
+
+def test_a_trickled_body_is_cut_off_at_the_body_timeout():
+    settings = Settings(store="memory", admin_token=TOKEN, body_timeout=1.0)
+    store = open_store(settings)
+    with serve_app(create_app(settings, store=store)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                         b"Content-Type: application/sparql-query\r\n\r\n")
+            started, answer = time.monotonic(), b""
+            sock.settimeout(0.3)
+            while time.monotonic() - started < 8 and not answer:
+                try:
+                    sock.sendall(b"A")
+                    answer = sock.recv(4096)
+                except TimeoutError:
+                    continue
+            took = time.monotonic() - started
+    store.close()
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert b"REGIONGRAPH_BODY_TIMEOUT" in answer
+    assert 0.9 < took < 3, took
