@@ -12,11 +12,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from regiongraph.api.body import BodyLimits
 from regiongraph.api.observe import ObserveMiddleware
 
 from regiongraph import __version__
 from regiongraph.observe import store_opened
-from regiongraph.api.body import BodyLimits
 from regiongraph.settings import Settings
 from regiongraph.store import Store, open_store
 
