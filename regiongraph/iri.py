@@ -25,7 +25,7 @@ KINDS = {
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
-    "token": "tokens",
+    "token": "tokens", "request": "requests", "decision": "decisions",
 }
 
 

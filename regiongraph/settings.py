@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     harvest_allow_private: bool = False
     """Let harvests (and `quality --check-urls`) reach loopback and private networks: an
     intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
+    require_engagement_before_design: bool = False
+    """A project leaves ideation only once a data leader of its lead community is engaged
+    (the workflow refuses the move; shape R4-LeadEngagedBeforeDesign reports it)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
 

@@ -215,6 +215,12 @@ def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None
     return edges
 
 
+def judge_flows(region: Region, flows: list[Flow], on: date) -> list[GovernanceEdge]:
+    """Coverage of `flows` on `on`: the rule itself, for callers that judge a few flows
+    (the workflow's data strategy of one project)."""
+    return _judge(region, flows, on, None)
+
+
 def governance(region: Region, *, on: date | None = None, lapse: str | None = None,
                expiring_days: int = 90, visible: set[str] | None = None) -> GovernanceResult:
     """Coverage of every cross-community flow on `on` (default today), with what-if and expiry."""
