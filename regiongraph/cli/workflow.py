@@ -93,3 +93,28 @@ def decide(
     decision = run(store, settings, principal, _request_iri(identifier), outcome,
                    reason=reason, conditions=conditions, valid_until=until)
     out.print(f"decided: {outcome} ({decision})")
+
+
+registry_app = typer.Typer(help="The stewards' registry (YAML).", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+
+
+@registry_app.command("export")
+def export_registry(
+    out_dir: Annotated[str, typer.Option("--out", help="Folder to write the YAML files into.")],
+) -> None:
+    """Write the registry, with every workflow decision, as YAML that loads back to the
+    same graph (files the YAML cannot hold go to extra.ttl, named in the summary)."""
+    from pathlib import Path
+
+    from regiongraph.registry.export import export_registry as run
+
+    summary = run(state().store(read_only=True), state().settings, Path(out_dir))
+    for name, count in summary.entries.items():
+        out.print(f"{name}: {count}")
+    if summary.extra_triples:
+        out.print(f"extra.ttl: {summary.extra_triples} triples no YAML field says")
+    if summary.missing_triples:
+        raise RegiongraphError(
+            f"the export would add {len(summary.missing_triples)} triples the registry "
+            f"lacks, e.g. {summary.missing_triples[0]}; the files are in {out_dir}")

@@ -14,7 +14,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 
 from regiongraph.accounts import Principal
 from regiongraph.iri import ONTOLOGY_GRAPH, Minter
-from regiongraph.namespaces import DCT, ODRL, RDF, RG, RGC, sparql_prefixes
+from regiongraph.namespaces import DCT, ODRL, RDF, RDFS, RG, RGC, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.workflow import records, strategy
@@ -96,10 +96,16 @@ def request_piece(store: Store, settings: Settings, principal: Principal, projec
                     project, today, piece.owner, piece.receiver, dataset, record, triples)
 
 
+def _named(record: NamedNode, label: str) -> list[Triple]:
+    """Title, label and identifier, as the registry reader writes them for a YAML entry."""
+    return [Triple(record, DCT.term("title"), Literal(label, language="en")),
+            Triple(record, RDFS.label, Literal(label, language="en")),
+            Triple(record, DCT.identifier, Literal(record.value.rsplit("/", 1)[-1]))]
+
+
 def _approval(record: NamedNode, label: str, owner: str, person: str, dataset: str,
               action: str, scope: str) -> list[Triple]:
-    return [Triple(record, RDF.type, RG.Approval),
-            Triple(record, DCT.term("title"), Literal(label, language="en")),
+    return [Triple(record, RDF.type, RG.Approval), *_named(record, label),
             Triple(record, RG.dataOwner, NamedNode(owner)),
             Triple(record, RG.requestedBy, NamedNode(person)),
             Triple(record, RG.action, RGC.term(f"action/{action}")),
@@ -113,7 +119,7 @@ def _agreement(record: NamedNode, label: str, owner: str, receiver: str, dataset
     permission = NamedNode(record.value + "/permission/1")
     triples = [Triple(record, RDF.type, RG.DataSharingAgreement),
                Triple(record, RDF.type, ODRL.Agreement), Triple(record, ODRL.uid, record),
-               Triple(record, DCT.term("title"), Literal(label, language="en")),
+               *_named(record, label),
                Triple(record, ODRL.assigner, NamedNode(owner)),
                Triple(record, ODRL.assignee, NamedNode(receiver)),
                Triple(record, RG.coversDataset, NamedNode(dataset)),
@@ -166,8 +172,7 @@ def request_strategy_approval(store: Store, settings: Settings, principal: Princ
     node = Minter(settings.base).iri("strategy", ident)
     triples = [Triple(node, RDF.type, RG.DataStrategy),
                Triple(node, RDF.type, NamedNode("http://www.w3.org/ns/prov#Plan")),
-               Triple(node, DCT.term("title"), Literal(f"Data strategy of {title}",
-                                                       language="en")),
+               *_named(node, f"Data strategy of {title}"),
                Triple(NamedNode(project), RG.dataStrategy, node)]
     return _request(store, settings, "strategy", f"Data strategy of {title}", person,
                     project, today, lead, None, None, node, triples)
