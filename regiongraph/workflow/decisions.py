@@ -143,7 +143,8 @@ def _effects(store: Store, settings: Settings, request: Request, outcome: str, p
                                                      person, today)
         return triples, [], iri
     record = request.record
-    assert record is not None
+    if record is None:
+        raise WorkflowError(f"{request.iri} names no record to decide on")
     node = NamedNode(record)
     if request.kind == "strategy":
         if not approve:

@@ -225,7 +225,8 @@ SELECT ?record ?owner ?requester ?title WHERE {{ GRAPH {records.registry(setting
   OPTIONAL {{ ?record dct:title ?title }}
   FILTER NOT EXISTS {{ ?renewal rg:requestKind "renewal" ; rg:requestRecord ?record }}
 }} }}""")
-    made = []
+    made: list[str] = []
+    triples: list[Triple] = []
     seen: set[str] = set()
     for row in rows:
         record = row["record"].value
@@ -237,9 +238,10 @@ SELECT ?record ?owner ?requester ?title WHERE {{ GRAPH {records.registry(setting
         owner = row["owner"].value
         deciders = executives(store, settings, owner)
         node = Minter(settings.base).iri("request", records.new_id(title))
-        triples = request_triples(node, "renewal", title, requester, None, today, deciders)
+        triples += request_triples(node, "renewal", title, requester, None, today, deciders)
         triples += [Triple(node, RG.askedOf, NamedNode(owner)),
                     Triple(node, RG.requestRecord, NamedNode(record))]
-        records.write(store, settings, insert=triples, subjects=[node.value, record])
         made.append(node.value)
+    if triples:  # one change for all of them: the views follow once
+        records.write(store, settings, insert=triples, subjects=made)
     return made
