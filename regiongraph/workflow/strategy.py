@@ -15,8 +15,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from regiongraph.analysis.cache import cached_region
-from regiongraph.analysis.governance import cross_community_flows, judge_flows
+from regiongraph.analysis.governance import Flow, cross_community_flows, judge_flows
 from regiongraph.analysis.region import local_name
+from regiongraph.change import VersionedCache
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.workflow import records
@@ -56,6 +57,19 @@ def missing_piece(access: set[str], personal: set[str]) -> str:
     return "approval"
 
 
+def _flows_by_project(store: Store, settings: Settings) -> dict[str, list[Flow]]:
+    """The governance analysis' flows of the region, by the project that uses the data."""
+    found: dict[str, list[Flow]] = {}
+    for flow in cross_community_flows(cached_region(store, settings)):
+        if flow.project is not None:
+            found.setdefault(flow.project, []).append(flow)
+    return found
+
+
+# Kept like the region snapshot: until the store version or the day moves.
+_flows: VersionedCache[dict[str, list[Flow]]] = VersionedCache(_flows_by_project)
+
+
 def draft(store: Store, settings: Settings, project: str, *,
           today: dt.date | None = None) -> list[Piece]:
     """The project's strategy on `today`: one piece per dataset it needs from another
@@ -63,7 +77,7 @@ def draft(store: Store, settings: Settings, project: str, *,
     region = cached_region(store, settings)
     if project not in region.projects:
         raise NotFound(f"no project {project}")
-    flows = [f for f in cross_community_flows(region) if f.project == project]
+    flows = _flows.get(store, settings).get(project, [])
     open_requests: dict[str, list[str]] = {}
     for request in records.read_requests(store, settings, f"?r rg:forProject <{project}> ."):
         if request.kind != "engagement" and request.state not in ("rejected", "revoked"):
