@@ -70,10 +70,28 @@ def test_nobody_on_the_asking_side_decides(live):
     assert again.status_code == 409  # decided once; a revocation would be a new record
 
 
-def test_revocation_is_a_new_record(live):
+def test_review_decline_and_revocation(live):
     requester = live.client("kevin-cho")
     rid = _agreement_request(live, requester, "ems-patient-records")
     executive = live.client("james-okafor")
+    assert requester.post(f"/workflow/requests/{rid}/review").status_code == 403
+    assert executive.post(f"/workflow/requests/{rid}/review").status_code == 200
+    assert executive.get(f"/workflow/requests/{rid}").json()["state"] == "in-review"
+
+    # the data leader declines the engagement: recorded, and no engagement is written
+    leader = live.client("lena-park")
+    engagement = next(r for r in leader.get("/workflow/me").json()["awaiting"]
+                      if r["kind"] == "engagement"
+                      and r["project"] == executive.get(f"/workflow/requests/{rid}").json()[
+                          "project"])
+    eid = engagement["id"].rsplit("/", 1)[-1]
+    declined = leader.post(f"/workflow/requests/{eid}/decision",
+                           json={"outcome": "decline", "reason": "no capacity this quarter"})
+    assert declined.status_code == 201, declined.text
+    assert leader.get(f"/workflow/requests/{eid}").json()["state"] == "declined"
+    assert not live.store.query(f"ASK {{ GRAPH ?g {{ <{engagement['project']}> {RG.engagement} "
+                                f"?e }} }}")
+
     assert _decide(executive, rid).status_code == 201
     assert requester.post(f"/workflow/requests/{rid}/revoke",
                           json={"reason": "mine"}).status_code == 403

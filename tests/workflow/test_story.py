@@ -110,3 +110,13 @@ def test_from_proposal_to_executive_approval(live):
     assert "decision: accept" in steps and "decision: approve" in steps
     html = analyst.get(f"/workflow/projects/{ident}", headers={"Accept": "text/html"})
     assert "Winter shelter forecast" in html.text and 'id="timeline"' in html.text
+
+    # the alliance's measures count it: engaged at ideation, decided the day it was asked
+    assert admin.get("/workflow/dashboard").status_code == 200
+    assert live.client().get("/workflow/dashboard").status_code == 401
+    shown = analyst.get("/workflow/dashboard").json()
+    assert shown["engaged_before_design"] >= 1 and shown["requests"] >= 3
+    assert shown["median_days_request_to_decision"] == 0.0
+    assert shown["median_days_proposal_to_engagement"] == 0.0
+    page = analyst.get("/workflow/dashboard", headers={"Accept": "text/html"}).text
+    assert 'id="measures"' in page
