@@ -72,7 +72,7 @@ def propose(store: Store, settings: Settings, principal: Principal, proposal: Pr
     if not proposal.title.strip():
         raise WorkflowError("a proposal needs a title")
     lead = _organisation(store, settings, proposal.lead)
-    if lead not in principal.organizations and not principal.alliance_steward:
+    if lead not in principal.organizations:
         raise Refused(f"you hold no role in {lead}: propose for your own community")
     domain = RGC.term(f"domain/{proposal.domain}")
     if not store.query(f"ASK {{ GRAPH ?g {{ {domain} a ?c }} }}"):

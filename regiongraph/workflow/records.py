@@ -14,7 +14,7 @@ from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 from regiongraph.change import apply_change
 from regiongraph.iri import REGISTRY_GRAPH, Minter, slug
-from regiongraph.namespaces import PROV, RG, RGC, XSD
+from regiongraph.namespaces import PROV, RDF, RG, RGC, XSD
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.workflow.model import Decision, NotFound, Request
@@ -176,7 +176,7 @@ def decision_triples(settings: Settings, request: str, outcome: str, person: str
     node = Minter(settings.base).iri("decision", new_id(outcome))
     at = now()
     triples = [Triple(node, RG.outcome, Literal(outcome)),
-               Triple(node, _RDF_TYPE, RG.Decision), Triple(node, _RDF_TYPE, PROV.Activity),
+               Triple(node, RDF.type, RG.Decision), Triple(node, RDF.type, PROV.Activity),
                Triple(node, PROV.used, NamedNode(request)),
                Triple(node, PROV.wasAssociatedWith, NamedNode(person)),
                Triple(node, PROV.startedAtTime, moment(at)),
@@ -195,9 +195,3 @@ def status(word: str) -> NamedNode:
 
 def phase(word: str) -> NamedNode:
     return RGC.term(f"phase/{word}")
-
-
-_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-__all__ = ["ROAD", "day", "decision_triples", "moment", "new_id", "now", "phase",
-           "read_decisions", "read_request", "read_requests", "registry", "status", "value",
-           "values", "write"]
