@@ -31,3 +31,31 @@ def test_approved_publication_reaches_the_public_catalog(live):
     assert public() == (True, True)
     pieces = analyst.get(f"/workflow/projects/{ident}/strategy").json()["pieces"]
     assert pieces[0]["covered"] is True
+
+
+def test_individual_access_request(live):
+    member = live.client("sofia-marquez")          # Mesquite data leader
+    dataset = live.iri("dataset", "saguaro", "utility-customer-accounts")
+    made = member.post("/workflow/access", json={"dataset": dataset,
+                                                 "reason": "billing assistance outreach"})
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"].rsplit("/", 1)[-1]
+    shown = member.get(f"/workflow/requests/{rid}").json()
+    assert shown["kind"] == "access" and shown["owner"] == live.iri("community", "saguaro")
+    assert shown["may_decide"] is False
+    assert member.post(f"/workflow/requests/{rid}/decision",
+                       json={"outcome": "approve", "reason": "mine"}).status_code == 403
+    decided = live.client("maria-delgado").post(
+        f"/workflow/requests/{rid}/decision",
+        json={"outcome": "approve-with-conditions", "reason": "for outreach",
+              "conditions": "no copies outside the city network"})
+    assert decided.status_code == 201, decided.text
+    rows = list(live.store.query(f"""SELECT ?status ?grantee ?scope WHERE {{ GRAPH ?g {{
+        <{shown['record']}> <https://w3id.org/regiongraph/ns#status> ?status ;
+            <https://w3id.org/regiongraph/ns#grantee> ?grantee ;
+            <https://w3id.org/regiongraph/ns#scopeCommunity> ?scope }} }}"""))
+    assert [(r["status"].value.rsplit("/", 1)[-1], r["grantee"].value, r["scope"].value)
+            for r in rows] == [("approved", live.iri("person", "sofia-marquez"),
+                                live.iri("community", "mesquite"))]
+    decisions = member.get(f"/workflow/requests/{rid}").json()["decisions"]
+    assert decisions[0]["conditions"] == "no copies outside the city network"
