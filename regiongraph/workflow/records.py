@@ -156,10 +156,10 @@ def read_decisions(store: Store, settings: Settings, where: str = "") -> list[De
     rows = store.query(f"""
 SELECT ?d ?request ?outcome ?person ?at ?reason ?conditions WHERE {{
   GRAPH {registry(settings)} {{
-    ?d a {RG.Decision} ; {PROV.used} ?request ; {RG.outcome} ?outcome ;
+    {where}
+    ?d {PROV.used} ?request ; a {RG.Decision} ; {RG.outcome} ?outcome ;
        {PROV.wasAssociatedWith} ?person ; {PROV.endedAtTime} ?at ; {RG.reason} ?reason .
     OPTIONAL {{ ?d {RG.conditions} ?conditions }}
-    {where}
   }} }}""")
     decisions = [Decision(row["d"].value, row["request"].value, row["outcome"].value,
                           row["person"].value, dt.datetime.fromisoformat(row["at"].value),

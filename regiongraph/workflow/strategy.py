@@ -15,7 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from regiongraph.analysis.cache import cached_region
-from regiongraph.analysis.governance import Flow, cross_community_flows, judge_flows
+from regiongraph.analysis.governance import (
+    Flow,
+    RecordIndex,
+    cross_community_flows,
+    judge_flows,
+)
 from regiongraph.analysis.region import local_name
 from regiongraph.change import VersionedCache
 from regiongraph.settings import Settings
@@ -57,17 +62,21 @@ def missing_piece(access: set[str], personal: set[str]) -> str:
     return "approval"
 
 
-def _flows_by_project(store: Store, settings: Settings) -> dict[str, list[Flow]]:
-    """The governance analysis' flows of the region, by the project that uses the data."""
+def _flows_by_project(store: Store, settings: Settings
+                      ) -> tuple[dict[str, list[Flow]], RecordIndex]:
+    """The governance analysis' flows of the region, by the project that uses the data,
+    and its index of the records that could cover them."""
+    region = cached_region(store, settings)
     found: dict[str, list[Flow]] = {}
-    for flow in cross_community_flows(cached_region(store, settings)):
+    for flow in cross_community_flows(region):
         if flow.project is not None:
             found.setdefault(flow.project, []).append(flow)
-    return found
+    return found, RecordIndex(region)
 
 
 # Kept like the region snapshot: until the store version or the day moves.
-_flows: VersionedCache[dict[str, list[Flow]]] = VersionedCache(_flows_by_project)
+_flows: VersionedCache[tuple[dict[str, list[Flow]], RecordIndex]] = VersionedCache(
+    _flows_by_project)
 
 
 def draft(store: Store, settings: Settings, project: str, *,
@@ -77,14 +86,15 @@ def draft(store: Store, settings: Settings, project: str, *,
     region = cached_region(store, settings)
     if project not in region.projects:
         raise NotFound(f"no project {project}")
-    flows = _flows.get(store, settings).get(project, [])
+    by_project, index = _flows.get(store, settings)
+    flows = by_project.get(project, [])
     open_requests: dict[str, list[str]] = {}
     for request in records.read_requests(store, settings, f"?r rg:forProject <{project}> ."):
         if request.kind != "engagement" and request.state not in ("rejected", "revoked"):
             for dataset in request.datasets:
                 open_requests.setdefault(dataset, []).append(request.iri)
     pieces = []
-    for edge in judge_flows(region, flows, today or dt.date.today()):
+    for edge in judge_flows(region, flows, today or dt.date.today(), index):
         dataset = region.datasets.get(edge.source)
         access = dataset.access if dataset else set()
         personal = dataset.personal if dataset else set()

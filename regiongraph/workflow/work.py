@@ -4,6 +4,7 @@ import datetime as dt
 import statistics
 
 from regiongraph.accounts import Principal
+from regiongraph.change import VersionedCache
 from regiongraph.namespaces import DCT, RG, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -12,11 +13,19 @@ from regiongraph.workflow.model import OPEN_STATES, NotFound, Request
 from regiongraph.workflow.proposals import project_state
 
 
-def awaiting(store: Store, settings: Settings, person: str) -> list[Request]:
-    """Open requests addressed to `person` (renewals due are opened first)."""
+def _renewals_opened(store: Store, settings: Settings) -> list[str]:
     from regiongraph.workflow.requests import open_renewals
 
-    open_renewals(store, settings)
+    return open_renewals(store, settings)
+
+
+# Renewals fall due by the day or by a write: look once per store version and day.
+_renewals: VersionedCache[list[str]] = VersionedCache(_renewals_opened)
+
+
+def awaiting(store: Store, settings: Settings, person: str) -> list[Request]:
+    """Open requests addressed to `person` (renewals due are opened first)."""
+    _renewals.get(store, settings)
     found = records.read_requests(store, settings, f"?r rg:addressedTo <{person}> .")
     return [r for r in found if r.state in OPEN_STATES and r.requester != person]
 
@@ -60,7 +69,7 @@ def show_request(store: Store, settings: Settings, iri: str,
     request = records.read_request(store, settings, iri)
     shown = request.as_dict(today)
     shown["decisions"] = [d.as_dict() for d in records.read_decisions(
-        store, settings, f"FILTER(?request = <{iri}>)")]
+        store, settings, f"VALUES ?request {{ <{iri}> }}")]
     return shown
 
 
