@@ -35,17 +35,17 @@ def test_approved_publication_reaches_the_public_catalog(live):
 
 def test_individual_access_request(live):
     member = live.client("sofia-marquez")          # Mesquite data leader
-    dataset = live.iri("dataset", "saguaro", "utility-customer-accounts")
+    dataset = live.iri("dataset", "cholla", "911-dispatch-log")
     made = member.post("/workflow/access", json={"dataset": dataset,
-                                                 "reason": "billing assistance outreach"})
+                                                 "reason": "shelter demand after calls"})
     assert made.status_code == 201, made.text
     rid = made.json()["id"].rsplit("/", 1)[-1]
     shown = member.get(f"/workflow/requests/{rid}").json()
-    assert shown["kind"] == "access" and shown["owner"] == live.iri("community", "saguaro")
+    assert shown["kind"] == "access" and shown["owner"] == live.iri("community", "cholla")
     assert shown["may_decide"] is False
     assert member.post(f"/workflow/requests/{rid}/decision",
                        json={"outcome": "approve", "reason": "mine"}).status_code == 403
-    decided = live.client("maria-delgado").post(
+    decided = live.client("marcus-bell").post(
         f"/workflow/requests/{rid}/decision",
         json={"outcome": "approve-with-conditions", "reason": "for outreach",
               "conditions": "no copies outside the city network"})

@@ -2,19 +2,22 @@
 other party's people, the admin token, and people not entitled; then the entitled
 executive decides."""
 
-from pyoxigraph import NamedNode, Triple
+from pyoxigraph import Literal, NamedNode, Triple
 
-from regiongraph.namespaces import ORG, RDF, RG, RGC
+from regiongraph.namespaces import DCT, FOAF, ORG, PROV, RDF, RDFS, RG, RGC
 from regiongraph.workflow import records
 from tests.workflow.conftest import ADMIN, propose
 
 
 def _give_roles(live, person: str, roles: list[tuple[str, str]]) -> None:
-    """Registry role assignments for a test person (as people.yaml would write them)."""
+    """A test person and their roles, as the registry reader writes a people.yaml entry."""
     node = NamedNode(live.iri("person", person))
-    triples = []
+    triples = [Triple(node, RDF.type, FOAF.Person), Triple(node, RDF.type, PROV.Person),
+               Triple(node, FOAF.name, Literal(person)), Triple(node, RDFS.label, Literal(person)),
+               Triple(node, DCT.identifier, Literal(person))]
     for org, role in roles:
         assignment = NamedNode(live.iri("role", person, org, role))
+        triples.append(Triple(node, ORG.memberOf, NamedNode(live.iri("community", org))))
         triples += [Triple(assignment, RDF.type, RG.RoleAssignment),
                     Triple(assignment, ORG.member, node),
                     Triple(assignment, ORG.organization, NamedNode(live.iri("community", org))),

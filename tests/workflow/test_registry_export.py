@@ -33,7 +33,7 @@ def _decided_flow(live) -> None:
     analyst = member("kevin-cho")
     project = workflow.propose(live.store, live.settings, analyst, workflow.Proposal(
         title="Outreach round trip", domain="homelessness", lead="mesquite",
-        needs=["saguaro/utility-customer-accounts", "saguaro/use-of-force"], creates=["mesquite/outreach-forecast"]))
+        needs=["palo-verde/scooter-trips", "saguaro/use-of-force"], creates=["mesquite/outreach-forecast"]))
     engagements = workflow.submit(live.store, live.settings, analyst, project)
     lena = member("lena-park")
     mine = next(r for r in engagements if live.iri("person", "lena-park") in
@@ -41,8 +41,8 @@ def _decided_flow(live) -> None:
     workflow.decide(live.store, live.settings, lena, mine, "accept", reason="yes")
     agreement = workflow.request_piece(
         live.store, live.settings, analyst, project,
-        live.iri("dataset", "saguaro", "utility-customer-accounts"), legal_basis="MOU 7")
-    workflow.decide(live.store, live.settings, member("james-okafor"), agreement,
+        live.iri("dataset", "palo-verde", "scooter-trips"), legal_basis="MOU 7")
+    workflow.decide(live.store, live.settings, member("angela-brooks"), agreement,
                     "approve-with-conditions", reason="for outreach only",
                     conditions="aggregate before sharing",
                     valid_until=dt.date.today() + dt.timedelta(days=90))
