@@ -26,6 +26,7 @@ KINDS = {
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
     "token": "tokens", "audit": "audit-records",
+    "request": "requests", "decision": "decisions",
 }
 
 

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     """The client secret that goes with `oidc_client_id`."""
     oidc_name: str = "your organisation"
     """How the sign-in page names the identity provider ("Sign in with ...")."""
+    require_engagement_before_design: bool = False
+    """A project leaves ideation only once a data leader of its lead community is engaged
+    (the workflow refuses the move; shape R4-LeadEngagedBeforeDesign reports it)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
     map_tiles: str | None = None

@@ -8,7 +8,7 @@ from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Membership:
     """One role a person holds in one community or partner (an `rg:RoleAssignment`)."""
 

@@ -193,9 +193,9 @@ def _publishes_other_data(region: Region, record: GovernanceRecord, flow: Flow) 
             and record.iri not in region.publication.get(flow.dataset, ()))
 
 
-def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None
-           ) -> list[GovernanceEdge]:
-    index = RecordIndex(region)
+def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None,
+           index: RecordIndex | None = None) -> list[GovernanceEdge]:
+    index = index or RecordIndex(region)
     edges = []
     for flow in flows:
         covering = [r for r in index.candidates(flow)
@@ -213,6 +213,13 @@ def _judge(region: Region, flows: list[Flow], on: date, ignore: str | None
         ))
     edges.sort(key=lambda e: (e.covered, e.kind, e.source, e.target))
     return edges
+
+
+def judge_flows(region: Region, flows: list[Flow], on: date,
+                index: RecordIndex | None = None) -> list[GovernanceEdge]:
+    """Coverage of `flows` on `on`: the rule itself, for callers that judge a few flows
+    (the workflow's data strategy of one project) and may keep the region's index."""
+    return _judge(region, flows, on, None, index)
 
 
 def governance(region: Region, *, on: date | None = None, lapse: str | None = None,

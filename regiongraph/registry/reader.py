@@ -76,7 +76,7 @@ MEDIA_TYPE = re.compile(r"^[a-z]+/[A-Za-z0-9.+-]+$")
 FILES = (
     "region", "communities", "partners", "memberships", "people", "standards",
     "capabilities", "projects", "strategies", "approvals", "agreements",
-    "classifications", "lineage",
+    "classifications", "lineage", "requests", "decisions",
 )
 REQUIRED_FILES = ("region", "communities")
 
@@ -118,6 +118,8 @@ class Ids:
     approvals: dict[str, int] = field(default_factory=dict)
     agreements: dict[str, int] = field(default_factory=dict)
     jobs: dict[str, int] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    decisions: dict[str, int] = field(default_factory=dict)
 
 
 class _Reader:
@@ -369,6 +371,7 @@ class _Reader:
             "standards": self.ids.standards, "capabilities": self.ids.offers,
             "strategies": self.ids.strategies, "approvals": self.ids.approvals,
             "agreements": self.ids.agreements, "lineage": self.ids.jobs,
+            "requests": self.ids.requests, "decisions": self.ids.decisions,
         }
         region = loaded.get("region")
         if isinstance(region, Node) and isinstance(region.get("id"), str):
@@ -408,6 +411,7 @@ class _Reader:
             ("projects", self.project), ("strategies", self.strategy),
             ("approvals", self.approval), ("agreements", self.agreement),
             ("classifications", self.classification), ("lineage", self.job),
+            ("requests", self.request), ("decisions", self.decision),
         ]
         if "region" in loaded:
             self.file = "region.yaml"
@@ -430,7 +434,8 @@ class _Reader:
 
     def region(self, entry: Node) -> None:
         entry = self.fields(entry, entry.line, ("id", "name"),
-                            ("homepage", "description", "founded"), "region")
+                            ("homepage", "description", "founded",
+                             "requires_engagement_before_design"), "region")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -445,6 +450,14 @@ class _Reader:
         if homepage:
             self.add(node, FOAF.homepage, homepage)
         self.date_triple(node, DCT.created, entry, "founded")
+        policy = entry.get("requires_engagement_before_design")
+        if policy is not None:
+            if not isinstance(policy, bool):
+                self.problem(entry.line_of("requires_engagement_before_design"),
+                             "requires_engagement_before_design must be true or false")
+            else:  # the workflow's mirror of the setting, on the registry graph's node
+                self.add(self.m.graph("registry"), RG.requiresEngagementBeforeDesign,
+                         Literal(str(policy).lower(), datatype=XSD.boolean))
 
     def _organisation(self, entry: Any, line: int, what: str, kinds: dict[str, NamedNode],
                       scheme: str, base_class: NamedNode, iri_kind: str,
@@ -619,7 +632,8 @@ class _Reader:
     def project(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "title", "domain", "phase", "lead"),
                             ("description", "participants", "start", "uses", "produces",
-                             "needs", "data_leaders", "area"), "project")
+                             "needs", "data_leaders", "area", "proposed_by", "created",
+                             "state", "submitted_on"), "project")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -651,6 +665,7 @@ class _Reader:
                 self.add(node, RG.participant, participant)
         self.date_triple(node, RG.startDate, entry, "start")
         self.feature_geometry(node, self.area(entry, "area"))
+        self.proposal(node, entry)
         for dataset in self.dataset_list(entry, "uses"):
             self.add(node, RG.usesDataset, dataset)
         for dataset in self.dataset_list(entry, "produces"):
@@ -697,6 +712,21 @@ class _Reader:
             self.add(node, RG.engagement, engagement)
             self.add(node, PROV.wasAssociatedWith, person)
 
+    def proposal(self, node: NamedNode, entry: Node) -> None:
+        """What the workflow records of a project proposed in the service."""
+        if entry.get("proposed_by") is not None:
+            person = self.ref("person", entry["proposed_by"], entry.line_of("proposed_by"))
+            if person:
+                self.add(node, DCT.creator, person)
+        self.date_triple(node, DCT.created, entry, "created")
+        self.date_triple(node, RG.submittedOn, entry, "submitted_on")
+        state = self.text(entry, "state")
+        if state is not None:
+            if state not in ("draft", "submitted"):
+                self.problem(entry.line_of("state"), f"state {state!r} is not draft or submitted")
+            else:
+                self.add(node, RG.proposalState, Literal(state))
+
     def strategy(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "project", "title"),
                             ("approved_by", "approved_on", "description", "url"), "strategy")
@@ -738,8 +768,8 @@ class _Reader:
         entry = self.fields(
             entry, line, ("id", "title", "owner", "actions", "scope", "status", "valid_from"),
             ("approver", "requested_by", "datasets", "categories", "project", "communities",
-             "valid_until", "approved_on", "legal_basis", "legal_reference", "description"),
-            "approval")
+             "valid_until", "approved_on", "legal_basis", "legal_reference", "description",
+             "grantee"), "approval")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -794,6 +824,10 @@ class _Reader:
         if scope_word == "communities" and not communities:
             self.problem(entry.line_of("scope"), "scope 'communities' needs 'communities'")
         self.date_triple(node, RG.approvedOn, entry, "approved_on")
+        if entry.get("grantee") is not None:
+            grantee = self.ref("person", entry["grantee"], entry.line_of("grantee"))
+            if grantee:
+                self.add(node, RG.grantee, grantee)
         self._validity(node, entry)
 
     def category(self, value: Any, line: int) -> NamedNode | None:
@@ -806,8 +840,8 @@ class _Reader:
         entry = self.fields(
             entry, line, ("id", "title", "assigner", "assignees", "datasets", "actions",
                           "status", "valid_from"),
-            ("valid_until", "legal_basis", "legal_reference", "signed_on", "description"),
-            "agreement")
+            ("valid_until", "legal_basis", "legal_reference", "signed_on", "description",
+             "approved_by", "approved_on"), "agreement")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -847,6 +881,11 @@ class _Reader:
                 self.add(permission, ODRL.assignee, assignee)
             self._date_constraints(permission, entry)
         self.date_triple(node, DCT.dateAccepted, entry, "signed_on")
+        if entry.get("approved_by") is not None:
+            approver = self.ref("person", entry["approved_by"], entry.line_of("approved_by"))
+            if approver:
+                self.add(node, RG.approvedBy, approver)
+        self.date_triple(node, RG.approvedOn, entry, "approved_on")
         self._validity(node, entry)
 
     def _date_constraints(self, permission: NamedNode, entry: Node) -> None:
@@ -920,9 +959,107 @@ class _Reader:
                 if dataset != output:
                     self.add(output, PROV.wasDerivedFrom, dataset)
 
+    # --- the workflow's records (regiongraph/workflow): requests and decisions ---------
+
+    def record_ref(self, value: Any, line: int) -> NamedNode | None:
+        """`approvals/<id>`, `agreements/<id>`, `strategies/<id>` or
+        `engagements/<project>/<person>`: a record a request asks for or a decision made."""
+        kinds = {"approvals": "approval", "agreements": "agreement",
+                 "strategies": "strategy", "engagements": "engagement"}
+        kind, _, rest = str(value).partition("/")
+        if kind not in kinds or not rest or not all(ID.match(p) for p in rest.split("/")):
+            self.problem(line, f"record {value!r} must be approvals/<id>, agreements/<id>, "
+                         "strategies/<id> or engagements/<project>/<person>")
+            return None
+        table = {"approval": self.ids.approvals, "agreement": self.ids.agreements,
+                 "strategy": self.ids.strategies}.get(kinds[kind])
+        if table is not None and rest not in table:
+            self.problem(line, f"unknown {kinds[kind]} {rest!r}")
+            return None
+        return self.m.iri(kinds[kind], *rest.split("/"))
+
+    def request(self, entry: Any, line: int) -> None:
+        entry = self.fields(entry, line, ("id", "kind", "state", "title", "created", "due"),
+                            ("requested_by", "project", "addressed_to", "asked_of",
+                             "receiver", "datasets", "record", "at_phase"), "request")
+        if entry is None:
+            return
+        ident = self.identifier(entry)
+        if ident is None:
+            return
+        node = self.m.iri("request", ident)
+        self.add(node, RDF.type, RG.WorkflowRequest)
+        for key, predicate in (("kind", RG.requestKind), ("state", RG.workflowState),
+                               ("title", DCT.term("title"))):
+            self.add(node, predicate, Literal(self.text(entry, key) or ""))
+        self.date_triple(node, DCT.created, entry, "created")
+        self.date_triple(node, RG.dueDate, entry, "due")
+        if entry.get("requested_by") is not None:
+            person = self.ref("person", entry["requested_by"], entry.line_of("requested_by"))
+            if person:
+                self.add(node, DCT.creator, person)
+        if entry.get("project") is not None:
+            project = self.ref("project", entry["project"], entry.line_of("project"))
+            if project:
+                self.add(node, RG.forProject, project)
+        for value, value_line in self.items(entry, "addressed_to"):
+            person = self.ref("person", value, value_line)
+            if person:
+                self.add(node, RG.addressedTo, person)
+        for key, predicate in (("asked_of", RG.askedOf), ("receiver", RG.receiver)):
+            if entry.get(key) is not None:
+                org = self.ref("organisation", entry[key], entry.line_of(key))
+                if org:
+                    self.add(node, predicate, org)
+        for dataset in self.dataset_list(entry, "datasets"):
+            self.add(node, RG.requestsDataset, dataset)
+        if entry.get("record") is not None:
+            record = self.record_ref(entry["record"], entry.line_of("record"))
+            if record:
+                self.add(node, RG.requestRecord, record)
+        if entry.get("at_phase") is not None:
+            phase = self.concept("phase", entry["at_phase"], entry.line_of("at_phase"), "phase")
+            if phase:
+                self.add(node, RG.atPhase, phase)
+
+    def decision(self, entry: Any, line: int) -> None:
+        entry = self.fields(entry, line, ("id", "request", "outcome", "person", "at", "reason"),
+                            ("conditions", "generated"), "decision")
+        if entry is None:
+            return
+        ident = self.identifier(entry)
+        request = self.ref("request", entry["request"], entry.line_of("request"))
+        person = self.ref("person", entry["person"], entry.line_of("person"))
+        if ident is None or request is None or person is None:
+            return
+        at = str(entry["at"]).strip()
+        try:
+            dt.datetime.fromisoformat(at)
+        except ValueError:
+            self.problem(entry.line_of("at"), f"at {at!r} is not a date and time")
+            return
+        node = self.m.iri("decision", ident)
+        moment = Literal(at, datatype=XSD.dateTime)
+        self.add(node, RDF.type, RG.Decision)
+        self.add(node, RDF.type, PROV.Activity)
+        self.add(node, RG.outcome, Literal(self.text(entry, "outcome") or ""))
+        self.add(node, PROV.used, request)
+        self.add(node, PROV.wasAssociatedWith, person)
+        self.add(node, PROV.startedAtTime, moment)
+        self.add(node, PROV.endedAtTime, moment)
+        self.add(node, RG.reason, Literal(self.text(entry, "reason") or ""))
+        conditions = self.text(entry, "conditions")
+        if conditions:
+            self.add(node, RG.conditions, Literal(conditions))
+        if entry.get("generated") is not None:
+            record = self.record_ref(entry["generated"], entry.line_of("generated"))
+            if record:
+                self.add(node, PROV.generated, record)
+
 
 _PLURAL = {"person": "people", "project": "projects", "standard": "standards",
-           "offer": "offers", "community": "communities", "partner": "partners"}
+           "offer": "offers", "community": "communities", "partner": "partners",
+           "request": "requests"}
 
 
 def _kind(value: Any) -> str:

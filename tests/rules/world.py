@@ -93,6 +93,9 @@ BREAKS = {
     "R4c": ([(f"<{S}engagements/p>", "rg:engagedAtPhase", f"<{C}phase/design>")],
             [(f"<{S}engagements/p>", "rg:engagedAtPhase", f"<{C}phase/production>")],
             f"{S}projects/p", "R4-DataLeaderEngagedEarly"),
+    # the alliance requires engagement before design; p's leader came only at design
+    "R4d": ([], [(f"<{S}graph/registry>", "rg:requiresEngagementBeforeDesign", "true")],
+            f"{S}projects/p", "R4-LeadEngagedBeforeDesign"),
     "R5a": ([], [(f"<{S}agreements/b-a>", "rg:validFrom", '"2031-01-01"^^xsd:date')],
             f"{S}agreements/b-a", "R5-ValidityCoherent"),
     "R5b": ([(f"<{S}approvals/a-open>", "rg:approvedBy", f"<{S}people/ea>")],
