@@ -25,7 +25,7 @@ KINDS = {
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
-    "token": "tokens",
+    "token": "tokens", "annotation": "annotations",
 }
 
 
@@ -103,5 +103,6 @@ INFERENCE_GRAPH = "inference"
 REPORTS_GRAPH = "reports"
 MANUAL_GRAPH = "manual"
 ACCOUNTS_GRAPH = "accounts"
+FORUM_GRAPH = "forum"
 META_GRAPH = "meta"
 SOURCE_GRAPH = "source"

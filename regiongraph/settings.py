@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     """Deepest nesting of a JSON or JSON-LD body, upload or harvested document."""
 
+    forum_posts_per_minute: int = 10
+    """Posts one person may make in a minute before the forum answers 429 (counted in the
+    store, so every server process applies the same limit)."""
+
     sources: str | None = None
     """The harvest sources file the API's `POST /harvest/{source}` reads (default: the demo's)."""
     standards: str | None = None
