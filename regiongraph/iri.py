@@ -25,7 +25,8 @@ KINDS = {
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
-    "token": "tokens", "annotation": "annotations",
+    "token": "tokens", "annotation": "annotations", "event": "events",
+    "webhook": "webhooks", "delivery": "deliveries",
 }
 
 
@@ -85,7 +86,7 @@ class Minter:
 # fingerprints, the harvest log, the journal, the kept public set). Never validated or
 # reasoned over, never shown anonymously, listed by `stats` only with --all.
 BOOKKEEPING_GRAPHS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
-                      "public-set", "accounts")
+                      "public-set", "accounts", "events", "deliveries")
 # Bookkeeping graphs no route ever shows, not even to the admin token: sign-in secrets.
 SECRET_GRAPHS = ("accounts",)
 
@@ -104,5 +105,7 @@ REPORTS_GRAPH = "reports"
 MANUAL_GRAPH = "manual"
 ACCOUNTS_GRAPH = "accounts"
 FORUM_GRAPH = "forum"
+EVENTS_GRAPH = "events"
+DELIVERIES_GRAPH = "deliveries"
 META_GRAPH = "meta"
 SOURCE_GRAPH = "source"

@@ -15,6 +15,7 @@ from regiongraph.accounts import Principal
 from regiongraph.change import apply_change
 from regiongraph.errors import RegiongraphError
 from regiongraph.forum import audience as rule
+from regiongraph.forum.events import post_events
 from regiongraph.forum.model import (
     AUDIENCES,
     ENDORSING,
@@ -25,6 +26,7 @@ from regiongraph.forum.model import (
 )
 from regiongraph.iri import FORUM_GRAPH, Minter
 from regiongraph.namespaces import DCT, OA, RDF, RG, RGC, XSD
+from regiongraph.notify.events import event_quads
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -107,11 +109,11 @@ def _mentions(store: Store, settings: Settings, text: str) -> list[NamedNode]:
 
 
 def _write(store: Store, settings: Settings, quads: list[Quad], subject: NamedNode) -> None:
-    graph = forum_graph(settings)
+    """One change: the post and the events it causes."""
 
     def write() -> list[NamedNode]:
         store.add(quads)
-        return [graph]
+        return list({quad.graph_name for quad in quads})
 
     apply_change(store, settings, "forum", write, subjects=[subject.value])
 
@@ -148,13 +150,16 @@ def _annotation(store: Store, settings: Settings, principal: Principal, *, targe
         quads.append(Quad(node, DCT.title, Literal(title.strip()), graph))
     mentioned = _mentions(store, settings, text)
     quads += [Quad(node, RG.mentions, person, graph) for person in mentioned]
-    _write(store, settings, quads, node)
-    return Post(iri=node.value, target=target, motivation=motivation, text=text,
+    post = Post(iri=node.value, target=target, motivation=motivation, text=text,
                 creator=author, created=created, audience=audience,
                 thread=thread or node.value, resource=resource,
                 audience_community=community, posted_by_organization=as_organization,
                 title=title.strip() if title else None,
                 mentions=tuple(p.value for p in mentioned))
+    for event in post_events(store, settings, post):
+        quads += event_quads(settings, event)
+    _write(store, settings, quads, node)
+    return post
 
 
 def _audience(principal: Principal, resource_public: bool, audience: str,
