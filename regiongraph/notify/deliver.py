@@ -112,11 +112,9 @@ def _post(settings: Settings, hook: hooks.Webhook, secret: str, event: Event) ->
 
 
 def _hook_events(store: Store, settings: Settings, hook: hooks.Webhook) -> list[Event]:
-    scoped = find_events(store, settings, recipient=hook.scope, since=hook.created
-                         - dt.timedelta(seconds=1))
+    scoped = find_events(store, settings, recipient=hook.scope, since=hook.created)
     if not scoped:
-        scoped = find_events(store, settings, context=hook.scope,
-                             since=hook.created - dt.timedelta(seconds=1))
+        scoped = find_events(store, settings, context=hook.scope, since=hook.created)
     return list(reversed(scoped))
 
 
@@ -229,8 +227,8 @@ def _record(store: Store, settings: Settings, attempts: list[Attempt],
     for hook, count in failures.items():
         node = NamedNode(hook)
         quads.append(Quad(node, RG.consecutiveFailures, Literal(count), hooks_graph))
-        if count >= settings.webhook_max_failures:
-            quads.append(Quad(node, RG.webhookActive, Literal(False), hooks_graph))
+        quads.append(Quad(node, RG.webhookActive,
+                          Literal(count < settings.webhook_max_failures), hooks_graph))
     if not quads:
         return
     cleared = " ".join(str(n) for n in nodes) or "<urn:regiongraph:none>"

@@ -44,7 +44,8 @@ def events_graph(settings: Settings) -> NamedNode:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """Microseconds kept: "unread" compares an event with a read mark made the same second."""
+    return dt.datetime.now(dt.UTC)
 
 
 def stamp(moment: dt.datetime) -> Literal:
@@ -116,13 +117,14 @@ LIMIT {limit}"""
 def find_events(store: Store, settings: Settings, *, recipient: str | None = None,
                 context: str | None = None, since: dt.datetime | None = None,
                 limit: int = 200) -> list[Event]:
-    """Events addressed to `recipient` or shown in the outbox of `context`, newest first."""
+    """Events addressed to `recipient` or shown in the outbox of `context`, published at
+    or after `since`, newest first."""
     where = ""
     if recipient:
         where += f"?e <{AS}to> <{recipient}> .\n"
     if context:
         where += f"?e <{AS}context> <{context}> .\n"
-    flt = f"FILTER(?published > {stamp(since)})" if since else ""
+    flt = f"FILTER(?published >= {stamp(since)})" if since else ""
     rows = store.query(_SELECT.format(graph=events_graph(settings), where=where, filter=flt,
                                       limit=int(limit), RG=str.__str__(RG), AS=str.__str__(AS)))
     prefix = kind_concept("").value
