@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from regiongraph.notify import subscriptions, webhooks
 from regiongraph.notify.deliver import deliver_pending
-from tests.forum.test_annotations import MEDIA, PROJECT, annotation, post
+from tests.forum.test_annotations import annotation, post
 from tests.support import free_port
 
 OTHER_PROJECT = "projects/saguaro-scooter-pilot"
@@ -215,6 +215,3 @@ def test_webhook_addresses_obey_the_harvest_rule(forum_site):
     with pytest.raises(webhooks.WebhookError):
         webhooks.register(store, settings, owner, "http://169.254.169.254/latest")
 
-
-def test_annotation_media_type_is_the_protocol_one():
-    assert "anno.jsonld" in MEDIA
