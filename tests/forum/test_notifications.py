@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import threading
+import typing
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -92,7 +93,7 @@ class Receiver(BaseHTTPRequestHandler):
 
     secret = ""
     fail = 0
-    seen: list = []
+    seen: typing.ClassVar[list] = []
 
     def do_POST(self):  # noqa: N802 - http.server's name
         import hashlib
