@@ -95,7 +95,7 @@ class Receiver(BaseHTTPRequestHandler):
     fail = 0
     seen: typing.ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         import hashlib
         import hmac
 
@@ -160,7 +160,7 @@ def test_a_failing_webhook_is_disabled_and_mail_still_goes(forum_site, client, r
     received: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        async def handle_DATA(self, server, session, envelope):
             received.append(message_from_bytes(envelope.content))
             return "250 OK"
 
