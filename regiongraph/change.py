@@ -55,6 +55,7 @@ VIEWS: list[View] = [
          seen="regiongraph.visibility:seen_version", mark="regiongraph.visibility:mark_version"),
     View("search", "regiongraph.search:after_change",
          seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
+    View("notify", "regiongraph.notify.derived:follow"),
 ]
 
 
@@ -83,7 +84,7 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()
-                                     for name in ("rules", "publishable", "search")}
+                                     for name in ("rules", "publishable", "search", "notify")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

@@ -149,13 +149,16 @@ def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]
     The harvested data is stored when the views follow, so a view that fails does not
     turn a good harvest into an error: the reports carry it as a warning.
     """
-    from regiongraph.harvest.report import RecordError
+    from regiongraph.harvest.report import HARVEST_LOG_GRAPH, RecordError
 
     reports: list = []
 
     def write() -> list[str]:
         reports.extend(run())
-        return [g for report in reports for g in report.written_graphs]
+        graphs = [g for report in reports for g in report.written_graphs]
+        if any(report.report_iri for report in reports):  # a failure is news too
+            graphs.append(Minter(settings.base).graph(HARVEST_LOG_GRAPH).value)
+        return graphs
 
     applied = apply_change(store, settings, road, write)
     for view, why in applied.failures.items():

@@ -24,6 +24,7 @@ from regiongraph.change import apply_change
 from regiongraph.iri import DELIVERIES_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import FOAF, RDF, RG
 from regiongraph.notify import webhooks as hooks
+from regiongraph.notify.derived import follow_calendar
 from regiongraph.notify.events import Event, events_graph, find_events, now, stamp
 from regiongraph.notify.feeds import AS_MEDIA, activity
 from regiongraph.notify.subscriptions import mail_choices
@@ -253,6 +254,7 @@ def deliver_pending(store: Store, settings: Settings, at: dt.datetime | None = N
                     ) -> list[Attempt]:
     """Try every due delivery once; returns the attempts made."""
     at = at or now()
+    follow_calendar(store, settings, at.date())
     known = states(store, settings)
     attempts: list[Attempt] = []
     failures: dict[str, int] = {}

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from regiongraph.change import apply_change
 from regiongraph.iri import EVENTS_GRAPH, Minter
 from regiongraph.namespaces import AS, RDF, RG, RGC, XSD
 from regiongraph.settings import Settings
@@ -82,18 +81,16 @@ def event_quads(settings: Settings, event: Event) -> list[Quad]:
     return quads
 
 
-def emit(store: Store, settings: Settings, events: list[Event]) -> None:
-    """Record events that are not part of another write (a tick, a derived view)."""
+def record_derived(store: Store, settings: Settings, events: list[Event]) -> None:
+    """Record events derived from what the journal says changed (or from the calendar).
+
+    They are the notifications view's own output, written directly like the rules view's
+    inferences: journalling them would start the views again from inside a view. No cache
+    keys on them; every channel reads them from the store."""
     quads = [quad for event in events if event.recipients or event.context
              for quad in event_quads(settings, event)]
-    if not quads:
-        return
-
-    def write() -> list[NamedNode]:
+    if quads:
         store.add(quads)
-        return [events_graph(settings)]
-
-    apply_change(store, settings, "notify", write)
 
 
 _SELECT = """

@@ -1,0 +1,53 @@
+"""Events derived from other roads: a failed harvest and an approval about to end."""
+
+import datetime as dt
+from pathlib import Path
+
+from regiongraph.harvest.config import SourceConfig
+from regiongraph.harvest.engine import harvest_source
+from regiongraph.notify import derived
+from regiongraph.notify.events import find_events
+from regiongraph.pipeline import harvest
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "harvest"
+
+
+def kinds_for(site, who: str, kind: str):
+    person = site["minter"].iri("person", who).value
+    return [e for e in find_events(site["store"], site["settings"], recipient=person)
+            if e.kind == kind]
+
+
+def test_a_failed_harvest_tells_the_communitys_data_leader_once(forum_site):
+    store, settings = forum_site["store"], forum_site["settings"]
+    source = SourceConfig(id="mesquite-broken", community="mesquite", type="datajson",
+                          path=FIXTURES / "truncated.json")
+    reports = harvest(store, settings, lambda: [harvest_source(store, settings, source)])
+    assert reports[0].status == "failed"
+    told = kinds_for(forum_site, "sofia-marquez", "harvest-failed")
+    assert len(told) == 1 and "mesquite-broken" in told[0].summary
+    assert told[0].object == reports[0].report_iri
+    assert kinds_for(forum_site, "lena-park", "harvest-failed") == []
+    derived.follow(store, settings, [forum_site["minter"].graph("harvest-log")])
+    assert len(kinds_for(forum_site, "sofia-marquez", "harvest-failed")) == 1
+
+
+def test_an_approval_entering_its_last_30_days_is_announced_once(forum_site):
+    store, settings = forum_site["store"], forum_site["settings"]
+    registry = forum_site["minter"].graph("registry")
+    rows = store.query(f"SELECT ?x ?until WHERE {{ GRAPH {registry} {{ ?x "
+                       f"<https://w3id.org/regiongraph/ns#validUntil> ?until }} }} "
+                       f"ORDER BY ?until")
+    thing, until = next((r["x"].value, dt.date.fromisoformat(r["until"].value)) for r in rows)
+    assert derived.ending_soon(store, settings, until - dt.timedelta(days=31)) == [] or all(
+        e.object != thing for e in derived.ending_soon(store, settings,
+                                                       until - dt.timedelta(days=31)))
+    derived.follow_calendar(store, settings, until - dt.timedelta(days=10))
+    events = [e for e in find_events(store, settings) if e.kind == "ending-soon"
+              and e.object == thing]
+    assert len(events) == 1 and events[0].recipients
+    assert until.isoformat() in events[0].summary
+    derived.follow_calendar(store, settings, until - dt.timedelta(days=9))
+    again = [e for e in find_events(store, settings) if e.kind == "ending-soon"
+             and e.object == thing]
+    assert len(again) == 1
