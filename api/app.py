@@ -35,6 +35,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             yield
         finally:
             stop_delivery()
+            from regiongraph.audit import flush
+
+            flush(app.state.store)  # the audit's pending records, before closing
             if owned:
                 app.state.store.close()
 
@@ -66,6 +69,9 @@ NPM_ASSETS = {
     "/assets/cytoscape": "cytoscape/dist",
     "/assets/swagger-ui": "swagger-ui-dist",
     "/assets/redoc": "redoc/bundles",
+    "/assets/leaflet/images": "leaflet/dist/images",
+    "/assets/leaflet": "leaflet/dist",
+    "/assets/markercluster": "leaflet.markercluster/dist",
 }
 
 

@@ -28,6 +28,7 @@ from regiongraph.loaders.base import (
 )
 from regiongraph.loaders.datajson import DataJsonLoader
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
+from regiongraph.loaders.spatial import spatial_text
 
 DOWNLOADABLE = {"Feature Service", "Feature Layer", "Map Service", "Table", "Image Service"}
 """Item types Hub offers CSV and GeoJSON downloads for (a document link has none)."""
@@ -110,12 +111,7 @@ class ArcGisLoader:
                 distributions.append(Distribution(
                     title=f"{fmt.upper()} download", format=fmt.upper(), media_type=media,
                     download_url=f"{site}/api/download/v1/items/{ident}/{fmt}?layers=0"))
-        extent = p.get("extent")
-        spatial = None
-        if isinstance(extent, list) and len(extent) == 2 and all(
-                isinstance(c, list) and len(c) == 2 for c in extent):
-            (west, south), (east, north) = extent
-            spatial = f"{west},{south},{east},{north}"
+        spatial = spatial_text(p.get("extent"))  # [[w, s], [e, n]] → "w,s,e,n"
         return DatasetFields(
             identifier=ident,
             title=as_text(p.get("title")) or as_text(p.get("name")),

@@ -174,6 +174,9 @@ class LoadContext:
     """Mixed into raw-record digests: the harvest's configuration and mapping version."""
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     """Deepest JSON a document may nest (`Settings.max_json_depth`)."""
+    places: dict[str, str] = field(default_factory=dict)
+    """The region's own places: `geometry.place_key(name)` → the feature's IRI (a
+    community, a partner's service area), which place names in `spatial` resolve to."""
 
     def dataset_iri(self, identifier: str) -> NamedNode:
         """`{base}datasets/<community>/<identifier>`; an identifier already qualified by

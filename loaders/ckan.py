@@ -25,6 +25,7 @@ from regiongraph.loaders.base import (
     refused_page,
 )
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
+from regiongraph.loaders.spatial import spatial_text
 
 EXTRA_KEYS = {
     "access_level": ("access_level", "accessLevel", "public_access_level", "access-level"),
@@ -155,7 +156,7 @@ class CkanLoader:
             or as_text(package.get("author_email")),
             access_level=as_text(extra("access_level")) or "public",
             license=license_url,
-            spatial=as_text(extra("spatial")),
+            spatial=spatial_text(extra("spatial")),
             temporal=as_text(extra("temporal")),
             landing_page=landing,
             conforms_to=as_list(extra("conforms_to")),

@@ -21,6 +21,7 @@ from typing import Any
 
 from regiongraph.loaders.base import Fetched, Issue, LoadContext, Record, SourceError
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, Mapper, as_list, as_text
+from regiongraph.loaders.spatial import spatial_text
 
 SCHEMA_RELATIVE = Path("dcat-us-1.1/datagov-harvester/non-federal_dataset.json")
 
@@ -358,7 +359,7 @@ class DataJsonLoader:
             access_level=as_text(raw.get("accessLevel")),
             license=as_text(raw.get("license")),
             rights=as_text(raw.get("rights")),
-            spatial=as_text(raw.get("spatial")),
+            spatial=spatial_text(raw.get("spatial")),
             temporal=as_text(raw.get("temporal")),
             landing_page=as_text(raw.get("landingPage")),
             conforms_to=as_list(raw.get("conformsTo")),

@@ -35,8 +35,10 @@ from regiongraph.loaders.base import (
 )
 from regiongraph.loaders.conformance import detect_conformance
 from regiongraph.loaders.dcatmap import DatasetFields, Distribution, personal_data_concept
+from regiongraph.loaders.spatial import coverage
 
-from regiongraph.namespaces import DCAT, DCT, EUAR, HYDRA, RDF, RG, RGC
+from regiongraph.geo.geometry import HAS_GEOMETRY, geometry_node, place_key
+from regiongraph.namespaces import DCAT, DCT, EUAR, GEO, HYDRA, LOCN, RDF, RDFS, RG, RGC, SKOS
 
 FORMATS = {
     "turtle": RdfFormat.TURTLE, "ttl": RdfFormat.TURTLE, "nt": RdfFormat.N_TRIPLES,
@@ -272,6 +274,8 @@ class _Remint:
                 child = NamedNode(f"{dataset.value}/{OWNED[p]}/{next(counters[OWNED[p]])}")
                 out.append(Triple(dataset, p, child))
                 self.copy_owned(o, child, out, fields, depth=0)
+                if p == DCT.spatial:
+                    issues.extend(self.spatial(dataset, child, out, label))
                 continue
             if isinstance(o, BlankNode):
                 issues.append(Issue(f"{p.value} points to a blank node; left out", label,
@@ -285,6 +289,37 @@ class _Remint:
         out.extend(detect_conformance(dataset, fields, out, self.context.standards))
         return Record(key=identifier, iri=dataset, triples=out, issues=issues,
                       landing_page=landing, identifier=identifier, source_iri=own)
+
+    def spatial(self, dataset: NamedNode, place: NamedNode, out: list[Triple],
+                label: str) -> list[Issue]:
+        """The dataset's geometry from its location's `locn:geometry` or `dcat:bbox`, else
+        from a name of the region's own places; a malformed literal is left out."""
+        said = [t for t in out if t.subject == place and isinstance(t.object, Literal)]
+        # DCAT-AP 3's locn:geometry is a node holding the literal (GeoSPARQL's asWKT or
+        # asGeoJSON); GeoDCAT-AP 2 put the literal on the location itself.
+        nodes = {t.object for t in out if t.subject == place and t.predicate == LOCN.geometry
+                 and isinstance(t.object, NamedNode)}
+        said += [Triple(place, LOCN.geometry, t.object) for t in out if t.subject in nodes
+                 and t.predicate in (GEO.asWKT, GEO.asGeoJSON) and isinstance(t.object, Literal)]
+        issues = []
+        for prop in (LOCN.geometry, DCAT.bbox):
+            for t in [t for t in said if t.predicate == prop]:
+                found = coverage(dataset, t.object.value, None)
+                if found.problem:
+                    if t in out:
+                        out.remove(t)
+                    issues.append(Issue(f"{prop.value}: {found.problem}", label, prop.value,
+                                        "warning"))
+                elif found.triples:
+                    out.extend(found.triples)
+                    return issues
+        for t in said:
+            if t.predicate in (LOCN.geographicName, SKOS.prefLabel, RDFS.label):
+                feature = self.context.places.get(place_key(t.object.value))
+                if feature is not None:
+                    out.append(Triple(dataset, HAS_GEOMETRY, geometry_node(NamedNode(feature))))
+                    break
+        return issues
 
     def copy_owned(self, node, child: NamedNode, out: list[Triple], fields: DatasetFields,
                    depth: int) -> None:

@@ -19,7 +19,9 @@ from functools import lru_cache
 from pyoxigraph import Literal, NamedNode, Triple
 from regiongraph.loaders.base import Issue, LoadContext, Record, Terms
 from regiongraph.loaders.conformance import detect_conformance
+from regiongraph.loaders.spatial import coverage
 
+from regiongraph.geo.geometry import envelope_wkt
 from regiongraph.iri import slug
 from regiongraph.namespaces import DCAT, DCT, LOCN, RDF, RDFS, RG, RGC, SKOS, VCARD, XSD
 
@@ -49,8 +51,7 @@ DATETIME = re.compile(
     r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$"
 )
 YEAR = re.compile(r"^\d{4}$")
-BBOX = re.compile(r"^\s*(-?\d+(\.\d+)?)\s*,\s*(-?\d+(\.\d+)?)\s*,\s*(-?\d+(\.\d+)?)\s*,\s*"
-                  r"(-?\d+(\.\d+)?)\s*$")
+WKT = NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
 
 FREQUENCIES = {
     "R/P1D": "daily", "R/PT1H": "hourly", "R/P1W": "weekly", "R/P1M": "monthly",
@@ -361,18 +362,20 @@ class _Builder:
         self.add(rights, RDFS.label, self.text(shown, "license"))
 
     def spatial(self, value: str | None) -> None:
+        """A place: its geometry (bbox, WKT, GeoJSON) or a name (see `loaders.spatial`)."""
         if not value:
+            return
+        found = coverage(self.dataset, value, self.m.context.places)
+        if found.problem:
+            self.warn("spatial", found.problem)
             return
         place = self.child("spatial")
         self.add(self.dataset, DCT.spatial, place)
         self.add(place, RDF.type, DCT.Location)
-        box = BBOX.match(value)
-        if box:
-            west, south, east, north = (box.group(i) for i in (1, 3, 5, 7))
-            wkt = (f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},"
-                   f"{west} {south}))")
-            self.add(place, DCAT.bbox, Literal(
-                wkt, datatype=NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")))
+        self.triples.extend(found.triples)
+        geometry = found.spatial.geometry if found.spatial else None
+        if geometry is not None:  # the geometry itself is the dataset's (geo:hasGeometry)
+            self.add(place, DCAT.bbox, Literal(envelope_wkt(geometry), datatype=WKT))
         else:
             self.add(place, SKOS.prefLabel, self.text(value, "spatial"))
             self.add(place, LOCN.geographicName, Literal(value[:500]))

@@ -28,6 +28,11 @@ NPM_FILES = {
     "cytoscape/dist": ("cytoscape.min.js",),
     "swagger-ui-dist": ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"),
     "redoc/bundles": ("redoc.standalone.js",),
+    "leaflet/dist": ("leaflet.js", "leaflet.css"),
+    "leaflet/dist/images": ("layers.png", "layers-2x.png", "marker-icon.png",
+                            "marker-icon-2x.png", "marker-shadow.png"),
+    "leaflet.markercluster/dist": ("leaflet.markercluster.js", "MarkerCluster.css",
+                                   "MarkerCluster.Default.css"),
 }
 VENDOR_FOLDER = "_vendor"
 

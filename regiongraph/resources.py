@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Triple
 
+from regiongraph.accounts.principal import Principal
 from regiongraph.namespaces import PREFIXES, RDF, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -48,8 +49,15 @@ class Description:
     conforming: list[Link] = field(default_factory=list)
 
 
-def visible_store(store: Store, settings: Settings, *, admin: bool) -> Store:
-    """The store this asker may read: everything for a steward, the public view otherwise."""
+def visible_store(store: Store, settings: Settings, *, admin: bool,
+                  principal: Principal | None = None) -> Store:
+    """The store this asker may read: for a request's principal, its view
+    (`regiongraph.sparql.member.view_for`); else everything for a steward, the public view
+    otherwise."""
+    if principal is not None:
+        from regiongraph.sparql.member import view_for
+
+        return view_for(store, settings, principal)
     if admin:
         return store
     from regiongraph.sparql.public import public_store
@@ -57,26 +65,27 @@ def visible_store(store: Store, settings: Settings, *, admin: bool) -> Store:
     return public_store(store, settings)
 
 
-def describe(store: Store, settings: Settings, iri: str, *, admin: bool) -> list[Triple]:
+def describe(store: Store, settings: Settings, iri: str, *, admin: bool,
+             principal: Principal | None = None) -> list[Triple]:
     """The DESCRIBE of `iri` in the asker's view; empty when it is absent or hidden."""
     try:
         node = NamedNode(iri)
     except ValueError:
         return []
-    view = visible_store(store, settings, admin=admin)
+    view = visible_store(store, settings, admin=admin, principal=principal)
     return list(view.query(f"DESCRIBE <{node.value}>", union_default_graph=True))
 
 
 def page_description(store: Store, settings: Settings, iri: str, triples: list[Triple], *,
-                     admin: bool) -> Description:
+                     admin: bool, principal: Principal | None = None) -> Description:
     """What a page shows of a described resource (see the module docstring)."""
-    view = visible_store(store, settings, admin=admin)
+    view = visible_store(store, settings, admin=admin, principal=principal)
     node = NamedNode(iri)
     own = [t for t in triples if t.subject == node]
     incoming: dict[str, list[str]] = {}
     for row in view.query(INCOMING, substitutions={_var("o"): node}, union_default_graph=True):
         incoming.setdefault(row["p"].value, []).append(row["s"].value)
-    conforming = _conforming(store, settings, iri, admin=admin)
+    conforming = _conforming(store, settings, iri, admin=admin, principal=principal)
     linked = ({t.object.value for t in own if isinstance(t.object, NamedNode)}
               | {s for subjects in incoming.values() for s in subjects} | set(conforming) | {iri})
     labels = _labels(view, linked)
@@ -105,7 +114,8 @@ def compact(iri: str) -> str:
     return iri
 
 
-def _conforming(store: Store, settings: Settings, iri: str, *, admin: bool) -> list[str]:
+def _conforming(store: Store, settings: Settings, iri: str, *, admin: bool,
+                principal: Principal | None = None) -> list[str]:
     """Datasets that conform to `iri` when it is a registry standard, visible to the asker."""
     from regiongraph.analysis.access import visible_datasets
     from regiongraph.analysis.cache import cached_region
@@ -113,7 +123,7 @@ def _conforming(store: Store, settings: Settings, iri: str, *, admin: bool) -> l
     region = cached_region(store, settings)
     if iri not in region.standards:
         return []
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, admin=admin, principal=principal)
     return [d.iri for d in region.datasets.values()
             if (visible is None or d.iri in visible)
             and any(region.standard_of(s) == iri for s in d.standards)]

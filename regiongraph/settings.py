@@ -3,6 +3,8 @@
 Built by a function, never at import, so tests and flags can pass their own values.
 """
 
+import datetime as dt
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from regiongraph.limits import (
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     in memory for a memory store; `memory` forces an in-memory index."""
     base: str = DEFAULT_BASE
     """Every IRI regiongraph mints starts with this."""
+    today: dt.date | None = None
+    """The calendar day the service judges members' agreements and approvals by
+    (`regiongraph.membership.service_day`); unset = today in UTC. For drills and tests."""
     admin_token: str | None = None
     """Bearer token for updates, Graph Store writes and harvest triggers; unset = writes refused."""
     host: str = "127.0.0.1"
@@ -80,6 +85,11 @@ class Settings(BaseSettings):
     intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
+    map_tiles: str | None = None
+    """A base-map tile URL template (`https://tiles.example/{z}/{x}/{y}.png`) for `/map`;
+    unset, the map draws the region's own layers on a blank ground and fetches nothing."""
+    map_attribution: str | None = None
+    """The attribution the tile provider asks for, shown on the map with `map_tiles`."""
 
     @property
     def limits(self) -> Limits:

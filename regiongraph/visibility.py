@@ -28,7 +28,8 @@ able to approve its own publication.
 publishable datasets and their distributions, the catalogs, and — trusted only when the
 registry declares them — the region, communities, partners, memberships, standards,
 projects, data strategies, capabilities offered and needed, and the approvals that allow
-the publication of a publishable dataset; plus the ontology graph (classes, properties,
+the publication of a publishable dataset, and the service areas and geometries
+(`geo:hasGeometry`) of those public nodes; plus the ontology graph (classes, properties,
 concept schemes). A quad is public when its subject is a public node and its object is a
 literal, a public node, a blank node (followed, with the same rule), or an IRI from outside
 the alliance's base that is not a personal-data category. Never public: a dataset that is
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
 from regiongraph import journal
+from regiongraph.geo.geometry import geometry_node
 from regiongraph.iri import ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter, is_bookkeeping
 from regiongraph.namespaces import RDF, RG, RGC, XSD, sparql_prefixes
 from regiongraph.settings import Settings
@@ -84,17 +86,31 @@ def _date(day: dt.date) -> str:
     return f'"{day.isoformat()}"^^xsd:date'
 
 
-def _in_force_filters(day: dt.date | None) -> str:
-    """The date conditions of condition 2; none when the caller judges the day itself."""
+def _in_force_filters(day: dt.date | None, subject: str = "?approval") -> str:
+    """The date conditions of condition 2 on `subject` (whose `rg:validFrom` is bound to
+    ?from); none when the caller judges the day itself. Agreements are in force by the
+    same conditions (`regiongraph.membership`)."""
     if day is None:
         return ""
     return f"""
     FILTER(?from <= {_date(day)})
-    OPTIONAL {{ ?approval rg:validUntil ?until }}
+    OPTIONAL {{ {subject} rg:validUntil ?until }}
     FILTER(!BOUND(?until) || ?until >= {_date(day)})
     FILTER NOT EXISTS {{
-      ?approval rg:validUntil ?end FILTER(?end < {_date(day)})
+      {subject} rg:validUntil ?end FILTER(?end < {_date(day)})
     }}"""
+
+
+def executive_pattern(registry: str, ontology: str) -> str:
+    """Condition 3 as a graph pattern: ?approver holds, in the registry, a role assignment
+    in ?owner whose role is an executive role in the ontology graph."""
+    return f"""GRAPH <{registry}> {{
+    ?assignment a rg:RoleAssignment ;
+                org:member ?approver ;
+                org:organization ?owner ;
+                org:role ?role .
+  }}
+  GRAPH <{ontology}> {{ ?role a rg:ExecutiveRole }}"""
 
 
 def _publishing_query(minter: Minter, day: dt.date | None,
@@ -122,12 +138,8 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
               rg:validFrom ?from ;
               rg:approvedBy ?approver .
     FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}{_in_force_filters(day)}
-    ?assignment a rg:RoleAssignment ;
-                org:member ?approver ;
-                org:organization ?owner ;
-                org:role ?role .
   }}
-  GRAPH <{ontology}> {{ ?role a rg:ExecutiveRole }}
+  {executive_pattern(registry, ontology)}
 }}"""
 
 
@@ -448,6 +460,15 @@ def public_nodes(store: Store, settings: Settings, today: dt.date | None = None)
         prefixes + "SELECT ?d ?x WHERE { ?d dcat:distribution ?x FILTER(isIRI(?x)) }",
         union_default_graph=True) if row["d"].value in datasets}
     catalogs = _values(store, prefixes + "SELECT DISTINCT ?s WHERE { ?s a dcat:Catalog }")
+    # Places and geometries belong to what they describe: a public partner's service area,
+    # and the geometry of any public feature (a community, a project, a publishable dataset).
+    # Only the registry says where a service area is, and a geometry is public only at the
+    # IRI minted for it under a public feature (`geometry_node`): a harvested catalog cannot
+    # make another node public by calling it a geometry.
+    trusted |= {row["a"].value for row in store.query(prefixes + f"""
+        SELECT ?p ?a WHERE {{ GRAPH <{registry}> {{ ?p schema:areaServed ?a FILTER(isIRI(?a)) }} }}""")
+        if row["p"].value in trusted}
+    trusted |= {geometry_node(NamedNode(f)).value for f in trusted | datasets}
 
     private = ((all_datasets - datasets) | (typed_private - publishing)
                | (registry_subjects - trusted - datasets - publishing) | personal)

@@ -4,12 +4,13 @@ import doctest
 
 import pytest
 
+import regiongraph.geo.geometry
 import regiongraph.iri
 import regiongraph.limits
 import regiongraph.sparql.guard
 import regiongraph.sparql_results
 
-MODULES = [regiongraph.iri, regiongraph.limits, regiongraph.sparql.guard,
+MODULES = [regiongraph.geo.geometry, regiongraph.iri, regiongraph.limits, regiongraph.sparql.guard,
            regiongraph.sparql_results]
 
 

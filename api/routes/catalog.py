@@ -15,11 +15,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from regiongraph.api.deps import SettingsDep, StoreDep
+from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
-from regiongraph.exports.model import CatalogIndex, catalog_index, parse_time
+from regiongraph.accounts import ANONYMOUS, Principal
+from regiongraph.exports.model import CatalogIndex, member_catalog_index, parse_time
 from regiongraph.exports.serializer import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -31,6 +32,7 @@ from regiongraph.exports.serializer import (
     rdf_syntax,
     render,
 )
+from regiongraph.membership import audited
 
 router = APIRouter(tags=["catalog"])
 
@@ -92,18 +94,19 @@ def since_param(modified_since: str | None) -> datetime | None:
 
 
 def _catalog(request: Request, store, settings, *, community: str | None, suffix: str | None,
-             page: int, page_size: int, modified_since: str | None) -> Response:
+             page: int, page_size: int, modified_since: str | None,
+             principal: Principal = ANONYMOUS) -> Response:
     if suffix is not None and suffix not in SUFFIXES:
         raise HTTPException(404, f"no catalog in .{suffix}; offered: "
                                  + ", ".join("." + s for s in SUFFIXES))
     media = negotiate(request, OFFERS if suffix is None else RDF_OFFERS,
                       suffix=SUFFIXES[suffix].media_type if suffix else None)
     since = since_param(modified_since)
-    index = catalog_index(store, settings)
+    index = member_catalog_index(store, settings, principal)
     if community is not None and community not in index.communities:
         raise HTTPException(404, f"no community {community!r}")
     headers = validators(index, request.url.path, media, page, page_size, since, community)
-    headers["Vary"] = "Accept, Accept-Encoding"
+    headers["Vary"] = "Accept, Accept-Encoding, Authorization"
     if not_modified(request, headers):
         return answer_304(headers)
     try:
@@ -111,6 +114,7 @@ def _catalog(request: Request, store, settings, *, community: str | None, suffix
                               page_size=page_size, modified_since=since, index=index)
     except ExportError as error:
         raise HTTPException(400 if "past the last" not in str(error) else 404, str(error))
+    audited(store, settings, principal, (r.iri for r in result.records), "catalog")
 
     def page_url(number: int) -> str:
         params = {"page": number, "page_size": page_size}
@@ -132,35 +136,42 @@ def _catalog(request: Request, store, settings, *, community: str | None, suffix
 
 
 @router.get("/catalog", summary="The region's DCAT-AP 3 catalog (paged, negotiated)")
-def catalog(request: Request, store: StoreDep, settings: SettingsDep, page: int = PAGE,
+def catalog(request: Request, store: StoreDep, settings: SettingsDep,
+            principal: PrincipalDep, page: int = PAGE,
             page_size: int = PAGE_SIZE, modified_since: str | None = SINCE) -> Response:
     return _catalog(request, store, settings, community=None, suffix=None, page=page,
-                    page_size=page_size, modified_since=modified_since)
+                    page_size=page_size, modified_since=modified_since,
+                    principal=principal)
 
 
 @router.get("/catalog.{suffix}", summary="The region's catalog in one syntax (ttl, jsonld, rdf, nt)")
 def catalog_file(request: Request, suffix: str, store: StoreDep, settings: SettingsDep,
+            principal: PrincipalDep,
                  page: int = PAGE, page_size: int = PAGE_SIZE,
                  modified_since: str | None = SINCE) -> Response:
     return _catalog(request, store, settings, community=None, suffix=suffix, page=page,
-                    page_size=page_size, modified_since=modified_since)
+                    page_size=page_size, modified_since=modified_since,
+                    principal=principal)
 
 
 @router.get("/communities/{community}/catalog", summary="One community's DCAT-AP 3 catalog")
 def community_catalog(request: Request, community: str, store: StoreDep, settings: SettingsDep,
+            principal: PrincipalDep,
                       page: int = PAGE, page_size: int = PAGE_SIZE,
                       modified_since: str | None = SINCE) -> Response:
     return _catalog(request, store, settings, community=community, suffix=None, page=page,
-                    page_size=page_size, modified_since=modified_since)
+                    page_size=page_size, modified_since=modified_since,
+                    principal=principal)
 
 
 @router.get("/communities/{community}/catalog.{suffix}",
             summary="One community's catalog in one syntax")
 def community_catalog_file(request: Request, community: str, suffix: str, store: StoreDep,
-                           settings: SettingsDep, page: int = PAGE, page_size: int = PAGE_SIZE,
+                           settings: SettingsDep, principal: PrincipalDep, page: int = PAGE, page_size: int = PAGE_SIZE,
                            modified_since: str | None = SINCE) -> Response:
     return _catalog(request, store, settings, community=community, suffix=suffix, page=page,
-                    page_size=page_size, modified_since=modified_since)
+                    page_size=page_size, modified_since=modified_since,
+                    principal=principal)
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,26 +179,31 @@ def community_catalog_file(request: Request, community: str, suffix: str, store:
 # ---------------------------------------------------------------------------------------
 
 
-def _data_json(request: Request, store, settings, community: str | None) -> Response:
-    index = catalog_index(store, settings)
+def _data_json(request: Request, store, settings, community: str | None,
+               principal: Principal = ANONYMOUS) -> Response:
+    index = member_catalog_index(store, settings, principal)
     if community is not None and community not in index.communities:
         raise HTTPException(404, f"no community {community!r}")
     headers = validators(index, "data.json", community)
+    headers["Vary"] = "Authorization"
     if not_modified(request, headers):
         return answer_304(headers)
     self_url = f"{request.base_url}{request.url.path.lstrip('/')}"
+    audited(store, settings, principal, (e.iri for e in index.select(community=community)),
+            "data.json")
     return StreamingResponse(
         datajson_chunks(store, settings, self_url=self_url, community=community, index=index),
         media_type="application/json", headers=headers)
 
 
 @router.get("/data.json", summary="DCAT-US 1.1 (Project Open Data) of every public dataset")
-def data_json(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def data_json(request: Request, store: StoreDep, settings: SettingsDep,
+              principal: PrincipalDep) -> Response:
     """Streamed: the server never holds the whole document, whatever the catalog's size."""
-    return _data_json(request, store, settings, None)
+    return _data_json(request, store, settings, None, principal)
 
 
 @router.get("/communities/{community}/data.json", summary="One community's data.json")
 def community_data_json(request: Request, community: str, store: StoreDep,
-                        settings: SettingsDep) -> Response:
-    return _data_json(request, store, settings, community)
+                        settings: SettingsDep, principal: PrincipalDep) -> Response:
+    return _data_json(request, store, settings, community, principal)

@@ -20,12 +20,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from regiongraph.api.deps import is_admin
+from regiongraph.api.deps import current_principal, is_admin
 
 from regiongraph import __version__
+from regiongraph.accounts import ANONYMOUS, Principal
 from regiongraph.limits import LimitExceeded, load_json
+from regiongraph.membership import audited, member_also
 from regiongraph.search import SearchIndexError, SearchInputError, index_for
 from regiongraph.search.index import SearchIndex
 from regiongraph.search.query import FACET_ALIASES, facet_name
@@ -231,8 +233,16 @@ def package_dict(p: dict) -> dict:
 
 
 class Context:
-    def __init__(self, request: Request, index: SearchIndex, admin: bool) -> None:
+    """One action's request, index and asker. `admin`: the alliance steward (everything);
+    `also`: the non-public datasets a member may see (`regiongraph.membership`), offered,
+    as CKAN offers private datasets, to a key holder (`include_private`, package_show)."""
+
+    def __init__(self, request: Request, index: SearchIndex, admin: bool,
+                 also: frozenset[str] | None = None, principal: Principal = ANONYMOUS) -> None:
         self.request, self.index, self.admin = request, index, admin
+        self.also, self.principal = also, principal
+        self.shown: set[str] = set()
+        """Dataset IRIs this answer shows (what the audit records)."""
 
     def search(self, **kwargs):
         try:
@@ -257,7 +267,9 @@ def package_search(ctx: Context, params: dict) -> dict:
     """
     rows = _int(params, "rows", DEFAULT_ROWS, maximum=MAX_ROWS)
     start = _int(params, "start", 0)
-    include_private = ctx.admin and _bool(params, "include_private", False)
+    include_private = _bool(params, "include_private", False)
+    also = ctx.also if include_private else None
+    include_private = ctx.admin and include_private
     q = _text(params, "q")
     filters: dict[str, list[str]] = {"kind": ["dataset"]}
     fq_texts = [t for t in [_text(params, "fq")] if t]
@@ -284,13 +296,13 @@ def package_search(ctx: Context, params: dict) -> dict:
     ours_facets = []
     for name in asked:
         facet = CKAN_FACETS.get(name) or facet_name(name)
-        if facet is None or (facet == "access" and not ctx.admin):
+        if facet is None or (facet == "access" and not ctx.admin and also is None):
             raise CkanError(409, "Search Query Error",
                             f"Search Query is invalid: unknown facet field {name!r}")
         ours_facets.append(facet)
     try:
         result = ctx.index.search(q, filters=filters, include_private=include_private,
-                                  start=start, rows=rows, sort=ours, facets=ours_facets,
+                                  also=also, start=start, rows=rows, sort=ours, facets=ours_facets,
                                   facet_size=facet_limit)
     except SearchInputError as error:
         raise CkanError(409, "Search Query Error",
@@ -302,6 +314,7 @@ def package_search(ctx: Context, params: dict) -> dict:
         facets[name] = {v.key: v.count for v in values}
         search_facets[name] = {"title": name, "items": [
             {"name": v.key, "display_name": v.label, "count": v.count} for v in values]}
+    ctx.shown.update(hit["iri"] for hit in result.hits)
     return {"count": result.count, "sort": sort, "facets": facets,
             "search_facets": search_facets,
             "results": [package_dict(hit) for hit in result.hits]}
@@ -324,9 +337,10 @@ def _ckan_sort(sort: str) -> str:
 
 
 def _dataset(ctx: Context, key: str) -> dict:
-    payload = ctx.index.get(key, include_private=ctx.admin)
+    payload = ctx.index.get(key, include_private=ctx.admin, also=ctx.also)
     if payload is None or payload.get("kind") != "dataset":
         raise CkanError(404, "Not Found Error", "Not found")
+    ctx.shown.add(payload["iri"])
     return payload
 
 
@@ -539,7 +553,10 @@ def resource_show(ctx: Context, params: dict) -> dict:
     key = (_text(params, "id") or "").strip()
     if not key:
         raise CkanError(409, "Validation Error", fields={"id": ["Missing value"]})
-    payload = ctx.index.get(key, include_private=ctx.admin, fields=("resource",))
+    payload = ctx.index.get(key, include_private=ctx.admin, fields=("resource",),
+                            also=ctx.also)
+    if payload:
+        ctx.shown.add(payload["iri"])
     resources = package_dict(payload)["resources"] if payload else []
     found = next((r for r in resources if key in (r["id"], r["uri"])), None)
     if found is None:
@@ -600,7 +617,9 @@ def current_package_list_with_resources(ctx: Context, params: dict) -> list[dict
     limit = _int(params, "limit", DEFAULT_ROWS, minimum=1, maximum=MAX_ROWS)
     offset = _int(params, "offset", (_int(params, "page", 1, minimum=1) - 1) * limit)
     result = ctx.search(filters={"kind": ["dataset"]}, include_private=ctx.admin,
-                        start=offset, rows=limit, sort="modified desc", facets=[])
+                        also=ctx.also, start=offset, rows=limit, sort="modified desc",
+                        facets=[])
+    ctx.shown.update(hit["iri"] for hit in result.hits)
     return [package_dict(hit) for hit in result.hits]
 
 
@@ -677,10 +696,16 @@ async def _dispatch(action: str, request: Request) -> JSONResponse:
         params = await _params(request)
         app = request.app
         admin = ckan_admin(request)
+        principal = ANONYMOUS if admin else await _principal(request)
 
         def run() -> Any:
-            index = index_for(app.state.store, app.state.settings)
-            return handler(Context(request, index, admin), params)
+            store, settings = app.state.store, app.state.settings
+            index = index_for(store, settings)
+            ctx = Context(request, index, admin, member_also(store, settings, principal),
+                          principal)
+            answer = handler(ctx, params)
+            audited(store, settings, principal, ctx.shown, "ckan")
+            return answer
 
         try:
             result = await run_in_threadpool(run)
@@ -701,7 +726,13 @@ async def dataset_page(key: str, request: Request) -> Response:
     from regiongraph.iri import Minter
 
     admin = ckan_admin(request)
-    payload = await _lookup(request, lambda index: index.get(key, include_private=admin))
+    try:
+        principal = ANONYMOUS if admin else await _principal(request)
+    except CkanError as error:
+        return PlainTextResponse(f"{error.message}\n", status_code=error.status)
+    also = member_also(request.app.state.store, request.app.state.settings, principal)
+    payload = await _lookup(request, lambda index: index.get(key, include_private=admin,
+                                                             also=also))
     prefix = Minter(request.app.state.settings.base).base + "datasets/"
     if not payload or payload.get("kind") != "dataset" or not payload["iri"].startswith(prefix):
         return PlainTextResponse(f"no such dataset: {key}\n", status_code=404)
@@ -721,6 +752,16 @@ async def organization_page(key: str, request: Request) -> Response:
         return PlainTextResponse(f"no such organization: {key}\n", status_code=404)
     target = request.url_for("community_page", community=found["name"])
     return RedirectResponse(str(target), status_code=302)
+
+
+async def _principal(request: Request) -> Principal:
+    """The member a key acts as (`api.deps.current_principal`); a bad key is CKAN's 403."""
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        return await run_in_threadpool(current_principal, request)
+    except HTTPException as error:
+        raise CkanError(403, "Authorization Error", f"Access denied: {error.detail}") from None
 
 
 async def _lookup(request: Request, find: Callable[[SearchIndex], Any]) -> Any:

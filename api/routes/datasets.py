@@ -17,14 +17,20 @@ import json
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode
-from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import AdminFlag, PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.routes.catalog import not_modified, validators
 from regiongraph.api.templating import TEMPLATES
 
 from regiongraph.exports import schema_org
 from regiongraph.exports.dcat_ap3 import record_triples
-from regiongraph.exports.model import CatalogIndex, DatasetRecord, catalog_index, read_records
+from regiongraph.exports.model import (
+    CatalogIndex,
+    DatasetRecord,
+    catalog_index,
+    member_catalog_index,
+    read_records,
+)
 from regiongraph.exports.serializer import (
     SYNTAXES,
     grouped,
@@ -33,6 +39,7 @@ from regiongraph.exports.serializer import (
     with_registry_agents,
 )
 from regiongraph.iri import REGISTRY_GRAPH, Minter
+from regiongraph.membership import audited
 from regiongraph.namespaces import sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -75,19 +82,20 @@ def find_dataset(store: Store, settings: Settings, index: CatalogIndex, path: st
 
 @router.get("/datasets/{path:path}", summary="A dataset: HTML page or DCAT-AP 3 RDF")
 def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
-            admin: AdminFlag) -> Response:
+            admin: AdminFlag, principal: PrincipalDep) -> Response:
     suffix_media = None
-    index = catalog_index(store, settings)
+    index = member_catalog_index(store, settings, principal)
     for suffix, media in SUFFIXES.items():
         base_iri = Minter(settings.base).base + "datasets/" + path[: -len(suffix)]
         if path.endswith(suffix) and (admin or index.contains(base_iri)):
             path, suffix_media = path[: -len(suffix)], media
             break
     record = find_dataset(store, settings, index, path, admin)
+    audited(store, settings, principal, [record.iri], "dataset")
     media = negotiate(request, OFFERS, suffix=suffix_media)
     headers = validators(index, record.iri, media, admin)
     headers["Vary"] = "Accept, Accept-Encoding, Authorization"
-    if admin:
+    if admin or not principal.is_anonymous:
         headers["Cache-Control"] = "private, no-store"
     elif not_modified(request, headers):
         return Response(status_code=304, headers=headers)
@@ -103,7 +111,7 @@ def dataset(request: Request, path: str, store: StoreDep, settings: SettingsDep,
         "lineage": lineage_summary(store, index, record.iri, admin=admin),
         "approvals": approvals(store, settings, index, record.iri, admin=admin),
         "alternates": [{"type": s.media_type, "href": f"/{local}.{s.suffix}"} for s in SYNTAXES],
-        "base": settings.base, "public": index.contains(record.iri),
+        "base": settings.base, "public": catalog_index(store, settings).contains(record.iri),
     }, headers=headers)
 
 

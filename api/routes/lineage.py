@@ -18,13 +18,14 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from regiongraph.api.deps import AdminDep, AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import AdminDep, AdminFlag, PrincipalDep, SettingsDep, StoreDep
 
 from regiongraph.analysis.access import node_filter, visible_datasets
 from regiongraph.analysis.lineage import LineageError
 from regiongraph.analysis.manual import EdgeNotFound, ManualEdgeError
 from regiongraph.analysis.models import ImpactResult, LineageResult, ManualEdge, ManualEdgeIn
 from regiongraph.iri import MANUAL_GRAPH, Minter
+from regiongraph.membership import audited
 from regiongraph.settings import Settings
 
 router = APIRouter(tags=["lineage"])
@@ -90,7 +91,7 @@ def delete_edge(store: StoreDep, settings: SettingsDep, _: AdminDep,
 @router.get("/lineage/{identifier:path}", response_model=LineageResult,
             summary="Lineage of a dataset (up, down or both; dataset, project or community level)")
 def get_lineage(
-    identifier: str, request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag,
+    identifier: str, request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep,
     direction: Literal["up", "down", "both"] = "both",
     depth: int = Query(3, ge=0, le=MAX_DEPTH),
     level: Literal["dataset", "project", "community"] = "dataset",
@@ -99,24 +100,26 @@ def get_lineage(
     from regiongraph.analysis.lineage import lineage
 
     root = dataset_iri(settings, identifier)
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     try:
-        return lineage(store, root=root, direction=direction, depth=depth, level=level, cap=cap,
-                       manual_graph=Minter(settings.base).graph(MANUAL_GRAPH).value,
-                       visible=node_filter(visible))
+        result = lineage(store, root=root, direction=direction, depth=depth, level=level,
+                         cap=cap, manual_graph=Minter(settings.base).graph(MANUAL_GRAPH).value,
+                         visible=node_filter(visible))
     except LineageError as error:
         raise HTTPException(404 if "no such" in str(error) or "not an IRI" in str(error)
                             else 422, str(error)) from None
+    audited(store, settings, principal, (n.id for n in result.nodes), "lineage")
+    return result
 
 
 @router.get("/impact/{identifier:path}", response_model=ImpactResult,
             summary="Everything downstream of a dataset: datasets, projects, communities")
-def get_impact(identifier: str, store: StoreDep, settings: SettingsDep, admin: AdminFlag
+def get_impact(identifier: str, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep
                ) -> ImpactResult:
     from regiongraph.analysis.impact import impact
 
     root = dataset_iri(settings, identifier)
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     # Approvals and agreements are never public (regiongraph.visibility): stewards only.
     try:
         result = impact(store, root=root, manual_graph=Minter(settings.base).graph(
@@ -125,4 +128,5 @@ def get_impact(identifier: str, store: StoreDep, settings: SettingsDep, admin: A
         raise HTTPException(404, str(error)) from None
     except ValueError:
         raise HTTPException(404, f"no such dataset: {identifier}") from None
+    audited(store, settings, principal, [root, *(d.id for d in result.datasets)], "impact")
     return result

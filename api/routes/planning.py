@@ -18,13 +18,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from regiongraph.api.deps import AdminDep, AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import AdminDep, AdminFlag, PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate, with_format
 from regiongraph.api.routes.resources import resource_rdf
 from regiongraph.api.templating import TEMPLATES
 
 from regiongraph.analysis.access import visible_datasets
 from regiongraph.iri import Minter
+from regiongraph.membership import audited
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -49,7 +50,7 @@ def _json(model) -> Response:
 
 
 @router.get("/", summary="Region dashboard (HTML; JSON with Accept: application/json)")
-def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag):
+def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep):
     from regiongraph.api.routes.rules import report_for, violation_count
 
     from regiongraph.analysis.governance import expiring
@@ -59,7 +60,7 @@ def dashboard(request: Request, store: StoreDep, settings: SettingsDep, admin: A
 
     media = negotiate(request, HTML_FIRST)
     region = _region(store, settings)
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     summary = region_summary(store, region, visible=visible)
     if not admin:  # count what the report shows this asker, so the card and report agree
         report = report_for(store, settings, admin=False)
@@ -84,7 +85,7 @@ def _community_iri(settings: Settings, identifier: str) -> str:
 
 @router.get("/communities/{community}", summary="A community: its data, projects and reuse")
 def community_page(community: str, request: Request, store: StoreDep, settings: SettingsDep,
-                   admin: AdminFlag):
+                   admin: AdminFlag, principal: PrincipalDep):
     from regiongraph.analysis.reuse import reuse
     from regiongraph.analysis.standards import standards_adoption
 
@@ -92,9 +93,9 @@ def community_page(community: str, request: Request, store: StoreDep, settings: 
     iri = _community_iri(settings, community)
     if iri not in region.communities:
         raise HTTPException(404, f"no such community: {community}")
-    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+    if (rdf := resource_rdf(request, store, settings, iri, admin, principal)) is not None:
         return rdf
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     datasets = sorted((d for d in region.datasets.values() if d.publisher == iri
                        and (visible is None or d.iri in visible)),
                       key=lambda d: region.label(d.iri).lower())
@@ -125,7 +126,7 @@ def community_page(community: str, request: Request, store: StoreDep, settings: 
 
 @router.get("/projects/{project}", summary="A project: its data, reuse, capabilities")
 def project_page(project: str, request: Request, store: StoreDep, settings: SettingsDep,
-                 admin: AdminFlag):
+                 admin: AdminFlag, principal: PrincipalDep):
     from regiongraph.analysis.engagement import engagement
     from regiongraph.analysis.region import local_name
     from regiongraph.analysis.reuse import reuse
@@ -135,9 +136,9 @@ def project_page(project: str, request: Request, store: StoreDep, settings: Sett
     p = region.projects.get(iri)
     if p is None:
         raise HTTPException(404, f"no such project: {project}")
-    if (rdf := resource_rdf(request, store, settings, iri, admin)) is not None:
+    if (rdf := resource_rdf(request, store, settings, iri, admin, principal)) is not None:
         return rdf
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
 
     def shown(items):
         return sorted((d for d in items if visible is None or d in visible),
@@ -165,14 +166,14 @@ def project_page(project: str, request: Request, store: StoreDep, settings: Sett
 
 
 @router.get("/reuse", summary="Reuse recommendations across communities, and near-duplicates")
-def reuse_report(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag,
+def reuse_report(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep,
                  community: str | None = Query(None, description="Community id or IRI")):
     from regiongraph.analysis.reuse import reuse
     from regiongraph.analysis.standards import standards_adoption
 
     media = negotiate(request, JSON_FIRST)
     region = _region(store, settings)
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     target = None
     if community:
         target = community if "://" in community else _community_iri(settings, community)
@@ -199,40 +200,67 @@ def histogram(scores: list[float]) -> list[tuple[str, int]]:
 
 
 @router.get("/standards", summary="Standards adoption and gaps (JSON; a page in a browser)")
-def standards_report(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag):
+def standards_report(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep):
     from regiongraph.analysis.standards import standards_adoption
 
     media = negotiate(request, JSON_FIRST)
     region = _region(store, settings)
-    result = standards_adoption(region, visible=visible_datasets(store, settings, admin=admin))
+    result = standards_adoption(region, visible=visible_datasets(store, settings, principal=principal))
     if media == "application/json":
         return _json(result)
     return _page(request, "planning/standards.html", {"result": result, "admin": admin},
                  json_href="/standards?format=json")
 
 
-@router.get("/governance", summary="Coverage of cross-community data flows (admin)")
+@router.get("/governance", summary="Coverage of cross-community data flows (stewards: all; "
+            "members: their community's)")
 def governance_report(
-    request: Request, store: StoreDep, settings: SettingsDep, _: AdminDep,
+    request: Request, store: StoreDep, settings: SettingsDep, principal: PrincipalDep,
     lapse: str | None = Query(None, description="What if this approval or agreement ended?"),
     days: int = Query(90, ge=0, le=3650, description="Window for expiring approvals"),
     on: Annotated[date | None, Query(description="Judge as of this day (default today)")] = None,
 ):
     from regiongraph.analysis.governance import GovernanceError, governance
 
+    if principal.is_anonymous:
+        raise HTTPException(401, "governance is for members: sign in, or send a token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not principal.alliance_steward and not principal.memberships:
+        raise HTTPException(403, "governance is for members of a community")
     media = negotiate(request, JSON_FIRST)
     region = _region(store, settings)
+    visible = visible_datasets(store, settings, principal=principal)
     try:
-        result = governance(region, on=on, lapse=lapse or None, expiring_days=days)
+        result = governance(region, on=on, lapse=lapse or None, expiring_days=days,
+                            visible=visible)
     except GovernanceError as error:
         raise HTTPException(404, str(error)) from None
+    if not principal.alliance_steward:
+        result = own_governance(result, principal.organizations, visible or set())
+        audited(store, settings, principal, {e.source for e in result.edges}, "governance")
     if media == "application/json":
         return _json(result)
-    records = sorted(((g.iri, region.label(g.iri)) for g in region.governance.values()),
+    records = sorted(((g.iri, region.label(g.iri)) for g in region.governance.values()
+                      if visible is None or set(g.datasets) & visible),
                      key=lambda r: r[1].lower())
     return _page(request, "planning/governance.html", {
         "result": result, "records": records, "days": days, "label": region.label,
     }, json_href=with_format(request, "json"))
+
+
+def own_governance(result, communities: frozenset[str], visible: set[str]):
+    """A member's governance page: the flows into or out of their communities, and the
+    expiring records about data they see."""
+    def own(edge) -> bool:
+        return edge.from_community in communities or edge.to_community in communities
+
+    edges = [e for e in result.edges if own(e)]
+    return result.model_copy(update={
+        "edges": edges, "covered": sum(e.covered for e in edges),
+        "uncovered": sum(not e.covered for e in edges),
+        "newly_uncovered": [e for e in result.newly_uncovered if own(e)],
+        "expiring": [x for x in result.expiring if set(x.datasets) & visible],
+    })
 
 
 @router.get("/engagement", summary="Late or missing data-leader engagement; capabilities (admin)")
@@ -253,11 +281,11 @@ def capabilities_report(store: StoreDep, settings: SettingsDep):
 
 
 @router.get("/network", summary="Centrality, single points of failure, components (JSON)")
-def network_report(store: StoreDep, settings: SettingsDep, admin: AdminFlag):
+def network_report(store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep):
     from regiongraph.analysis.network import network
 
     region = _region(store, settings)
-    return _json(network(region, visible=visible_datasets(store, settings, admin=admin)))
+    return _json(network(region, visible=visible_datasets(store, settings, principal=principal)))
 
 
 def explore_root(region, visible: set[str] | None) -> str | None:
@@ -273,12 +301,12 @@ def explore_root(region, visible: set[str] | None) -> str | None:
 
 
 @router.get("/explore", summary="Interactive lineage explorer (HTML)")
-def explore(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag,
+def explore(request: Request, store: StoreDep, settings: SettingsDep, admin: AdminFlag, principal: PrincipalDep,
             id: str | None = Query(None, description="Dataset IRI to start from")):
     from regiongraph.api.routes.lineage import dataset_iri
 
     region = _region(store, settings)
-    visible = visible_datasets(store, settings, admin=admin)
+    visible = visible_datasets(store, settings, principal=principal)
     root = dataset_iri(settings, id) if id else explore_root(region, visible)
     if root and visible is not None and root not in visible:
         raise HTTPException(404, "no such dataset")

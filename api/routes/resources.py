@@ -16,10 +16,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pyoxigraph import Triple
-from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import AdminFlag, PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import RDF_TYPES, negotiate
 from regiongraph.api.templating import TEMPLATES
 
+from regiongraph.accounts.principal import Principal
 from regiongraph.exports.serializer import SYNTAXES, grouped, rdf_syntax, render
 from regiongraph.iri import KINDS, Minter
 from regiongraph.resources import describe, page_description
@@ -40,40 +41,42 @@ def rdf_response(triples: list[Triple], media: str, admin: bool) -> Response:
 
 
 def resource_rdf(request: Request, store: Store, settings: Settings, iri: str,
-                 admin: bool) -> Response | None:
+                 admin: bool, principal: Principal | None = None) -> Response | None:
     """The RDF answer for a page route whose asker wants RDF; None when they want the page."""
     media = negotiate(request, ["text/html", "application/json", *RDF_TYPES])
     if media not in RDF_TYPES:
         return None
-    triples = describe(store, settings, iri, admin=admin)
+    triples = describe(store, settings, iri, admin=admin, principal=principal)
     if not triples:
         raise HTTPException(404, "no such resource")
-    return rdf_response(triples, media, admin)
+    return rdf_response(triples, media, admin or (principal is not None
+                                                  and not principal.is_anonymous))
 
 
 def resource(request: Request, path: str, store: StoreDep, settings: SettingsDep,
-             admin: AdminFlag) -> Response:
+             admin: AdminFlag, principal: PrincipalDep) -> Response:
     """A minted resource: Turtle, JSON-LD, RDF/XML or N-Triples, or its page."""
     local = request.url.path.lstrip("/")
     base = Minter(settings.base).base
     iri, suffix_media = base + local, None
-    triples = describe(store, settings, iri, admin=admin)
+    triples = describe(store, settings, iri, admin=admin, principal=principal)
     if not triples:
         for suffix, media in SUFFIXES.items():
             if local.endswith(suffix):
                 iri, suffix_media = base + local[: -len(suffix)], media
-                triples = describe(store, settings, iri, admin=admin)
+                triples = describe(store, settings, iri, admin=admin, principal=principal)
                 break
     if not triples:
         raise HTTPException(404, "no such resource")
     media = negotiate(request, OFFERS, suffix=suffix_media)
+    private = admin or not principal.is_anonymous  # a member's answer is theirs alone
     if media != "text/html":
-        return rdf_response(triples, media, admin)
+        return rdf_response(triples, media, private)
     page = iri[len(base):]
     return TEMPLATES.TemplateResponse(request, "resource.html", {
-        "r": page_description(store, settings, iri, triples, admin=admin),
+        "r": page_description(store, settings, iri, triples, admin=admin, principal=principal),
         "alternates": [{"type": s.media_type, "href": f"/{page}.{s.suffix}"} for s in SYNTAXES],
-    }, headers=_headers(admin))
+    }, headers=_headers(private))
 
 
 def _headers(admin: bool) -> dict[str, str]:

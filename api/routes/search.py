@@ -16,10 +16,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from regiongraph.api.deps import AdminFlag, SettingsDep, StoreDep
+from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
+from regiongraph.membership import audited, member_also
 from regiongraph.search import (
     SearchIndexError,
     SearchInputError,
@@ -54,7 +55,7 @@ def search(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    admin: AdminFlag,
+    principal: PrincipalDep,
     q: Annotated[str | None, Query(description='words, "phrases", prefix*, -not, a OR b')] = None,
     fq: Annotated[list[str] | None, Query(description="Facet filter name:value; repeat")] = None,
     page: Annotated[str | None, Query(description="Page number, from 1")] = None,
@@ -62,6 +63,8 @@ def search(
     sort: Annotated[str | None, Query(description="relevance, title asc, modified desc")] = None,
 ) -> Response:
     media = negotiate(request, OFFERS)
+    admin = principal.alliance_steward
+    also = member_also(store, settings, principal)
     try:
         page_number = _integer("page", page, 1)
         if page_number < 1:
@@ -70,8 +73,9 @@ def search(
         parsed = parse_query(q)
         filters = parse_filters(fq)
         index = index_for(store, settings)
-        result = index.search(parsed, filters=filters, include_private=admin,
+        result = index.search(parsed, filters=filters, include_private=admin, also=also,
                               start=(page_number - 1) * size, rows=size, sort=sort)
+        audited(store, settings, principal, (hit["iri"] for hit in result.hits), "search")
     except SearchIndexError as error:
         raise HTTPException(503, f"the search index is not available: {error}",
                             headers={"Retry-After": "30"}) from None
@@ -99,7 +103,7 @@ def search(
     if media == "application/json":
         return JSONResponse(body)
     return TEMPLATES.TemplateResponse(request, "search.html", _page_context(
-        request, body, result.filters, admin))
+        request, body, result.filters, admin or also is not None))
 
 
 def _hit(hit: dict, base: str) -> dict:

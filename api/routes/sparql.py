@@ -13,18 +13,21 @@ a client gets its error at the deadline even while pyoxigraph is still computing
 
 import asyncio
 import queue
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
-from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
+from regiongraph.api.deps import SettingsDep, StoreDep, current_principal, is_admin
 from regiongraph.api.negotiate import ALIASES, choose, parse_accept
 from starlette.concurrency import run_in_threadpool
 
 from regiongraph import observe
+from regiongraph.accounts import Principal
 from regiongraph.limits import LimitExceeded
+from regiongraph.membership import audited
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import (
     Cancelled,
@@ -38,7 +41,7 @@ from regiongraph.sparql.execute import (
     syntax_message,
 )
 from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
-from regiongraph.sparql.public import public_store
+from regiongraph.sparql.member import view_for
 from regiongraph.sparql.update import apply_update
 from regiongraph.sparql_results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
 from regiongraph.store import Store
@@ -380,36 +383,61 @@ def endpoint_url(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/sparql"
 
 
-async def visible_store(store: Store, settings: Settings, admin: bool) -> Store:
-    """The store a caller may query: all of it with the admin token, else the public view."""
-    if admin:
-        return store
+async def principal_of(request: Request) -> Principal:
+    """Who the request acts as (`api.deps.current_principal`), a bad token as a 401."""
     try:
-        return await run_in_threadpool(public_store, store, settings)
+        return await run_in_threadpool(current_principal, request)
+    except HTTPException as error:
+        raise HTTPProblem(error.status_code, str(error.detail), dict(error.headers or {})
+                          ) from None
+
+
+async def visible_store(store: Store, settings: Settings, principal: Principal) -> Store:
+    """The store a caller may query (`regiongraph.sparql.member.view_for`): all of it for
+    the alliance steward, a member tier's view, else the public view."""
+    try:
+        return await run_in_threadpool(view_for, store, settings, principal)
     except ModuleNotFoundError as error:
         raise problem_for(error, settings.query_timeout) from None
+
+
+class DatasetsSeen:
+    """The dataset IRIs a streamed answer names, gathered chunk by chunk (an IRI cut
+    between two chunks is read whole from the carried tail), for the audit."""
+
+    def __init__(self, base: str) -> None:
+        self.pattern = re.compile(re.escape(base + "datasets/").encode()
+                                  + rb"[^\s\"'<>,|{}\\^`]+")
+        self.found: set[str] = set()
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        text = self.tail + chunk
+        self.found.update(m.group().decode(errors="replace") for m in self.pattern.finditer(text))
+        self.tail = text[-400:]
 
 
 async def run_query(
     request: Request, store: Store, settings: Settings, *, text: str,
     default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
     substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
-    union: bool | None = None,
+    union: bool | None = None, route: str = "sparql",
 ) -> Response:
     """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
-    admin = is_admin(request)
     try:
+        principal = await principal_of(request)
         job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
                        substitutions=substitutions, base_iri=endpoint_url(request), union=union,
                        limits=settings.limits)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
-        target = await visible_store(store, settings, admin)
+        target = await visible_store(store, settings, principal)
     except (HTTPProblem, OperationRefused, LimitExceeded) as error:
         observe.sparql_query("error")
         return problem_for(error, settings.query_timeout).response()
     timeout = settings.query_timeout
-    cap = None if admin else settings.anonymous_row_cap
+    cap = None if principal.alliance_steward else settings.anonymous_row_cap
+    seen = DatasetsSeen(settings.base) if target is not store and principal.person else None
     loop = asyncio.get_running_loop()
     deadline = time.monotonic() + timeout
     out = QueueOutput(loop, deadline, timeout)
@@ -458,9 +486,14 @@ async def run_query(
             while True:
                 item = await out.get(timeout=max(0.0, deadline - time.monotonic()) + 5.0)
                 if item[0] == "data":
+                    if seen is not None:
+                        seen.feed(item[1])
                     yield item[1]
                 elif item[0] == "end":
                     observe.sparql_query("ok", item[1])
+                    if seen is not None and seen.found:
+                        await run_in_threadpool(audited, store, settings, principal,
+                                                seen.found, route)
                     return
                 else:
                     observe.sparql_query(observe.query_outcome(item[1]))
@@ -529,14 +562,14 @@ async def service_answer(request: Request, store: Store, settings: Settings) -> 
     except HTTPException:
         return HTTPProblem(406, f"the service description is offered as {', '.join(SD_OFFERS)}"
                            ).response()
-    admin = is_admin(request)
     try:
-        visible = await visible_store(store, settings, admin)
+        principal = await principal_of(request)
+        visible = await visible_store(store, settings, principal)
     except HTTPProblem as problem:
         return problem.response()
     triples = await run_in_threadpool(
         service_description, endpoint_url(request), visible,
-        row_cap=None if admin else settings.anonymous_row_cap, timeout=settings.query_timeout,
+        row_cap=None if principal.alliance_steward else settings.anonymous_row_cap, timeout=settings.query_timeout,
         update_allowed=bool(settings.admin_token),
     )
     fmt = RdfFormat.from_media_type(media)

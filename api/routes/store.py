@@ -17,7 +17,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pyoxigraph import NamedNode, Variable
 from regiongraph.api.deps import SettingsDep, StoreDep, is_admin
-from regiongraph.api.routes.sparql import CORS, HTTPProblem, read_body, run_query, visible_store
+from regiongraph.api.routes.sparql import (
+    CORS,
+    HTTPProblem,
+    principal_of,
+    read_body,
+    run_query,
+    visible_store,
+)
 from starlette.concurrency import run_in_threadpool
 
 from regiongraph.iri import MANUAL_GRAPH, Minter
@@ -76,7 +83,7 @@ async def head_graph(request: Request, store: StoreDep, settings: SettingsDep) -
 async def read_graph(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     try:
         _, graph = target_graph(request)
-        visible = await visible_store(store, settings, is_admin(request))
+        visible = await visible_store(store, settings, await principal_of(request))
         exists = await run_in_threadpool(graph_exists, visible, graph)
     except HTTPProblem as problem:
         return problem.response()
@@ -85,11 +92,13 @@ async def read_graph(request: Request, store: StoreDep, settings: SettingsDep) -
                                 "you)").response()
     if graph is None:
         return await run_query(request, store, settings, text="CONSTRUCT WHERE { ?s ?p ?o }",
-                               union=False, explicit_format=request.query_params.get("format"))
+                               union=False, explicit_format=request.query_params.get("format"),
+                               route="store")
     return await run_query(
         request, store, settings,
         text="CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
         substitutions={Variable("g"): graph}, explicit_format=request.query_params.get("format"),
+        route="store",
     )
 
 

@@ -8,12 +8,19 @@ the same way everywhere.
 
 from __future__ import annotations
 
+from regiongraph.accounts.principal import Principal
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
 
-def visible_datasets(store: Store, settings: Settings, *, admin: bool) -> set[str] | None:
-    """None (no filter) for stewards; the publishable datasets for anyone else."""
+def visible_datasets(store: Store, settings: Settings, *, admin: bool = False,
+                     principal: Principal | None = None) -> set[str] | None:
+    """None (no filter) for stewards; for a request's principal, what
+    `regiongraph.membership` lets it see; the publishable datasets for anyone else."""
+    if principal is not None:
+        from regiongraph.membership import visible_datasets as member_visible
+
+        return member_visible(store, settings, principal)
     if admin:
         return None
     from regiongraph.visibility import publishable_datasets

@@ -20,7 +20,7 @@ from regiongraph.exports.vocab import (
     eu_language,
     eu_licence,
 )
-from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RDFS, SKOS, VCARD, XSD
+from regiongraph.namespaces import DCAT, DCT, FOAF, LOCN, ODRL, RDF, RDFS, SKOS, VCARD, XSD
 
 NAME = "dcat-ap-3"
 KIND = "rdf"
@@ -101,17 +101,8 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
         yield Triple(d, DCT.rights, node)
         yield Triple(node, RDF.type, DCT.RightsStatement)
         yield Triple(node, RDFS.label, Literal(rights))
-    if record.spatial_label or record.spatial_bbox:
-        place = NamedNode(record.iri + "/spatial")
-        yield Triple(d, DCT.spatial, place)
-        yield Triple(place, RDF.type, DCT.Location)
-        if record.spatial_label:
-            yield Triple(place, SKOS.prefLabel, Literal(record.spatial_label))
-        if record.spatial_bbox:
-            yield Triple(place, DCAT.bbox, Literal(record.spatial_bbox, datatype=WKT))
-            centre = centroid(record.spatial_bbox)
-            if centre:
-                yield Triple(place, DCAT.centroid, Literal(centre, datatype=WKT))
+    if record.spatial_label or record.spatial_bbox or record.spatial_wkt:
+        yield from _location(d, record)
     if record.temporal_start or record.temporal_end:
         period = NamedNode(record.iri + "/temporal")
         yield Triple(d, DCT.temporal, period)
@@ -163,21 +154,43 @@ def dataset_triples(record: DatasetRecord) -> Iterator[Triple]:
             yield Triple(node, DCT.license, NamedNode(licence))
         for standard in dist.conforms_to:
             yield Triple(node, DCT.conformsTo, NamedNode(standard))
+        for policy in record.policies:
+            yield Triple(node, ODRL.hasPolicy, NamedNode(policy))
+
+
+def _location(d: NamedNode, record: DatasetRecord) -> Iterator[Triple]:
+    """`dct:spatial`: a `dct:Location` with its name, `dcat:bbox`, `dcat:centroid` and
+    `locn:geometry`, each a `geo:wktLiteral`. DCAT-AP 3.0.1's files disagree on the geometry
+    (the split shapes want a literal, the full file a `locn:Geometry` node); the literal
+    is what GeoDCAT-AP, ckanext-dcat and data.europa.eu write and read."""
+    place = NamedNode(record.iri + "/spatial")
+    yield Triple(d, DCT.spatial, place)
+    yield Triple(place, RDF.type, DCT.Location)
+    if record.spatial_label:
+        yield Triple(place, SKOS.prefLabel, Literal(record.spatial_label))
+    if record.spatial_bbox:
+        yield Triple(place, DCAT.bbox, Literal(record.spatial_bbox, datatype=WKT))
+    shape = record.spatial_wkt or record.spatial_bbox
+    if shape:
+        centre = centroid(shape)
+        if centre:
+            yield Triple(place, DCAT.centroid, Literal(centre, datatype=WKT))
+    if record.spatial_wkt:
+        yield Triple(place, LOCN.geometry, Literal(record.spatial_wkt, datatype=WKT))
 
 
 def centroid(wkt: str) -> str | None:
-    """The centre of a bounding-box polygon, as a WKT point.
+    """The centre of a geometry (its centroid), as a WKT point; None if it is not WKT.
 
     >>> centroid("POLYGON((-111.4 32.1,-111.2 32.1,-111.2 32.3,-111.4 32.3,-111.4 32.1))")
-    'POINT(-111.3 32.2)'
+    'POINT (-111.3 32.2)'
     """
-    import re
+    from regiongraph.geo.geometry import GeometryError, parse_wkt, to_wkt
 
-    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", wkt)]
-    if len(numbers) < 4 or len(numbers) % 2:
+    try:
+        return to_wkt(parse_wkt(wkt).centroid)
+    except GeometryError:
         return None
-    xs, ys = numbers[0::2], numbers[1::2]
-    return f"POINT({round((min(xs) + max(xs)) / 2, 6):g} {round((min(ys) + max(ys)) / 2, 6):g})"
 
 
 def distribution_summary(record: DatasetRecord, dist) -> str:

@@ -76,8 +76,8 @@ def dataset(record: DatasetRecord, *, catalog_modified: str, contact_email: str,
         out["rights"] = "; ".join(record.rights)[:255]
     if record.spatial_label:
         out["spatial"] = record.spatial_label
-    elif record.spatial_bbox:
-        out["spatial"] = _bbox(record.spatial_bbox)
+    elif record.spatial_wkt or record.spatial_bbox:
+        out["spatial"] = _bbox(record.spatial_wkt or record.spatial_bbox or "")
     temporal = _temporal(record)
     if temporal:
         out["temporal"] = temporal
@@ -144,9 +144,7 @@ def _temporal(record: DatasetRecord) -> str | None:
 
 
 def _bbox(wkt: str) -> str:
-    """`POLYGON((w s,e s,e n,w n,w s))` → `w,s,e,n` (the bounding-box form data.json uses)."""
-    import re
+    """A WKT geometry → `w,s,e,n` (the bounding-box form data.json uses)."""
+    from regiongraph.geo.geometry import bbox_text, parse_wkt
 
-    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", wkt)]
-    xs, ys = numbers[0::2], numbers[1::2]
-    return f"{min(xs)},{min(ys)},{max(xs)},{max(ys)}"
+    return bbox_text(parse_wkt(wkt))

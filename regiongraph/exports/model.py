@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from regiongraph.namespaces import (
     DCAT,
     DCT,
     FOAF,
+    GEO,
     LOCN,
     PROV,
     RDFS,
@@ -46,8 +48,10 @@ from regiongraph.store import Store
 MEDIA_TYPE = re.compile(r"^[-\w.+]+/[-\w.+]+$")
 LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
-CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights)
-"""Nodes owned by a dataset (minted under its IRI): all their properties are read."""
+CHILD_LINKS = (DCAT.distribution, DCAT.contactPoint, DCT.spatial, DCT.temporal, DCT.rights,
+               GEO.hasGeometry)
+"""Nodes owned by a dataset (minted under its IRI, or the registry geometry of the place it
+names): all their properties are read."""
 NAMED_LINKS = (DCT.publisher, DCAT.theme, DCT.license, RG.community)
 """Things a dataset points to: only their names (and homepage) are read. (Standards are
 read by `regiongraph.conformance`, the one reading of conformance.)"""
@@ -113,6 +117,8 @@ class DatasetRecord:
     spatial_label: str | None = None
     spatial_bbox: str | None = None
     """WKT polygon of the bounding box."""
+    spatial_wkt: str | None = None
+    """The coverage itself (`geo:hasGeometry/geo:asWKT`), CRS84 WKT without a CRS prefix."""
     temporal_start: str | None = None
     temporal_end: str | None = None
     landing_page: str | None = None
@@ -125,6 +131,9 @@ class DatasetRecord:
     distributions: list[Distribution] = field(default_factory=list)
     derived_from: list[str] = field(default_factory=list)
     """IRIs of datasets this one was derived from (prov:wasDerivedFrom), unfiltered."""
+    policies: list[str] = field(default_factory=list)
+    """The ODRL agreements under which a member's catalog shares it (`odrl:hasPolicy` on
+    each distribution); empty in the public catalog."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,9 @@ class CatalogIndex:
     twins: frozenset[str] = frozenset()
     """Publishable datasets another source also offers under a smaller IRI: not listed
     (`regiongraph.harvest.dedup`, the one rule for `rg:sameDatasetAs` groups)."""
+    policies: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Dataset IRI → the agreements that share it with the member tier this index is for
+    (`member_catalog_index`); empty for the public catalog."""
     _iris: frozenset[str] | None = None
     _communities: list[str] | None = None
 
@@ -247,15 +259,43 @@ def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
     return _indexes.get(store, settings)
 
 
+def member_catalog_index(store: Store, settings: Settings, principal) -> CatalogIndex:
+    """The catalog a principal harvests: a member tier's (the public datasets and those
+    granted to the tier, shared ones carrying their agreements), kept per tier until the
+    store version or the service's day moves; the public one for everyone else (the
+    alliance steward included: the catalog is what is published)."""
+    from regiongraph import membership
+
+    tier = membership.tier_of(principal)
+    if principal.alliance_steward or principal.person is None or not tier.pairs:
+        return catalog_index(store, settings)
+    key = membership.view_key(store, settings)
+    kept = _member_indexes.get(store, {}).get(tier)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    grants = membership.tier_grants(store, settings, tier)
+    nodes = membership.member_nodes(store, settings, tier, membership.service_day(settings))
+    token, changed = store_version(store, settings, date.fromisoformat(key[1]))
+    tier_token = hashlib.sha256(f"{token}|{sorted(tier.pairs)}".encode()).hexdigest()[:32]
+    index = build_index(store, settings, tier_token, changed, nodes=nodes, policies={
+        d: frozenset(g.agreements) for d, g in grants.items() if g.agreements})
+    _member_indexes.setdefault(store, {})[tier] = (key, index)
+    return index
+
+
+_member_indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def build_index(store: Store, settings: Settings, version: str,
-                changed: datetime) -> CatalogIndex:
+                changed: datetime, *, nodes=None,
+                policies: dict[str, frozenset[str]] | None = None) -> CatalogIndex:
     from regiongraph import visibility
 
     minter = Minter(settings.base)
     # public_nodes runs visibility's publishing rule once and keeps its answer in
     # `datasets` (the same set publishable_datasets returns); asking both would run the
     # rule twice, which at 100k datasets is the most expensive query of the index.
-    public = visibility.public_nodes(store, settings)
+    public = nodes if nodes is not None else visibility.public_nodes(store, settings)
     allowed = {_iri_text(d) for d in public.datasets}
     rows = store.query(
         sparql_prefixes(["dcat", "dct", "rg"])
@@ -286,7 +326,7 @@ def build_index(store: Store, settings: Settings, version: str,
                         communities=communities, base=minter.base,
                         approvals_source=lambda: visibility.publishing_approvals(
                             store, settings),
-                        public=public, twins=twins)
+                        public=public, twins=twins, policies=policies or {})
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:
@@ -449,6 +489,7 @@ def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,
         node = nodes.get(spatial, {})
         record.spatial_label = first(node, SKOS.prefLabel) or first(node, LOCN.geographicName)
         record.spatial_bbox = first(node, DCAT.bbox)
+    _coverage(record, nodes.get(first(me, GEO.hasGeometry) or "", {}))
     temporal = first(me, DCT.temporal)
     if temporal:
         node = nodes.get(temporal, {})
@@ -479,6 +520,21 @@ def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,
             conforms_to=values(node, DCT.conformsTo),
         ))
     return record
+
+
+def _coverage(record: DatasetRecord, geometry_node: dict[str, list]) -> None:
+    """The dataset's geometry, and its bounding box derived from it (one source of truth);
+    a literal that does not read as CRS84 WKT leaves the record as the location said it."""
+    from regiongraph.geo.geometry import GeometryError, envelope_wkt, from_wkt_literal, to_wkt
+
+    for literal in geometry_node.get(GEO.asWKT.value, []):
+        try:
+            geometry = from_wkt_literal(literal.value)
+        except GeometryError:
+            continue
+        record.spatial_wkt = to_wkt(geometry)
+        record.spatial_bbox = envelope_wkt(geometry)
+        return
 
 
 def _keep_nameable(record: DatasetRecord, visible: Callable[[str], bool]) -> None:

@@ -94,20 +94,30 @@ def _description(record: DatasetRecord) -> str:
 
 
 def _place(record: DatasetRecord) -> dict[str, Any] | None:
-    if record.spatial_bbox:
-        import re
-
-        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", record.spatial_bbox)]
-        xs, ys = numbers[0::2], numbers[1::2]
-        # schema.org GeoShape box: "south west north east" as "lat lon lat lon"
-        box = f"{min(ys)} {min(xs)} {max(ys)} {max(xs)}"
-        place: dict[str, Any] = {"@type": "Place", "geo": {"@type": "GeoShape", "box": box}}
-        if record.spatial_label:
-            place["name"] = record.spatial_label
-        return place
+    """`spatialCoverage`: a Place with `GeoCoordinates` for a point, a `GeoShape` polygon
+    for a simple polygon, else the `GeoShape` box (schema.org writes "lat lon", south-west
+    corner first)."""
+    place: dict[str, Any] = {"@type": "Place"}
     if record.spatial_label:
-        return {"@type": "Place", "name": record.spatial_label}
-    return None
+        place["name"] = record.spatial_label
+    shape = record.spatial_wkt or record.spatial_bbox
+    if shape:
+        place["geo"] = _geo(shape)
+    return place if len(place) > 1 else None
+
+
+def _geo(wkt: str) -> dict[str, Any]:
+    from regiongraph.geo.geometry import bbox, parse_wkt
+
+    geometry = parse_wkt(wkt)
+    if geometry.geom_type == "Point":
+        return {"@type": "GeoCoordinates", "latitude": geometry.y, "longitude": geometry.x}
+    if geometry.geom_type == "Polygon" and not geometry.interiors:
+        ring = " ".join(f"{round(y, 6)} {round(x, 6)}" for x, y in geometry.exterior.coords)
+        return {"@type": "GeoShape", "polygon": ring}
+    west, south, east, north = bbox(geometry)
+    return {"@type": "GeoShape",
+            "box": " ".join(str(round(n, 6)) for n in (south, west, north, east))}
 
 
 def _temporal(record: DatasetRecord) -> str | None:

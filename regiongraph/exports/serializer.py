@@ -232,6 +232,13 @@ def catalog_page(store: Store, settings: Settings, *, community: str | None = No
     return CatalogPage(info, with_registry_agents(records, index), paging, index)
 
 
+def with_policies(records: list[DatasetRecord], index: CatalogIndex) -> list[DatasetRecord]:
+    """The agreements a member's catalog shares each record under (none in the public one)."""
+    for record in records:
+        record.policies = sorted(index.policies.get(record.iri, ()))
+    return records
+
+
 def with_registry_agents(records: list[DatasetRecord], index: CatalogIndex
                          ) -> list[DatasetRecord]:
     """Publishers as the registry describes them (name, homepage, kind), where it does."""
@@ -239,7 +246,7 @@ def with_registry_agents(records: list[DatasetRecord], index: CatalogIndex
     for record in records:
         if record.publisher is not None and record.publisher.iri in by_iri:
             record.publisher = by_iri[record.publisher.iri]
-    return records
+    return with_policies(records, index)
 
 
 def all_records(store: Store, entries: list[IndexEntry], *,

@@ -88,6 +88,8 @@ class MemberRef:
     name: str
     kind: str
     host: str
+    boundary: str | None = None
+    """WKT of the member's area (CRS84)."""
 
 
 def _dump(path: Path, comment: str, data: object) -> None:
@@ -118,7 +120,8 @@ def write_registry(
     })
     files["communities"] = ("Public-sector members.", [
         {"id": m.id, "name": m.name, "kind": KIND_ROLES[m.kind][0],
-         "homepage": f"https://www.{m.host}/"} for m in members
+         "homepage": f"https://www.{m.host}/", **({"boundary": m.boundary} if m.boundary else {})}
+        for m in members
     ])
     partners = [
         {"id": f"partner-{i + 1:03d}", "name": f"Partner Organisation {i + 1}",

@@ -120,7 +120,15 @@ class SyntheticCommunity:
     host: str
     format: str
     datasets: int
+    cell: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    """Its boundary (W, S, E, N): members tile the region, each in one grid cell."""
     records: list[DatasetRecord] = field(default_factory=list)
+
+    @property
+    def boundary(self) -> str:
+        west, south, east, north = self.cell
+        return (f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, "
+                f"{west} {south}))")
 
     @property
     def file(self) -> str:
@@ -162,6 +170,33 @@ def _split(total: int, parts: int, rng: random.Random) -> list[int]:
     return counts
 
 
+CELL = 0.1
+"""Degrees per member's grid cell; the grid starts at ORIGIN (west, south)."""
+ORIGIN = (-112.5, 31.0)
+
+
+def _cell(index: int, count: int) -> tuple[float, float, float, float]:
+    """Member `index`'s cell of a square grid of `count` members: neighbours touch, none
+    overlap (like cities in a county)."""
+    columns = math.ceil(math.sqrt(count))
+    west = round(ORIGIN[0] + (index % columns) * CELL, 6)
+    south = round(ORIGIN[1] + (index // columns) * CELL, 6)
+    return west, south, round(west + CELL, 6), round(south + CELL, 6)
+
+
+def _coverage(community: SyntheticCommunity, n: int) -> str:
+    """A dataset's bbox `W,S,E,N` inside its member's cell (a Turtle catalog names the
+    member instead, as the demo's do). Its own random stream, so the catalogs' records
+    are the ones a seed always gave."""
+    if community.format == "ttl":
+        return community.name
+    rng = random.Random(f"{community.id}/{n}")
+    west, south, east, north = community.cell
+    width, height = rng.uniform(0.005, east - west), rng.uniform(0.005, north - south)
+    x, y = rng.uniform(west, east - width), rng.uniform(south, north - height)
+    return f"{x:.5f},{y:.5f},{min(x + width, east):.5f},{min(y + height, north):.5f}"
+
+
 def _communities(datasets: int, rng: random.Random) -> list[SyntheticCommunity]:
     n = community_count(datasets)
     kinds = [k for k, _, w in COMMUNITY_KINDS for _ in range(w)]
@@ -174,7 +209,8 @@ def _communities(datasets: int, rng: random.Random) -> list[SyntheticCommunity]:
         name = pattern.format(place)
         ident = name.lower().replace(" ", "-")
         fmt = "ttl" if i % 4 == 3 else "datajson"
-        out.append(SyntheticCommunity(ident, name, kind, f"{ident}.example", fmt, count))
+        out.append(SyntheticCommunity(ident, name, kind, f"{ident}.example", fmt, count,
+                                      _cell(i, n)))
     return out
 
 
@@ -222,7 +258,7 @@ def _record(rng: random.Random, community: SyntheticCommunity, n: int) -> Datase
         license=None if access == "non-public" else rng.choice(tuple(LICENSES.values())),
         rights=None if access == "public" else "Access limited to authorized staff and "
         "partners under a data-sharing agreement.",
-        spatial=community.name,
+        spatial=_coverage(community, n),
         temporal=f"{year}-01-01/{modified}",
         periodicity=rng.choice(_FREQUENCIES),
         landing_page=f"{base}/datasets/{identifier}",
@@ -290,7 +326,7 @@ def generate_region(out: Path, *, datasets: int, seed: int) -> GenerateSummary:
     # The registry draws from its own stream, so changing it never changes the catalogs.
     files += write_registry(
         out / "registry", random.Random(f"{seed}/registry"),
-        [MemberRef(c.id, c.name, c.kind, c.host) for c in communities], refs,
+        [MemberRef(c.id, c.name, c.kind, c.host, c.boundary) for c in communities], refs,
     )
     return GenerateSummary(out=out, datasets=datasets, seed=seed, communities=manifest,
                            files=files)

@@ -61,7 +61,7 @@ from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
-MAPPING_VERSION = "2"
+MAPPING_VERSION = "3"
 """Bump when a loader's mapping changes, so unchanged documents are re-read once."""
 
 Progress = Callable[[str], None]
@@ -125,6 +125,7 @@ class _Run:
         self.touched: set[str] = set()
         """Keys created, updated or removed in this harvest."""
         self.stored_topics: dict[str, str] = {}
+        self._places: dict[str, str] | None = None
         self.report = HarvestReport(source=source.id, community=source.community,
                                     type=source.type, location=source.location, status="ok",
                                     started=utcnow())
@@ -168,7 +169,8 @@ class _Run:
                                   fetch=pages, say=self.say, standards=self.standards(),
                                   known=self.stored_records() if has_data else {},
                                   salt=self.config_hash(),
-                                  max_json_depth=self.settings.max_json_depth)
+                                  max_json_depth=self.settings.max_json_depth,
+                                  places=self.places())
             with tempfile.TemporaryFile() as spool:
                 records = self.read_records(loader.records(first, context), spool)
                 self.compare(records)
@@ -500,7 +502,8 @@ class _Run:
         digest = hashlib.sha256()
         for part in (MAPPING_VERSION, self.source.type, self.source.community, self.settings.base,
                      self.source.location,
-                     json.dumps(self.source.options, sort_keys=True, default=str)):
+                     json.dumps(self.source.options, sort_keys=True, default=str),
+                     json.dumps(self.places(), sort_keys=True)):
             digest.update(part.encode())
             digest.update(b"\0")
         return digest.hexdigest()
@@ -516,6 +519,15 @@ class _Run:
         from regiongraph.iri import REGISTRY_GRAPH
 
         return Standards.read(self.store, self.minter.graph(REGISTRY_GRAPH)).aliases
+
+    def places(self) -> dict[str, str]:
+        """The region's places that catalogs' place names resolve to; part of the
+        configuration hash, so a registry boundary added or renamed re-maps the records."""
+        if self._places is None:
+            from regiongraph.geo.features import region_places
+
+            self._places = region_places(self.store, self.minter)
+        return self._places
 
     def stored_records(self) -> dict[str, str]:
         rows = self.store.query(

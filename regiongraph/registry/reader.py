@@ -29,8 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, RdfFormat, Triple, parse
+from shapely import union_all
+from shapely.geometry.base import BaseGeometry
 
 from regiongraph.errors import RegiongraphError
+from regiongraph.geo.geometry import GeometryError, geometry_triples, parse_spatial
 from regiongraph.iri import Minter
 from regiongraph.namespaces import (
     DCAT,
@@ -44,6 +47,7 @@ from regiongraph.namespaces import (
     RDFS,
     RG,
     RGC,
+    SDO,
     SKOS,
     XSD,
 )
@@ -126,6 +130,8 @@ class _Reader:
         self.concepts = concept_schemes()
         self.catalogs = CatalogIndex(folder.parent / "catalogs")
         self.file = ""
+        self.boundaries: dict[str, BaseGeometry] = {}
+        """Communities' boundaries by id, for areas given as lists of communities."""
 
     # --- reporting -------------------------------------------------------------------
 
@@ -288,6 +294,37 @@ class _Reader:
         if value is not None:
             self.add(node, predicate, Literal(value.isoformat(), datatype=XSD.date))
 
+    def area(self, entry: Node, key: str) -> BaseGeometry | None:
+        """A geometry (WKT, bbox, GeoJSON) or a list of community ids (their union)."""
+        value = entry.get(key)
+        if value is None:
+            return None
+        line = entry.line_of(key)
+        if isinstance(value, Seq):
+            parts = []
+            for ident, ident_line in zip(value, value.lines, strict=True):
+                if ident in self.boundaries:
+                    parts.append(self.boundaries[ident])
+                elif ident in self.ids.communities:
+                    self.problem(ident_line, f"community {ident!r} in {key} has no boundary")
+                else:
+                    self.problem(ident_line, f"unknown community {ident!r} in {key}")
+            return union_all(parts) if parts and len(parts) == len(value) else None
+        try:
+            found = parse_spatial(value if isinstance(value, Node) else str(value))
+        except GeometryError as error:
+            self.problem(line, f"{key}: {error}")
+            return None
+        if found is None or found.geometry is None:
+            self.problem(line, f"{key} must be WKT, a bbox W,S,E,N, GeoJSON or a list of "
+                               "community ids")
+            return None
+        return found.geometry
+
+    def feature_geometry(self, feature: NamedNode, geometry: BaseGeometry | None) -> None:
+        if geometry is not None:
+            self.triples.extend(geometry_triples(feature, geometry))
+
     # --- files -----------------------------------------------------------------------
 
     def load_files(self) -> dict[str, Any]:
@@ -410,15 +447,16 @@ class _Reader:
         self.date_triple(node, DCT.created, entry, "founded")
 
     def _organisation(self, entry: Any, line: int, what: str, kinds: dict[str, NamedNode],
-                      scheme: str, base_class: NamedNode, iri_kind: str) -> None:
+                      scheme: str, base_class: NamedNode, iri_kind: str,
+                      area_key: str) -> NamedNode | None:
         entry = self.fields(entry, line, ("id", "name", "kind"),
-                            ("homepage", "description", "acronym"), what)
+                            ("homepage", "description", "acronym", area_key), what)
         if entry is None:
-            return
+            return None
         ident = self.identifier(entry)
         kind = self.concept(scheme, entry["kind"], entry.line_of("kind"), f"{what} kind")
         if ident is None or kind is None:
-            return
+            return None
         node = self.m.iri(iri_kind, ident)
         self.add(node, RDF.type, base_class)
         self.add(node, RDF.type, kinds[kind.value.rsplit("/", 1)[-1]])
@@ -431,14 +469,31 @@ class _Reader:
         homepage = self.url(entry, "homepage")
         if homepage:
             self.add(node, FOAF.homepage, homepage)
+        return node
 
     def community(self, entry: Any, line: int) -> None:
-        self._organisation(entry, line, "community", COMMUNITY_CLASSES, "community-kind",
-                           RG.Community, "community")
+        node = self._organisation(entry, line, "community", COMMUNITY_CLASSES, "community-kind",
+                                  RG.Community, "community", "boundary")
+        if node is None:
+            return
+        boundary = self.area(entry, "boundary")
+        if boundary is not None:
+            self.boundaries[entry["id"]] = boundary
+        self.feature_geometry(node, boundary)
 
     def partner(self, entry: Any, line: int) -> None:
-        self._organisation(entry, line, "partner", PARTNER_CLASSES, "partner-kind",
-                           RG.Partner, "partner")
+        """A partner's service area is a `schema:areaServed` place with the geometry."""
+        node = self._organisation(entry, line, "partner", PARTNER_CLASSES, "partner-kind",
+                                  RG.Partner, "partner", "service_area")
+        area = self.area(entry, "service_area") if node is not None else None
+        if node is None or area is None:
+            return
+        place = NamedNode(node.value + "/service-area")
+        self.add(node, SDO.areaServed, place)
+        self.add(place, RDF.type, DCT.Location)
+        name = self.text(entry, "name") or entry["id"]
+        self.add(place, RDFS.label, Literal(f"{name} service area", language="en"))
+        self.feature_geometry(place, area)
 
     def membership(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("member",), ("since", "note"), "membership")
@@ -564,7 +619,7 @@ class _Reader:
     def project(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "title", "domain", "phase", "lead"),
                             ("description", "participants", "start", "uses", "produces",
-                             "needs", "data_leaders"), "project")
+                             "needs", "data_leaders", "area"), "project")
         if entry is None:
             return
         ident = self.identifier(entry)
@@ -595,6 +650,7 @@ class _Reader:
             if participant:
                 self.add(node, RG.participant, participant)
         self.date_triple(node, RG.startDate, entry, "start")
+        self.feature_geometry(node, self.area(entry, "area"))
         for dataset in self.dataset_list(entry, "uses"):
             self.add(node, RG.usesDataset, dataset)
         for dataset in self.dataset_list(entry, "produces"):
@@ -789,12 +845,28 @@ class _Reader:
                 self.add(permission, ODRL.assigner, assigner)
             for assignee in assignees:
                 self.add(permission, ODRL.assignee, assignee)
+            self._date_constraints(permission, entry)
         self.date_triple(node, DCT.dateAccepted, entry, "signed_on")
         self._validity(node, entry)
 
+    def _date_constraints(self, permission: NamedNode, entry: Node) -> None:
+        """The agreement's validity on each permission, as ODRL says it: `odrl:dateTime`
+        `gteq` its first day, `lteq` its last (`regiongraph.membership` reads both)."""
+        for key, operator in (("valid_from", ODRL.gteq), ("valid_until", ODRL.lteq)):
+            day = self.date(entry, key)
+            if day is None:
+                continue
+            constraint = NamedNode(f"{permission.value}/{key.replace('_', '-')}")
+            self.add(permission, ODRL.constraint, constraint)
+            self.add(constraint, RDF.type, ODRL.Constraint)
+            self.add(constraint, ODRL.leftOperand, ODRL.dateTime)
+            self.add(constraint, ODRL.operator, operator)
+            self.add(constraint, ODRL.rightOperand, Literal(day.isoformat(), datatype=XSD.date))
+
     def classification(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("dataset",),
-                            ("access", "personal_data", "conforms_to", "note"), "classification")
+                            ("access", "personal_data", "personal_data_roles", "conforms_to",
+                             "note"), "classification")
         if entry is None:
             return
         targets = self.datasets(entry["dataset"], entry.line_of("dataset"))
@@ -806,6 +878,8 @@ class _Reader:
                                   for v, ln in self.items(entry, "personal_data")) if c]
         standards = [s for s in (self.ref("standard", v, ln)
                                  for v, ln in self.items(entry, "conforms_to")) if s]
+        roles = [r for r in (self.concept("role", v, ln, "role")
+                             for v, ln in self.items(entry, "personal_data_roles")) if r]
         if access is None and not categories and not standards and entry.get("access") is None:
             self.problem(entry.line, "classification says nothing: give access, personal_data "
                          "or conforms_to")
@@ -816,6 +890,8 @@ class _Reader:
                 self.add(dataset, RG.personalDataCategory, category)
             for standard in standards:
                 self.add(dataset, DCT.conformsTo, standard)
+            for role in roles:
+                self.add(dataset, RG.personalDataRole, role)
 
     def job(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("id", "title", "run_by", "inputs", "outputs"),

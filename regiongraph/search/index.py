@@ -9,7 +9,7 @@ block on writes.
 import json
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -324,14 +324,15 @@ class SearchIndex:
         return found
 
     def get(self, key: str, *, include_private: bool = False,
-            fields: tuple[str, ...] = ("id", "uuid", "name")) -> dict | None:
+            fields: tuple[str, ...] = ("id", "uuid", "name"),
+            also: Collection[str] | None = None) -> dict | None:
         """A record's payload by IRI, CKAN UUID or CKAN name (None if absent or hidden);
         with `fields=("resource",)`, the dataset holding a distribution (IRI or UUID)."""
         searcher = self.index.searcher()
         for field_name in fields:
             query = tantivy.Query.term_query(self.schema, field_name, key)
             if not include_private:
-                query = self._public_only(query)
+                query = self._public_only(query, also or ())
             hits = searcher.search(query, 1, count=False).hits
             if hits:
                 return json.loads(searcher.doc(hits[0][1]).get_first("payload"))
@@ -348,8 +349,12 @@ class SearchIndex:
         sort: str | None = None,
         facets: list[str] | None = None,
         facet_size: int = FACET_SIZE,
+        also: Collection[str] | None = None,
     ) -> SearchResult:
-        """Run a search. `include_private` only for users who may see non-public records."""
+        """Run a search. `include_private` only for users who may see every record; `also`
+        for a member: the IRIs of the non-public records they may see
+        (`regiongraph.membership`), which count in hits and facets; members get the access
+        facet."""
         parsed = q if isinstance(q, ParsedQuery) else parse_query(q)
         if start < 0:
             raise SearchInputError(f"start must be 0 or more, not {start}")
@@ -358,15 +363,15 @@ class SearchIndex:
         merged: dict[str, list[str]] = {k: list(v) for k, v in (filters or {}).items()}
         for facet, values in parsed.filters.items():
             merged.setdefault(facet, []).extend(v for v in values if v not in merged[facet])
-        if not include_private and "access" in merged:
+        if not include_private and also is None and "access" in merged:
             raise SearchInputError("the access facet is only for users who may see "
                                    "non-public records (send the admin token)")
         sort_field, direction = sort_spec(sort)
         query = self.build_query(parsed, merged)
         if not include_private:
-            query = self._public_only(query)
+            query = self._public_only(query, also or ())
         wanted = [f for f in (facets if facets is not None else list(FACETS))
-                  if include_private or f not in PRIVATE_FACETS]
+                  if include_private or also is not None or f not in PRIVATE_FACETS]
         for name in wanted:
             if name not in FACETS:
                 raise SearchInputError(f"unknown facet {name!r}; facets: {', '.join(FACETS)}")
@@ -387,7 +392,7 @@ class SearchIndex:
             payload = json.loads(searcher.doc(address).get_first("payload"))
             if sort_field == "relevance":
                 payload["score"] = round(float(score), 4)
-            if not include_private:
+            if not include_private and payload.get("iri") not in (also or ()):
                 payload.pop("access", None)
             hits.append(payload)
         facet_counts: dict[str, list[FacetValue]] = {}
@@ -412,11 +417,17 @@ class SearchIndex:
 
     # query building ----------------------------------------------------------
 
-    def _public_only(self, query: tantivy.Query) -> tantivy.Query:
+    def _public_only(self, query: tantivy.Query, also: Collection[str] = ()) -> tantivy.Query:
+        """`query` among public records (and the records `also` names)."""
+        public = tantivy.Query.term_query(self.schema, "public", True)
+        if also:
+            public = tantivy.Query.boolean_query([
+                (tantivy.Occur.Should, public),
+                (tantivy.Occur.Should,
+                 tantivy.Query.term_set_query(self.schema, "id", sorted(also))),
+            ])
         return tantivy.Query.boolean_query([
-            (tantivy.Occur.Must, query),
-            (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "public", True)),
-        ])
+            (tantivy.Occur.Must, query), (tantivy.Occur.Must, public)])
 
     def build_query(self, parsed: ParsedQuery, filters: dict[str, list[str]]) -> tantivy.Query:
         must: list[tuple[tantivy.Occur, tantivy.Query]] = []

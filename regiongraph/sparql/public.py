@@ -20,7 +20,7 @@ region): its memory stays bounded by its size, not by the number of changes.
 
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
@@ -34,6 +34,7 @@ from regiongraph.store.embedded import EmbeddedStore
 from regiongraph.visibility import PublicNodes
 
 MENTION_CHUNK = 500
+NodesOf = Callable[[Store, Settings], PublicNodes]
 
 
 def build_public_store(store: Store, settings: Settings) -> EmbeddedStore:
@@ -63,10 +64,16 @@ _lock = threading.Lock()
 
 def public_store(store: Store, settings: Settings) -> Store:
     """The public view of `store`, caught up first if the store or the day moved."""
+    return kept_public(store, settings).view
+
+
+def kept_public(store: Store, settings: Settings) -> KeptView:
+    """The kept public view with the nodes it was built from (member views start from a
+    copy of it: `regiongraph.sparql.member`)."""
     key = cache_key(store, settings)
     kept = _views.get(store)
     if kept is not None and kept.key == key:
-        return kept.view
+        return kept
     with _lock:
         kept = _views.get(store)
         if kept is None or key[0] < kept.key[0]:
@@ -75,25 +82,34 @@ def public_store(store: Store, settings: Settings) -> Store:
             _views[store] = kept
         elif kept.key != key:
             catch_up(store, settings, kept, key)
-        return kept.view
+        return kept
 
 
-def _build(store: Store, settings: Settings, key: tuple[int, str]) -> KeptView:
-    from regiongraph.visibility import public_nodes, public_quads_among
+def _public_nodes(store: Store, settings: Settings) -> PublicNodes:
+    from regiongraph.visibility import public_nodes
 
-    nodes = public_nodes(store, settings)
+    return public_nodes(store, settings)
+
+
+def _build(store: Store, settings: Settings, key: tuple[int, str],
+           nodes_of: NodesOf = _public_nodes) -> KeptView:
+    from regiongraph.visibility import public_quads_among
+
+    nodes = nodes_of(store, settings)
     view = EmbeddedStore(None)
     view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
     return KeptView(key=key, view=view, nodes=nodes)
 
 
-def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str]) -> int:
+def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str],
+             nodes_of: NodesOf = _public_nodes) -> int:
     """Bring `kept` to `key`: re-read the changed graphs and those mentioning a node whose
-    standing moved; returns how many graphs were re-read."""
-    from regiongraph.visibility import public_nodes, public_quads_among
+    standing moved; returns how many graphs were re-read. `nodes_of` names the view's
+    nodes: the public ones here, a member tier's in `regiongraph.sparql.member`."""
+    from regiongraph.visibility import public_quads_among
 
     changed = {g for c in journal.since(store, settings, kept.key[0]) for g in c.graphs}
-    nodes = public_nodes(store, settings)
+    nodes = nodes_of(store, settings)
     moved = (kept.nodes.public ^ nodes.public) | (kept.nodes.private ^ nodes.private)
     graphs = changed | _graphs_mentioning(store, moved)
     if key[0] != kept.key[0]:

@@ -154,6 +154,9 @@ def backup(store: Store, target: Path) -> None:
     if make is None:
         raise StoreError(f"{store.description} cannot be backed up from here: back up the "
                          "remote server with its own tools, or use `regiongraph dump`")
+    from regiongraph.audit import flush
+
+    flush(store)  # the audit's pending records belong in the copy
     make(target)
 
 
