@@ -21,13 +21,11 @@ MODERATING_ROLE = RGC.term("role/data-steward").value
 
 
 def view_of(store: Store, settings: Settings, principal: Principal) -> Store:
-    """The store as `principal` sees it: the whole store for the alliance steward, the
-    public view for everyone else."""
-    if principal.alliance_steward:
-        return store
-    from regiongraph.sparql.public import public_store
+    """The store as `principal` sees it (`regiongraph.sparql.member.view_for`): all of it
+    for the alliance steward, their member tier's view, else the public view."""
+    from regiongraph.sparql.member import view_for
 
-    return public_store(store, settings)
+    return view_for(store, settings, principal)
 
 
 def resource_visible(store: Store, settings: Settings, principal: Principal, iri: str) -> bool:

@@ -80,8 +80,8 @@ SELECT ?x ?until (GROUP_CONCAT(DISTINCT STR(?covered); separator=" ") AS ?datase
         thing = row["x"].value
         if has_event_about(store, settings, "ending-soon", thing):
             continue
-        datasets = row["datasets"].value.split()
-        parties = row["parties"].value.split()
+        datasets = row["datasets"].value.split() if row["datasets"] else []
+        parties = row["parties"].value.split() if row["parties"] else []
         people = followers(store, settings, [thing, *datasets])
         for party in parties:
             people |= members_of(store, settings, party, RESPONSIBLE)

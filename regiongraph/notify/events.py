@@ -128,10 +128,14 @@ def find_events(store: Store, settings: Settings, *, recipient: str | None = Non
     return [Event(iri=row["e"].value, kind=row["kind"].value.removeprefix(prefix),
                   summary=row["summary"].value, object=row["object"].value,
                   published=dt.datetime.fromisoformat(row["published"].value),
-                  recipients=tuple(row["recipients"].value.split()),
+                  recipients=tuple(_words(row["recipients"])),
                   actor=row["actor"].value if row["actor"] else None,
-                  context=tuple(row["contexts"].value.split()))
+                  context=tuple(_words(row["contexts"])))
             for row in rows]
+
+
+def _words(term) -> list[str]:
+    return term.value.split() if term is not None else []
 
 
 def has_event_about(store: Store, settings: Settings, kind: str, obj: str) -> bool:

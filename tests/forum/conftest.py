@@ -27,7 +27,7 @@ def forum_site(tmp_path_factory):
     from regiongraph.pipeline import load_demo
 
     settings = Settings(store=str(tmp_path_factory.mktemp("forum") / "store"), index="memory",
-                        admin_token="forum-admin", forum_posts_per_minute=5,
+                        admin_token="forum-admin", forum_posts_per_minute=1000,
                         notify_interval=0, harvest_allow_private=True,
                         webhook_retry_seconds=0.01, webhook_max_failures=4)
     store = open_store(settings)
