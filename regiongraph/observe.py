@@ -236,8 +236,14 @@ def request_id(given: str | None) -> str:
 
 _SECRETS = [
     re.compile(r"(?i)\b(bearer|basic)\s+[^\s\"',;]+"),
-    re.compile(r"(?i)\b((?:access_|api_|auth_)?token|api_?key|password|secret)"
+    # key=value and key: value, for every name a credential travels under: tokens, API
+    # keys (CKAN's `Authorization: <key>`, `X-CKAN-API-Key`), passwords, client secrets,
+    # OIDC codes and verifiers, session and CSRF cookies
+    re.compile(r"(?i)\b((?:access_|api_|auth_|id_|refresh_)?token|api_?key|x-ckan-api-key|"
+               r"authorization|password|passwd|(?:client_)?secret|code_verifier|code|state|"
+               r"nonce|cookie|set-cookie|rg_session|rg_csrf|csrf|session(?:_id)?)"
                r"([\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]+"),
+    re.compile(r"\brgt_[a-z0-9]{12}_[A-Za-z0-9_-]+"),  # a personal API token anywhere
 ]
 
 
@@ -268,7 +274,8 @@ class JsonFormatter(logging.Formatter):
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
         text = _SECRETS[0].sub(lambda m: f"{m.group(1)} [redacted]", text)
-        return _SECRETS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+        text = _SECRETS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+        return _SECRETS[2].sub("[redacted]", text)
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
@@ -277,7 +284,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     if any(getattr(h, "regiongraph_json", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter([settings.admin_token or ""]))
+    handler.setFormatter(JsonFormatter([settings.admin_token or "",
+                                        settings.oidc_client_secret or ""]))
     handler.regiongraph_json = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(logging.INFO)

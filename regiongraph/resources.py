@@ -59,7 +59,9 @@ def visible_store(store: Store, settings: Settings, *, admin: bool,
 
         return view_for(store, settings, principal)
     if admin:
-        return store
+        from regiongraph.accounts.secrecy import without_secrets
+
+        return without_secrets(store, settings)  # type: ignore[return-value]
     from regiongraph.sparql.public import public_store
 
     return public_store(store, settings)

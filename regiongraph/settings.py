@@ -83,6 +83,23 @@ class Settings(BaseSettings):
     harvest_allow_private: bool = False
     """Let harvests (and `quality --check-urls`) reach loopback and private networks: an
     intranet portal, a test server. Off, such URLs and links are refused (SSRF)."""
+    session_hours: float = 12.0
+    """Hours a browser session lasts after sign-in."""
+    secure_cookies: bool = False
+    """Mark session cookies Secure even on plain http (behind a proxy that sends no
+    X-Forwarded-Proto); they are always Secure on https."""
+    signin_attempts: int = 5
+    """Failed sign-ins allowed per account and client within `signin_window_minutes`."""
+    signin_window_minutes: int = 15
+    """The window failed sign-ins are counted in (also how long an OIDC sign-in may take)."""
+    oidc_issuer: str | None = None
+    """OpenID Connect issuer URL of the members' identity provider; unset = no OIDC sign-in."""
+    oidc_client_id: str | None = None
+    """The client id this service is registered with at the identity provider."""
+    oidc_client_secret: str | None = None
+    """The client secret that goes with `oidc_client_id`."""
+    oidc_name: str = "your organisation"
+    """How the sign-in page names the identity provider ("Sign in with ...")."""
     node_modules: str | None = None
     """Where `npm ci` put the front-end libraries (default: `node_modules/` of the checkout)."""
     map_tiles: str | None = None

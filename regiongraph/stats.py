@@ -11,6 +11,9 @@ def store_stats(store: Store, settings: Settings, *, include_internal: bool = Fa
     Internal graphs are listed only with `include_internal`; otherwise `internal` counts
     them (and `triples` still counts everything in the store).
     """
+    from regiongraph.accounts.secrecy import without_secrets
+
+    store = without_secrets(store, settings)  # sign-in secrets are not even counted
     graphs = store.graphs()
     rows = store.query(
         "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c",

@@ -13,7 +13,6 @@ write action, 404 not found, 409 validation and search-query errors), so `ckanap
 the same exceptions it raises against CKAN. `rows` above 1,000 is clamped, as CKAN does.
 """
 
-import hmac
 import inspect
 import re
 import uuid
@@ -22,7 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from regiongraph.api.deps import current_principal, is_admin
+from regiongraph.api.deps import current_principal
 
 from regiongraph import __version__
 from regiongraph.accounts import ANONYMOUS, Principal
@@ -61,22 +60,19 @@ class CkanError(Exception):
         self.status, self.kind, self.message, self.fields = status, kind, message, fields
 
 
-def ckan_admin(request: Request) -> bool:
-    """The admin token, sent the way CKAN clients send an API token.
+def ckan_principal(request: Request) -> Principal:
+    """Who a CKAN client is, through the one `current_principal`: the admin token or a
+    personal API token, sent as CKAN clients send keys (`Authorization: <key>` as CKAN 2.10
+    and ckanapi's `apikey=` do, `X-CKAN-API-Key: <key>` as older clients do) or as
+    `Authorization: Bearer <key>`. As in CKAN, a key it does not know is just anonymous."""
+    try:
+        return current_principal(request)
+    except HTTPException:
+        return ANONYMOUS
 
-    CKAN 2.10 takes `Authorization: <token>` (no "Bearer"), older clients
-    `X-CKAN-API-Key: <token>`; the service's own `Authorization: Bearer <token>` works too.
-    """
-    if is_admin(request):
-        return True
-    expected = request.app.state.settings.admin_token
-    if not expected:
-        return False
-    for header in ("authorization", "x-ckan-api-key"):
-        given = request.headers.get(header, "").strip()
-        if given and hmac.compare_digest(given.encode(), expected.encode()):
-            return True
-    return False
+
+def ckan_admin(request: Request) -> bool:
+    return ckan_principal(request).alliance_steward
 
 
 def _uuid(iri: str) -> str:

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from regiongraph import observe
 from regiongraph.accounts import Principal
+from regiongraph.accounts.secrecy import check_update_secrecy
 from regiongraph.limits import LimitExceeded
 from regiongraph.membership import audited
 from regiongraph.settings import Settings
@@ -516,6 +517,7 @@ async def run_update(request: Request, store: Store, settings: Settings, op: Ope
         check_update(op.update, settings.limits)
         text = with_using(op.update, op.using, op.using_named)
         prefix = base_prefix(text, endpoint_url(request))
+        check_update_secrecy(prefix + text, settings)
     except (OperationRefused, DatasetConflict, ValueError) as error:
         return problem_for(error, settings.query_timeout).response()
     try:

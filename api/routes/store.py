@@ -27,6 +27,7 @@ from regiongraph.api.routes.sparql import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from regiongraph.accounts.secrecy import is_secret
 from regiongraph.iri import MANUAL_GRAPH, Minter
 from regiongraph.settings import Settings
 from regiongraph.sparql.graphstore import (
@@ -110,6 +111,9 @@ async def _write(request: Request, store: Store, settings: Settings, method: str
         given, graph = target_graph(request, required=method != "POST")
     except HTTPProblem as problem:
         return problem.response()
+    if graph is not None and is_secret(settings.base, graph.value):
+        return HTTPProblem(403, f"<{graph.value}> holds sign-in secrets: no route reads or "
+                                "writes it; nothing was changed").response()
     created_iri = None
     if method == "POST" and not given:
         # POST to the store itself creates a new graph with a server-minted name (GSP 5.5).

@@ -8,7 +8,6 @@ path, so a token issued through one server works on every server of the store.
 """
 
 import datetime as dt
-import hashlib
 import hmac
 import re
 import secrets
@@ -17,9 +16,14 @@ from dataclasses import dataclass
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.accounts.principal import Principal, principal_for_person
+from regiongraph.accounts.records import accounts_graph as _graph
+from regiongraph.accounts.records import digest as _digest
+from regiongraph.accounts.records import now as _now
+from regiongraph.accounts.records import parse_stamp as _parse
+from regiongraph.accounts.records import stamp as _stamp
 from regiongraph.change import apply_change
-from regiongraph.iri import ACCOUNTS_GRAPH, Minter
-from regiongraph.namespaces import DCT, RDF, RG, XSD
+from regiongraph.iri import Minter
+from regiongraph.namespaces import DCT, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -43,24 +47,8 @@ class TokenInfo:
         return not self.revoked and now < self.expires
 
 
-def _graph(settings: Settings) -> NamedNode:
-    return Minter(settings.base).graph(ACCOUNTS_GRAPH)
-
-
 def _token_iri(settings: Settings, token_id: str) -> NamedNode:
     return Minter(settings.base).iri("token", token_id)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _stamp(moment: dt.datetime) -> Literal:
-    return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
 
 
 def issue_token(store: Store, settings: Settings, owner: str, *, scope: str = "read",
@@ -107,10 +95,6 @@ SELECT ?t ?owner ?label ?scope ?created ?expires ?revoked WHERE {{
                       row["scope"].value, _parse(row["created"].value),
                       _parse(row["expires"].value), row["revoked"] is not None)
             for row in rows]
-
-
-def _parse(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
 
 
 def list_tokens(store: Store, settings: Settings, owner: str) -> list[TokenInfo]:
