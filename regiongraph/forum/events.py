@@ -33,11 +33,17 @@ def post_events(store: Store, settings: Settings, post: Post) -> list[Event]:
         interested |= _participants(store, settings, post.thread)
     kind = "thread-reply" if post.motivation == REPLYING else "new-post"
     title = post.title or post.text[:80]
+    if post.motivation == REPLYING:
+        from regiongraph.forum.posts import get_post
+
+        thread = get_post(store, settings, post.thread)
+        title = thread.title if thread and thread.title else title
     context = [post.resource, *filter(None, [post.audience_community])]
     events = []
     readers = _may_read(store, settings, interested - {post.creator}, post)
     if readers:
-        events.append(new_event(settings, kind, f"New post: {title}", post.iri, readers,
+        summary = f"Reply in “{title}”" if kind == "thread-reply" else f"New post: {title}"
+        events.append(new_event(settings, kind, summary, post.iri, readers,
                                 actor=post.creator, context=context))
     named = _may_read(store, settings, set(post.mentions) - {post.creator}, post)
     if named:

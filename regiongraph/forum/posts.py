@@ -377,3 +377,14 @@ SELECT ?resource (COUNT(DISTINCT ?a) AS ?n) WHERE {{ GRAPH {forum_graph(settings
   FILTER NOT EXISTS {{ ?m oa:hasTarget ?a ; oa:motivatedBy oa:moderating }}
 }} }} GROUP BY ?resource""")
     return {row["resource"].value: int(row["n"].value) for row in rows}
+
+
+def search_posts(store: Store, settings: Settings, words: list[str]) -> list[Post]:
+    """Posts whose title or text holds every word (case-insensitive), newest first;
+    callers apply the audience rule, so a reader finds only what they may read."""
+    tests = " && ".join(
+        f"CONTAINS(LCASE(CONCAT(COALESCE(?t, ''), ' ', ?body)), {Literal(w)})"
+        for w in words)
+    where = (f"?a oa:hasBody/rdf:value ?body . OPTIONAL {{ ?a dct:title ?t }} "
+             f"FILTER({tests})")
+    return sorted(_posts(store, settings, where), key=lambda p: p.created, reverse=True)

@@ -121,3 +121,16 @@ def read_until(store: Store, settings: Settings, person: str):
     rows = store.query(f"SELECT ?t WHERE {{ GRAPH {events_graph(settings)} {{ "
                        f"<{_iri(person)}> {RG.notificationsReadUntil} ?t }} }}")
     return next((dt.datetime.fromisoformat(row["t"].value) for row in rows), None)
+
+
+def unread_count(store: Store, settings: Settings, person: str) -> int:
+    """Events addressed to `person` after they last marked their notifications read."""
+    from regiongraph.notify.events import events_graph as graph
+
+    since = read_until(store, settings, person)
+    after = f"FILTER(?at > {stamp(since)})" if since else ""
+    rows = store.query(f"""
+SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {{ GRAPH {graph(settings)} {{
+  ?e <https://www.w3.org/ns/activitystreams#to> <{_iri(person)}> ;
+     <https://www.w3.org/ns/activitystreams#published> ?at {after} }} }}""")
+    return int(next(iter(rows))["n"].value)

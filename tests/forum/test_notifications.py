@@ -4,7 +4,7 @@ import datetime as dt
 import json
 import threading
 import typing
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import feedparser
@@ -161,7 +161,7 @@ def test_a_failing_webhook_is_disabled_and_mail_still_goes(forum_site, client, r
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
-            received.append(message_from_bytes(envelope.content))
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
     port = free_port()
@@ -198,7 +198,7 @@ def test_a_failing_webhook_is_disabled_and_mail_still_goes(forum_site, client, r
                             at=dt.datetime.now(dt.UTC) + dt.timedelta(hours=25))
             mine = [m for m in received if m["To"] == "jokafor@saguaro-az.example"]
             assert len(mine) == 1 and "notifications" in mine[0]["Subject"]
-            text = mine[0].get_payload()
+            text = mine[0].get_content()
             assert "New post: One" in text and "New post: Two" in text
     finally:
         settings.smtp_host = None
