@@ -33,7 +33,7 @@ def mailbox(forum_site):
     received: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):
             received.append(message_from_bytes(envelope.content, policy=policy.default))
             return "250 OK"
 
