@@ -27,6 +27,7 @@ KINDS = {
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
     "token": "tokens", "audit": "audit-records", "annotation": "annotations",
     "event": "events", "webhook": "webhooks", "delivery": "deliveries",
+    "saved-search": "saved-searches",
 }
 
 

@@ -6,6 +6,8 @@
 - `PUT /api/v1/notifications/mail`: instant, daily or off.
 - `POST|GET /api/v1/webhooks`, `DELETE /api/v1/webhooks/{id}`,
   `GET /api/v1/webhooks/{id}/deliveries`: my webhooks and their delivery log.
+- `POST|GET /api/v1/saved-searches`, `DELETE /api/v1/saved-searches/{id}`: searches
+  whose new matches are announced to me.
 - `GET /outbox/{people|communities|projects}/{id}`: an ActivityStreams 2.0
   `OrderedCollection` (`application/activity+json`), or Atom (`Accept:
   application/atom+xml`, or the `.atom` suffix), of the same events.
@@ -237,3 +239,53 @@ def outbox(kind: str, local: str, request: Request, store: StoreDep, settings: S
                         media_type=feeds.ATOM_MEDIA)
     document = feeds.outbox(url, f"Outbox of {local}", events)
     return Response(json.dumps(document, ensure_ascii=False), media_type=feeds.AS_MEDIA)
+
+
+class SavedSearchIn(BaseModel):
+    q: str
+
+
+class SavedSearchOut(BaseModel):
+    id: str
+    q: str
+
+
+def _saved_out(settings: Settings, saved) -> SavedSearchOut:
+    return SavedSearchOut(id=Minter(settings.base).local_id(saved.iri, "saved-search") or "",
+                          q=saved.query)
+
+
+@router.post("/api/v1/saved-searches", status_code=201, response_model=SavedSearchOut,
+             summary="Save a search: datasets that newly match it are announced to me")
+def add_saved_search(body: SavedSearchIn, store: StoreDep, settings: SettingsDep,
+                     principal: PrincipalDep) -> SavedSearchOut:
+    from regiongraph.notify.saved import save_search
+    from regiongraph.search.query import SearchInputError
+
+    try:
+        saved = save_search(store, settings, _writer(principal), body.q)
+    except SearchInputError as error:
+        raise HTTPException(400, str(error)) from None
+    return _saved_out(settings, saved)
+
+
+@router.get("/api/v1/saved-searches", response_model=list[SavedSearchOut],
+            summary="My saved searches")
+def list_saved_searches(store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+                        ) -> list[SavedSearchOut]:
+    from regiongraph.notify.saved import saved_searches
+
+    return [_saved_out(settings, s)
+            for s in saved_searches(store, settings, _person(principal))]
+
+
+@router.delete("/api/v1/saved-searches/{local}", status_code=204,
+               summary="Delete a saved search")
+def delete_saved_search(local: str, store: StoreDep, settings: SettingsDep,
+                        principal: PrincipalDep) -> Response:
+    from regiongraph.notify.saved import delete_search
+
+    iri = Minter(settings.base).iri("saved-search", local).value
+    if not delete_search(store, settings, _writer(principal), iri):
+        raise HTTPException(404, f"no saved search {local} of yours")
+    return Response(status_code=204)

@@ -3,6 +3,8 @@
 
 - A failed harvest (the harvest-log graph changed): the data leaders and stewards of the
   source's community are told.
+- A violation a re-validation found: the data leaders and stewards of its community.
+- A new dataset matching a saved search: the person who saved it (`saved.py`).
 - An approval or agreement entering its last 30 days (by the calendar, checked by each
   delivery round): everyone following what it covers, and its parties' data leaders.
 
@@ -16,27 +18,65 @@ import json
 from pyoxigraph import NamedNode
 
 from regiongraph.harvest.report import HARVEST_LOG_GRAPH
-from regiongraph.iri import REGISTRY_GRAPH, Minter
+from regiongraph.iri import REGISTRY_GRAPH, Minter, is_bookkeeping
 from regiongraph.namespaces import ODRL, RG, RGC
 from regiongraph.notify.events import (
     Event,
     events_graph,
     has_event_about,
+    kind_concept,
     new_event,
     record_derived,
 )
 from regiongraph.notify.subscriptions import followers, members_of
+from regiongraph.rules.reports import CURRENT
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+AS_NS = "https://www.w3.org/ns/activitystreams#"
 RESPONSIBLE = [RGC.term(f"role/{r}").value for r in ("data-leader", "data-steward")]
 ENDING_WINDOW = dt.timedelta(days=30)
 
 
 def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
-    log = Minter(settings.base).graph(HARVEST_LOG_GRAPH)
-    if log in changed:
+    minter = Minter(settings.base)
+    if minter.graph(HARVEST_LOG_GRAPH) in changed:
         record_derived(store, settings, harvest_failures(store, settings))
+    if any(not is_bookkeeping(settings.base, g.value) for g in changed):
+        from regiongraph.notify.saved import saved_search_matches
+
+        record_derived(store, settings, new_violations(store, settings))
+        record_derived(store, settings, saved_search_matches(store, settings))
+
+
+def new_violations(store: Store, settings: Settings) -> list[Event]:
+    """Violations in the current report that a re-validation after a change found (the
+    rules view runs before this one), each (focus, shape) once. A full run, such as the
+    first load, announces nothing: nothing in it is news."""
+    current = Minter(settings.base).graph(*CURRENT)
+    rows = store.query(f"""
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT DISTINCT ?focus ?shape ?community ?message WHERE {{
+  GRAPH {current} {{ ?now sh:result ?r .
+    ?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus ; sh:sourceShape ?shape ;
+       sh:resultMessage ?message ; {RG.community} ?community }}
+  GRAPH ?run {{ ?report sh:result ?r ; {RG.focusNodesChecked} ?n }}
+  FILTER NOT EXISTS {{ GRAPH {events_graph(settings)} {{
+    ?e {RG.eventKind} {kind_concept("new-violation")} ; <{AS_NS}object> ?focus ;
+       <{AS_NS}context> ?shape }} }}
+}}""")
+    events, seen = [], set()
+    for row in rows:
+        key = (row["focus"].value, row["shape"].value)
+        if key in seen:
+            continue
+        seen.add(key)
+        community = row["community"].value
+        people = members_of(store, settings, community, RESPONSIBLE)
+        events.append(new_event(settings, "new-violation",
+                                f"New violation: {row['message'].value[:160]}", key[0], people,
+                                context=[community, key[1]]))
+    return events
 
 
 def harvest_failures(store: Store, settings: Settings) -> list[Event]:

@@ -51,3 +51,50 @@ def test_an_approval_entering_its_last_30_days_is_announced_once(forum_site):
     again = [e for e in find_events(store, settings) if e.kind == "ending-soon"
              and e.object == thing]
     assert len(again) == 1
+
+
+def test_a_saved_search_announces_new_matches_only(forum_site, client):
+    store, settings = forum_site["store"], forum_site["settings"]
+    with client("analyst") as analyst:
+        saved = analyst.post("/api/v1/saved-searches", json={"q": "Dataset"})
+        assert saved.status_code == 201, saved.text
+        assert analyst.post("/api/v1/saved-searches", json={"q": "word " * 5000}
+                            ).status_code == 400
+        assert [s["q"] for s in analyst.get("/api/v1/saved-searches").json()] == ["Dataset"]
+    before = kinds_for(forum_site, "sofia-marquez", "saved-search-match")
+    source = SourceConfig(id="mesquite-new", community="mesquite", type="datajson",
+                          path=FIXTURES / "catalog-v1.json")
+    reports = harvest(store, settings, lambda: [harvest_source(store, settings, source)])
+    assert reports[0].created == 5
+    after = kinds_for(forum_site, "sofia-marquez", "saved-search-match")
+    fresh = {e.object for e in after} - {e.object for e in before}
+    assert len(fresh) == 5 and all("/datasets/mesquite/" in iri for iri in fresh)
+    derived.follow(store, settings, [forum_site["minter"].graph("source", "mesquite-new")])
+    assert len(kinds_for(forum_site, "sofia-marquez", "saved-search-match")) == len(after)
+    assert kinds_for(forum_site, "lena-park", "saved-search-match") == []
+    with client("analyst") as analyst:
+        local = saved.json()["id"]
+        assert analyst.delete(f"/api/v1/saved-searches/{local}").status_code == 204
+        assert analyst.get("/api/v1/saved-searches").json() == []
+
+
+def test_a_violation_a_change_causes_tells_the_communitys_data_leader(forum_site):
+    from regiongraph.sparql.update import apply_update
+
+    store, settings = forum_site["store"], forum_site["settings"]
+    mesquite = forum_site["minter"].iri("community", "mesquite").value
+    row = next(iter(store.query(f"""
+        SELECT ?d ?g ?t WHERE {{ GRAPH ?g {{ ?d a <http://www.w3.org/ns/dcat#Dataset> ;
+          <http://purl.org/dc/terms/publisher> <{mesquite}> ;
+          <http://purl.org/dc/terms/title> ?t }}
+          FILTER(STRSTARTS(STR(?g), "{forum_site['minter'].base}graph/source/")) }} LIMIT 1""")))
+    dataset, graph = row["d"].value, row["g"].value
+    before = [e for e in kinds_for(forum_site, "sofia-marquez", "new-violation")
+              if e.object == dataset]
+    apply_update(store, settings, f"DELETE WHERE {{ GRAPH <{graph}> {{ <{dataset}> "
+                                  f"<http://purl.org/dc/terms/title> ?t }} }}")
+    told = [e for e in kinds_for(forum_site, "sofia-marquez", "new-violation")
+            if e.object == dataset]
+    assert len(told) > len(before) and mesquite in told[0].context
+    assert [e for e in kinds_for(forum_site, "lena-park", "new-violation")
+            if e.object == dataset] == []
