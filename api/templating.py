@@ -10,7 +10,24 @@ from regiongraph.api.negotiate import prefers_html
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+def unread_notifications(request: Request) -> dict:
+    """The navigation's unread count, for a browser with a session (no cookie, no query)."""
+    from regiongraph.api.deps import SESSION_COOKIE, session_principal
+
+    if not request.cookies.get(SESSION_COOKIE):
+        return {}
+    principal = session_principal(request)
+    if principal is None or principal.person is None:
+        return {}
+    from regiongraph.notify.subscriptions import unread_count
+
+    return {"unread": unread_count(request.app.state.store, request.app.state.settings,
+                                   principal.person)}
+
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"),
+                            context_processors=[unread_notifications])
 
 
 async def error_page(request: Request, error: Exception) -> Response:

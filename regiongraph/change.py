@@ -57,6 +57,7 @@ VIEWS: list[View] = [
          seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
     View("geo", "regiongraph.geo.index:follow",
          seen="regiongraph.geo.index:seen_version", mark="regiongraph.geo.index:mark_version"),
+    View("notify", "regiongraph.notify.derived:follow"),
 ]
 
 
@@ -85,7 +86,8 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()
-                                     for name in ("rules", "publishable", "search", "geo")}
+                                     for name in ("rules", "publishable", "search", "geo",
+                                                  "notify")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

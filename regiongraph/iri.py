@@ -25,8 +25,9 @@ KINDS = {
     "activity": "activities", "job": "jobs", "run": "runs", "source": "sources",
     "report": "reports", "edge": "edges", "region": "regions", "contact": "contacts",
     "offer": "offers", "need": "needs", "change": "changes", "view": "views",
-    "token": "tokens", "audit": "audit-records",
-    "request": "requests", "decision": "decisions",
+    "token": "tokens", "audit": "audit-records", "request": "requests",
+    "decision": "decisions", "annotation": "annotations", "event": "events",
+    "webhook": "webhooks", "delivery": "deliveries", "saved-search": "saved-searches",
 }
 
 
@@ -86,7 +87,7 @@ class Minter:
 # fingerprints, the harvest log, the journal, the kept public set). Never validated or
 # reasoned over, never shown anonymously, listed by `stats` only with --all.
 BOOKKEEPING_GRAPHS = ("reports", "meta", "harvest-log", "quality", "rules-state", "journal",
-                      "public-set", "accounts", "audit")
+                      "public-set", "accounts", "audit", "events", "deliveries")
 # Bookkeeping graphs no route ever shows, not even to the admin token: sign-in secrets.
 SECRET_GRAPHS = ("accounts",)
 
@@ -105,5 +106,8 @@ REPORTS_GRAPH = "reports"
 MANUAL_GRAPH = "manual"
 ACCOUNTS_GRAPH = "accounts"
 AUDIT_GRAPH = "audit"
+FORUM_GRAPH = "forum"
+EVENTS_GRAPH = "events"
+DELIVERIES_GRAPH = "deliveries"
 META_GRAPH = "meta"
 SOURCE_GRAPH = "source"

@@ -47,6 +47,8 @@ SDO = Namespace("https://schema.org/")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 GEO = Namespace("http://www.opengis.net/ont/geosparql#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+AS = Namespace("https://www.w3.org/ns/activitystreams#")
 EUAR = Namespace("http://publications.europa.eu/resource/authority/access-right/")
 EUFT = Namespace("http://publications.europa.eu/resource/authority/file-type/")
 
@@ -54,7 +56,7 @@ PREFIXES: dict[str, str] = {name: str.__str__(ns) for name, ns in {
     "rg": RG, "rgc": RGC, "dcat": DCAT, "dct": DCT, "dctype": DCTYPE, "prov": PROV,
     "org": ORG, "foaf": FOAF, "vcard": VCARD, "skos": SKOS, "odrl": ODRL, "dpv": DPV,
     "hydra": HYDRA, "sd": SD, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "sh": SH,
-    "schema": SDO, "adms": ADMS, "locn": LOCN, "geo": GEO,
+    "schema": SDO, "adms": ADMS, "locn": LOCN, "geo": GEO, "oa": OA,
 }.items()}
 
 

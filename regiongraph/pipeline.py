@@ -149,7 +149,7 @@ def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]
     The harvested data is stored when the views follow, so a view that fails does not
     turn a good harvest into an error: the reports carry it as a warning.
     """
-    from regiongraph.harvest.report import RecordError
+    from regiongraph.harvest.report import HARVEST_LOG_GRAPH, RecordError
 
     reports: list = []
     subjects: list[str] = []
@@ -161,7 +161,10 @@ def harvest(store: Store, settings: Settings, run: Callable[[], Iterable[object]
         # a view then follows those alone (a whole-graph write names no subjects).
         if written and all(r.changed_subjects is not None for r in written):
             subjects.extend(s for r in written for s in r.changed_subjects)
-        return [g for report in reports for g in report.written_graphs]
+        graphs = [g for report in reports for g in report.written_graphs]
+        if any(report.report_iri for report in reports):  # a failure is news too
+            graphs.append(Minter(settings.base).graph(HARVEST_LOG_GRAPH).value)
+        return graphs
 
     applied = apply_change(store, settings, road, write, subjects=subjects)
     for view, why in applied.failures.items():

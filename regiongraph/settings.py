@@ -58,6 +58,25 @@ class Settings(BaseSettings):
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     """Deepest nesting of a JSON or JSON-LD body, upload or harvested document."""
 
+    forum_posts_per_minute: int = 10
+    """Posts one person may make in a minute before the forum answers 429 (counted in the
+    store, so every server process applies the same limit)."""
+
+    notify_interval: float = 30.0
+    """Seconds between the server's deliveries of webhooks and e-mail; 0 turns the loop
+    off (`regiongraph notify deliver` then delivers)."""
+    webhook_retry_seconds: float = 30.0
+    """Wait before the first retry of a failed webhook delivery; doubles each attempt."""
+    webhook_max_failures: int = 8
+    """Failed deliveries in a row after which a webhook is disabled."""
+    webhook_timeout: float = 10.0
+    """Seconds a webhook receiver has to answer."""
+    smtp_host: str | None = None
+    """SMTP server for e-mail notifications; unset = e-mail waits (nothing is lost)."""
+    smtp_port: int = 25
+    mail_from: str = "regiongraph@localhost"
+    """Sender address of notification e-mail."""
+
     sources: str | None = None
     """The harvest sources file the API's `POST /harvest/{source}` reads (default: the demo's)."""
     standards: str | None = None

@@ -23,12 +23,16 @@ from regiongraph.api.deps import (
     PrincipalDep,
     SettingsDep,
     StoreDep,
-    csrf_matches,
-    csrf_token,
     session_principal,
 )
+from regiongraph.api.forms import (
+    NO_STORE,
+    check_csrf,
+    form_page,
+    form_principal,
+    set_cookie,
+)
 from regiongraph.api.negotiate import negotiate
-from regiongraph.api.templating import TEMPLATES
 
 from regiongraph.accounts import Principal, TokenInfo, issue_token, list_tokens, oidc, revoke_token
 from regiongraph.accounts.passwords import check_password
@@ -48,22 +52,9 @@ from regiongraph.store import Store
 
 router = APIRouter(tags=["account"])
 NEXT_COOKIE = "rg_next"
-NO_STORE = {"Cache-Control": "private, no-store", "Vary": "Cookie, Authorization"}
 
 
 # -- cookies and forms ---------------------------------------------------------------
-
-
-def _secure(request: Request, settings: Settings) -> bool:
-    """Secure cookies on https; uvicorn turns a trusted proxy's X-Forwarded-Proto into the
-    request's scheme (its --forwarded-allow-ips), and `secure_cookies` forces them."""
-    return request.url.scheme == "https" or settings.secure_cookies
-
-
-def _cookie(response: Response, request: Request, settings: Settings, name: str, value: str,
-            max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=_secure(request, settings), path="/")
 
 
 def _local(target: str | None) -> str:
@@ -77,29 +68,14 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _check_csrf(request: Request, given: str | None) -> None:
-    if not csrf_matches(request, given):
-        raise HTTPException(403, "the form's CSRF token is missing or does not match: reload "
-                                 "the page and send the form again; nothing was changed")
-
-
-def _page(request: Request, template: str, context: dict, status: int = 200) -> Response:
-    token = csrf_token(request)
-    response = TEMPLATES.TemplateResponse(request, template, {**context, "csrf": token},
-                                          status_code=status, headers=NO_STORE)
-    if request.cookies.get(CSRF_COOKIE) != token:
-        _cookie(response, request, request.app.state.settings, CSRF_COOKIE, token)
-    return response
-
-
 def _signed_in(request: Request, response: Response, person: str, method: str) -> Response:
     """Begin a session: a new id (the old one ended), and a new CSRF token."""
     store, settings = request.app.state.store, request.app.state.settings
     session_id = start_session(store, settings, person, method,
                                previous=request.cookies.get(SESSION_COOKIE))
-    _cookie(response, request, settings, SESSION_COOKIE, session_id,
+    set_cookie(response, request, settings, SESSION_COOKIE, session_id,
             max_age=int(settings.session_hours * 3600))
-    _cookie(response, request, settings, CSRF_COOKIE, secrets.token_urlsafe(32))
+    set_cookie(response, request, settings, CSRF_COOKIE, secrets.token_urlsafe(32))
     log.info("sign-in", extra={"fields": {"person": person, "method": method}})
     return response
 
@@ -109,7 +85,7 @@ def _signed_in(request: Request, response: Response, person: str, method: str) -
 
 def _sign_in_page(request: Request, settings: Settings, next_: str, error: str | None = None,
                   status: int = 200, headers: dict | None = None) -> Response:
-    response = _page(request, "signin.html", {
+    response = form_page(request, "signin.html", {
         "next": _local(next_), "error": error, "oidc": oidc.configured(settings),
         "oidc_name": settings.oidc_name}, status)
     response.headers.update(headers or {})
@@ -128,7 +104,7 @@ def sign_in(request: Request, store: StoreDep, settings: SettingsDep,
             password: Annotated[str, Form(max_length=1000)],
             csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/account"
             ) -> Response:
-    _check_csrf(request, csrf)
+    check_csrf(request, csrf)
     key = throttle_key(email, _client(request))
     limited = throttle(store, settings, key)
     if limited.retry_after:
@@ -152,7 +128,7 @@ def sign_in(request: Request, store: StoreDep, settings: SettingsDep,
 @router.post("/sign-out", include_in_schema=False)
 def sign_out(request: Request, store: StoreDep, settings: SettingsDep,
              csrf: Annotated[str, Form()] = "") -> Response:
-    _check_csrf(request, csrf)
+    check_csrf(request, csrf)
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
         end_session(store, settings, session_id)
@@ -172,7 +148,7 @@ def sign_in_oidc(request: Request, store: StoreDep, settings: SettingsDep,
     except oidc.SignInRefused as error:
         raise HTTPException(502, str(error)) from None
     response = RedirectResponse(target, status_code=303)
-    _cookie(response, request, settings, NEXT_COOKIE, _local(next), max_age=900)
+    set_cookie(response, request, settings, NEXT_COOKIE, _local(next), max_age=900)
     return response
 
 
@@ -274,19 +250,10 @@ def account(request: Request, store: StoreDep, settings: SettingsDep,
 
 def _account_page(request: Request, summary: dict, tokens: list[TokenOut],
                   new_token: str | None = None, status: int = 200) -> Response:
-    return _page(request, "account.html", {
+    return form_page(request, "account.html", {
         "a": summary, "tokens": tokens, "new_token": new_token,
         "signed_in": session_principal(request) is not None,
         "alternates": [{"type": "application/json", "href": "/account?format=json"}]}, status)
-
-
-def _form_principal(request: Request, csrf: str) -> Principal:
-    """The signed-in person sending a form: session cookie and the form's CSRF token."""
-    _check_csrf(request, csrf)
-    principal = session_principal(request)
-    if principal is None:
-        raise HTTPException(401, "sign in first: your session has ended")
-    return principal
 
 
 @router.post("/account/tokens", include_in_schema=False)
@@ -295,7 +262,7 @@ def create_token_form(request: Request, store: StoreDep, settings: SettingsDep,
                       label: Annotated[str, Form(max_length=100)] = "",
                       scope: Annotated[str, Form()] = "read",
                       days: Annotated[int, Form(ge=1, le=3660)] = 90) -> Response:
-    principal = _form_principal(request, csrf)
+    principal = form_principal(request, csrf)
     person = _require_person(principal)
     try:
         token, _ = issue_token(store, settings, person, scope=scope, days=days, label=label)
@@ -309,7 +276,7 @@ def create_token_form(request: Request, store: StoreDep, settings: SettingsDep,
 @router.post("/account/tokens/{token_id}/revoke", include_in_schema=False)
 def revoke_token_form(token_id: str, request: Request, store: StoreDep, settings: SettingsDep,
                       csrf: Annotated[str, Form()] = "") -> Response:
-    person = _require_person(_form_principal(request, csrf))
+    person = _require_person(form_principal(request, csrf))
     if not revoke_token(store, settings, person, token_id):
         raise HTTPException(404, f"you have no token {token_id}")
     return RedirectResponse("/account", status_code=303)

@@ -32,7 +32,7 @@ OFFERS = ["text/html", *RDF_TYPES]
 SUFFIXES = {"." + s.suffix: s.media_type for s in SYNTAXES}
 # Kinds with their own routes: datasets (DCAT-AP 3 records), reports (/reports/latest;
 # validation reports are never public, stewards read them there or by SPARQL).
-OWN_ROUTES = {"datasets", "reports"}
+OWN_ROUTES = {"datasets", "reports", "annotations"}
 
 
 def rdf_response(triples: list[Triple], media: str, admin: bool) -> Response:

@@ -7,7 +7,7 @@ change touched (`rules.inference`, `rules.incremental`), not the size of the reg
 
 from pyoxigraph import NamedNode
 
-from regiongraph.iri import INFERENCE_GRAPH, Minter
+from regiongraph.iri import INFERENCE_GRAPH, Minter, is_bookkeeping
 from regiongraph.rules.incremental import revalidate
 from regiongraph.rules.inference import follow
 from regiongraph.settings import Settings
@@ -16,7 +16,10 @@ from regiongraph.store import Store
 
 def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
     inference = Minter(settings.base).graph(INFERENCE_GRAPH)
-    data_changed = [g for g in changed if g != inference]
+    # bookkeeping (sign-ins, events, deliveries, the audit, harvest logs) is never reasoned
+    # over or validated: a notification or a sign-in must not cost a re-validation
+    data_changed = [g for g in changed
+                    if g != inference and not is_bookkeeping(settings.base, g.value)]
     if not data_changed:
         return
     followed = follow(store, settings, data_changed)

@@ -53,7 +53,7 @@ def test_a_failed_view_is_shown_and_a_refresh_recovers_it(service):
 
     (foreign / "notes.txt").unlink()  # the steward moves the foreign files away
     fixed = httpx.post(url + "/admin/refresh", headers=ADMIN, timeout=60).json()
-    assert fixed["failures"] == {} and fixed["refreshed"] == ["rules", "publishable", "search"]
+    assert fixed["failures"] == {} and fixed["refreshed"] == ["rules", "publishable", "search", "notify"]
     assert [(v["name"], v["seen_version"], v["last_failure"]) for v in fixed["views"]] == [
         ("rules", 1, None), ("publishable", 1, None), ("search", 1, None)]
     assert views(url)["search"]["last_failure"] is None

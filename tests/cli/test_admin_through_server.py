@@ -163,5 +163,5 @@ def test_without_a_server_the_commands_work_locally(demo_copy):
     done = cli(demo_copy, "refresh", "--json")
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
-    assert body["refreshed"] == ["rules", "publishable", "search"] and body["failures"] == {}
+    assert body["refreshed"] == ["rules", "publishable", "search", "notify"] and body["failures"] == {}
     assert {v["behind"] for v in body["views"]} == {0}

@@ -1,0 +1,135 @@
+"""Events derived from what other roads wrote: the notifications view of the one change path
+(`change.VIEWS`), and the daily calendar.
+
+- A failed harvest (the harvest-log graph changed): the data leaders and stewards of the
+  source's community are told.
+- A violation a re-validation found: the data leaders and stewards of its community.
+- A new dataset matching a saved search: the person who saved it (`saved.py`).
+- An approval or agreement entering its last 30 days (by the calendar, checked by each
+  delivery round): everyone following what it covers, and its parties' data leaders.
+
+Each derived event is recorded once per thing (`has_event_about`), so the view can be
+re-run, and run by several processes, without telling anyone twice.
+"""
+
+import datetime as dt
+import json
+
+from pyoxigraph import NamedNode
+
+from regiongraph.harvest.report import HARVEST_LOG_GRAPH
+from regiongraph.iri import REGISTRY_GRAPH, Minter, is_bookkeeping
+from regiongraph.namespaces import ODRL, RG, RGC
+from regiongraph.notify.events import (
+    Event,
+    events_graph,
+    has_event_about,
+    kind_concept,
+    new_event,
+    record_derived,
+)
+from regiongraph.notify.subscriptions import followers, members_of
+from regiongraph.rules.reports import CURRENT
+from regiongraph.settings import Settings
+from regiongraph.store import Store
+
+AS_NS = "https://www.w3.org/ns/activitystreams#"
+RESPONSIBLE = [RGC.term(f"role/{r}").value for r in ("data-leader", "data-steward")]
+ENDING_WINDOW = dt.timedelta(days=30)
+
+
+def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
+    minter = Minter(settings.base)
+    if minter.graph(HARVEST_LOG_GRAPH) in changed:
+        record_derived(store, settings, harvest_failures(store, settings))
+    if any(not is_bookkeeping(settings.base, g.value) for g in changed):
+        from regiongraph.notify.saved import saved_search_matches
+
+        record_derived(store, settings, new_violations(store, settings))
+        record_derived(store, settings, saved_search_matches(store, settings))
+
+
+def new_violations(store: Store, settings: Settings) -> list[Event]:
+    """Violations in the current report that a re-validation after a change found (the
+    rules view runs before this one), each (focus, shape) once. A full run, such as the
+    first load, announces nothing: nothing in it is news."""
+    current = Minter(settings.base).graph(*CURRENT)
+    rows = store.query(f"""
+PREFIX sh: <http://www.w3.org/ns/shacl#>
+SELECT DISTINCT ?focus ?shape ?community ?message WHERE {{
+  GRAPH {current} {{ ?now sh:result ?r .
+    ?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus ; sh:sourceShape ?shape ;
+       sh:resultMessage ?message ; {RG.community} ?community }}
+  GRAPH ?run {{ ?report sh:result ?r ; {RG.focusNodesChecked} ?n }}
+  FILTER NOT EXISTS {{ GRAPH {events_graph(settings)} {{
+    ?e {RG.eventKind} {kind_concept("new-violation")} ; <{AS_NS}object> ?focus ;
+       <{AS_NS}context> ?shape }} }}
+}}""")
+    events, seen = [], set()
+    for row in rows:
+        key = (row["focus"].value, row["shape"].value)
+        if key in seen:
+            continue
+        seen.add(key)
+        community = row["community"].value
+        people = members_of(store, settings, community, RESPONSIBLE)
+        events.append(new_event(settings, "new-violation",
+                                f"New violation: {row['message'].value[:160]}", key[0], people,
+                                context=[community, key[1]]))
+    return events
+
+
+def harvest_failures(store: Store, settings: Settings) -> list[Event]:
+    minter = Minter(settings.base)
+    rows = store.query(f"""
+SELECT ?r ?json WHERE {{ GRAPH {minter.graph(HARVEST_LOG_GRAPH)} {{
+  ?r {RG.harvestStatus} "failed" ; {RG.reportJson} ?json }}
+  FILTER NOT EXISTS {{ GRAPH {events_graph(settings)} {{ ?e <https://www.w3.org/ns/activitystreams#object> ?r }} }}
+}}""")
+    events = []
+    for row in rows:
+        report = json.loads(row["json"].value)
+        if not report.get("community"):
+            continue
+        community = minter.iri("community", report["community"]).value
+        people = members_of(store, settings, community, RESPONSIBLE)
+        why = (report.get("message") or "no reason given")[:200]
+        events.append(new_event(settings, "harvest-failed",
+                                f"Harvest of {report['source']} failed: {why}",
+                                row["r"].value, people, context=[community]))
+    return events
+
+
+def ending_soon(store: Store, settings: Settings, today: dt.date | None = None) -> list[Event]:
+    """Approvals and agreements in force whose last day is within 30 days."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    registry = Minter(settings.base).graph(REGISTRY_GRAPH)
+    rows = store.query(f"""
+SELECT ?x ?until (GROUP_CONCAT(DISTINCT STR(?covered); separator=" ") AS ?datasets)
+       (GROUP_CONCAT(DISTINCT STR(?party); separator=" ") AS ?parties) WHERE {{
+  GRAPH {registry} {{
+    ?x {RG.validUntil} ?until .
+    FILTER(?until >= "{today.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> &&
+           ?until <= "{(today + ENDING_WINDOW).isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>)
+    OPTIONAL {{ ?x {RG.coversDataset} ?covered }}
+    OPTIONAL {{ ?x {RG.dataOwner}|{ODRL.assigner}|{ODRL.assignee} ?party }}
+  }}
+}} GROUP BY ?x ?until""")
+    events = []
+    for row in rows:
+        thing = row["x"].value
+        if has_event_about(store, settings, "ending-soon", thing):
+            continue
+        datasets = row["datasets"].value.split() if row["datasets"] else []
+        parties = row["parties"].value.split() if row["parties"] else []
+        people = followers(store, settings, [thing, *datasets])
+        for party in parties:
+            people |= members_of(store, settings, party, RESPONSIBLE)
+        events.append(new_event(settings, "ending-soon",
+                                f"Ends on {row['until'].value}: {thing.rsplit('/', 1)[-1]}",
+                                thing, people, context=parties))
+    return events
+
+
+def follow_calendar(store: Store, settings: Settings, today: dt.date | None = None) -> None:
+    record_derived(store, settings, ending_soon(store, settings, today))
