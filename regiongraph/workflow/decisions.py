@@ -21,7 +21,7 @@ from regiongraph.accounts import Principal, principal_for_person
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
-from regiongraph.workflow import engagement, records
+from regiongraph.workflow import engagement, notices, records
 from regiongraph.workflow.model import (
     DECISIONS,
     OPEN_STATES,
@@ -93,7 +93,9 @@ def decide(store: Store, settings: Settings, principal: Principal, iri: str, out
     decision, triples = records.decision_triples(settings, iri, outcome, person, reason,
                                                  conditions, generated)
     _set_state(store, settings, request, STORED_STATE[outcome], delete, [person, decision],
-               insert + triples)
+               insert + triples,
+               events=notices.decision_made(settings, iri, request.title, outcome,
+                                            request.requester, person, request.project))
     return decision
 
 
@@ -121,9 +123,9 @@ def revoke(store: Store, settings: Settings, principal: Principal, iri: str, *,
 
 def _set_state(store: Store, settings: Settings, request: Request, state: str,
                delete: list[Triple], subjects: list[str],
-               insert: list[Triple] | None = None) -> None:
+               insert: list[Triple] | None = None, events: list | None = None) -> None:
     node = NamedNode(request.iri)
-    records.write(store, settings,
+    records.write(store, settings, events=events or (),
                   insert=[Triple(node, RG.workflowState, Literal(state)), *(insert or [])],
                   delete=[*records.triples_of(store, settings, request.iri, RG.workflowState),
                           *delete],

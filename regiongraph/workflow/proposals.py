@@ -15,7 +15,7 @@ from regiongraph.iri import Minter
 from regiongraph.namespaces import DCT, RDF, RDFS, RG, RGC
 from regiongraph.settings import Settings
 from regiongraph.store import Store
-from regiongraph.workflow import engagement, records
+from regiongraph.workflow import engagement, notices, records
 from regiongraph.workflow.model import NotFound, Refused, WorkflowError
 
 PHASES = ("ideation", "design", "pilot", "production", "retired")
@@ -99,7 +99,9 @@ def propose(store: Store, settings: Settings, principal: Principal, proposal: Pr
         triples.append(Triple(node, RG.usesDataset, NamedNode(_dataset(settings, ref))))
     for ref in proposal.creates:
         triples.append(Triple(node, RG.producesDataset, NamedNode(_dataset(settings, ref))))
-    records.write(store, settings, insert=triples, subjects=[node.value])
+    records.write(store, settings, insert=triples, subjects=[node.value],
+                  events=notices.project_proposed(store, settings, node.value,
+                                                  proposal.title, domain.value, person))
     return node.value
 
 
@@ -122,12 +124,16 @@ def submit(store: Store, settings: Settings, principal: Principal, project: str,
     if records.value(store, settings, project, DCT.creator) != person:
         raise Refused("only the person who proposed it submits a proposal")
     today = today or dt.date.today()
+    leaders = [p for p in engagement.leaders_to_engage(store, settings, project) if p != person]
     insert, subjects = engagement.requests_for(store, settings, project, person, today)
+    title = records.value(store, settings, project, DCT.term("title")) or project
+    events = notices.engagement_requested(settings, list(zip(subjects, leaders, strict=True)),
+                                          title, person, project)
     insert += [Triple(NamedNode(project), RG.proposalState, Literal("submitted")),
                Triple(NamedNode(project), RG.submittedOn, records.day(today))]
     delete = records.triples_of(store, settings, project, RG.proposalState)
     records.write(store, settings, insert=insert, delete=delete,
-                  subjects=[project, *subjects])
+                  subjects=[project, *subjects], events=events)
     return subjects
 
 

@@ -9,6 +9,7 @@ governance analysis read them exactly as they read a hand-written approval, and
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
@@ -16,6 +17,9 @@ from regiongraph.change import apply_change
 from regiongraph.iri import REGISTRY_GRAPH, Minter, slug
 from regiongraph.namespaces import PROV, RDF, RG, RGC, XSD
 from regiongraph.settings import Settings
+
+if TYPE_CHECKING:
+    from regiongraph.notify.events import Event
 from regiongraph.store import Store
 from regiongraph.workflow.model import Decision, NotFound, Request
 
@@ -44,9 +48,14 @@ def now() -> dt.datetime:
 
 
 def write(store: Store, settings: Settings, *, insert: Iterable[Triple] = (),
-          delete: Iterable[Triple] = (), subjects: Iterable[str] = ()) -> int:
-    """Remove `delete` and add `insert` in the registry graph, as one journalled change
-    (road "workflow"); returns the new store version."""
+          delete: Iterable[Triple] = (), subjects: Iterable[str] = (),
+          events: Iterable["Event"] = ()) -> int:
+    """Remove `delete` and add `insert` in the registry graph, with the notifications the
+    step causes (`workflow.notices`), as one journalled change (road "workflow"); returns
+    the new store version."""
+    from regiongraph.notify.events import event_quads
+
+    notices = [q for event in events for q in event_quads(settings, event)]
     graph = registry(settings)
     removed, added = list(delete), list(insert)
     policy = Triple(graph, RG.requiresEngagementBeforeDesign,
@@ -63,6 +72,9 @@ def write(store: Store, settings: Settings, *, insert: Iterable[Triple] = (),
                 f"{t.subject} {t.predicate} {t.object} ." for t in removed) + " } }")
         if added:
             store.add(Quad(t.subject, t.predicate, t.object, graph) for t in added)
+        if notices:
+            store.add(notices)
+            return [graph, notices[0].graph_name]
         return [graph]
 
     return apply_change(store, settings, ROAD, run, subjects=subjects).version

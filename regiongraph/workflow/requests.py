@@ -17,7 +17,7 @@ from regiongraph.iri import ONTOLOGY_GRAPH, Minter
 from regiongraph.namespaces import DCT, ODRL, RDF, RDFS, RG, RGC, sparql_prefixes
 from regiongraph.settings import Settings
 from regiongraph.store import Store
-from regiongraph.workflow import records, strategy
+from regiongraph.workflow import notices, records, strategy
 from regiongraph.workflow.engagement import request_triples
 from regiongraph.workflow.model import RENEWAL_DAYS, NotFound, Refused, WorkflowError
 
@@ -147,7 +147,9 @@ def _request(store: Store, settings: Settings, kind: str, title: str, person: st
     if dataset:
         triples.append(Triple(node, RG.requestsDataset, NamedNode(dataset)))
     records.write(store, settings, insert=triples,
-                  subjects=[node.value, record.value, *([project] if project else [])])
+                  subjects=[node.value, record.value, *([project] if project else [])],
+                  events=[notices.decision_awaited(settings, node.value, title, deciders,
+                                                   person, project)])
     return node.value
 
 
