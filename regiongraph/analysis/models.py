@@ -117,7 +117,7 @@ class ManualEdge(BaseModel):
 
 class Reason(BaseModel):
     kind: str
-    """domain, standard, keywords, spatial, used-elsewhere."""
+    """domain, standard, keywords, spatial, used-elsewhere, endorsed."""
     text: str
     evidence: list[str] = Field(default_factory=list)
     """IRIs (or keywords) the reason rests on."""

@@ -144,6 +144,9 @@ class Region:
     """need IRI → {project, kind, domain, met_by: set}."""
     offers: dict[str, dict] = field(default_factory=dict)
     """offer IRI → {by: set, kind, domain}."""
+    endorsements: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """dataset IRI → the public, unhidden endorsements of it in the forum ("we use this
+    dataset"): evidence the reuse ranking shows, readable by everyone who sees the ranking."""
 
     def label(self, iri: str | None) -> str:
         if iri is None:
@@ -175,12 +178,26 @@ def load_region(store: Store, settings: Settings | None = None) -> Region:
     _governance(store, region)
     _standards(store, region)
     _engagement(store, region)
+    _endorsements(store, region)
     for concept, order in rows(store, "SELECT ?c ?o WHERE { ?c rg:order ?o }"):
         try:
             region.phase_order[concept] = int(order)
         except (TypeError, ValueError):
             continue
     return region
+
+
+def _endorsements(store: Store, region: Region) -> None:
+    for dataset, annotation in rows(store, f"""
+        SELECT ?d ?a WHERE {{
+          ?a <http://www.w3.org/ns/oa#motivatedBy> <http://www.w3.org/ns/oa#assessing> ;
+             <http://www.w3.org/ns/oa#hasTarget> ?d ; rg:audience <{RGC}audience/public> .
+          ?d a dcat:Dataset .
+          FILTER NOT EXISTS {{ ?m <http://www.w3.org/ns/oa#hasTarget> ?a ;
+                               <http://www.w3.org/ns/oa#motivatedBy>
+                               <http://www.w3.org/ns/oa#moderating> }}
+        }} ORDER BY ?d ?a"""):
+        region.endorsements[dataset].append(annotation)
 
 
 def _labels(store: Store, region: Region) -> None:

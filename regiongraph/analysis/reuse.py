@@ -50,7 +50,7 @@ from regiongraph.analysis.region import Region, local_name
 from regiongraph.geo.functions import GeometryError, overlap, read_geometry, shares
 
 POINTS = {"domain": 3.0, "standard": 2.0, "used-elsewhere": 1.5, "spatial": 1.0,
-          "keyword": 0.5, "keywords-max": 2.0}
+          "keyword": 0.5, "keywords-max": 2.0, "endorsement": 0.5, "endorsements-max": 1.5}
 STRONG = {"domain", "standard", "used-elsewhere"}
 POOL = 200
 """Candidates a project takes from the head of each pool (per domain, standard, use)."""
@@ -180,6 +180,9 @@ def rank(region: Region, *, community: str | None = None, visible: set[str] | No
                 shared = len(d.keywords & own_keywords)
                 if shared:
                     score += min(p_keywords, p_keyword * shared)
+            endorsed = len(region.endorsements.get(iri, ()))
+            if endorsed:
+                score += min(POINTS["endorsements-max"], POINTS["endorsement"] * endorsed)
             if score >= min_score - 1e-9:
                 scored.append((round(score, 2), iri))
         for score, iri in heapq.nlargest(per_project, scored):
@@ -236,6 +239,12 @@ def _reasons(region, project, d, standards, own_standards, own_keywords, spatial
             overlap=overlap(covered, area),
             text=f"its coverage overlaps {whose}: it covers {in_area:.0%} of that area, "
                  f"and {in_coverage:.0%} of its coverage lies inside it"))
+    endorsed = region.endorsements.get(d.iri, [])
+    if endorsed:
+        reasons.append(Reason(
+            kind="endorsed", evidence=endorsed,
+            points=min(POINTS["endorsements-max"], POINTS["endorsement"] * len(endorsed)),
+            text=f"endorsed in the forum {len(endorsed)} time{'s' * (len(endorsed) > 1)}"))
     words = sorted(d.keywords & own_keywords)
     if words:
         points = min(POINTS["keywords-max"], POINTS["keyword"] * len(words))

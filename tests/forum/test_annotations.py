@@ -252,3 +252,32 @@ def test_a_thread_on_shared_confidential_data_shows_exactly_to_those_who_see_the
             assert listed.status_code == (200 if sees else 404), role
     with client() as anonymous:
         assert anonymous.get(created.headers["location"]).status_code == 404
+
+
+def test_public_endorsements_are_evidence_in_the_reuse_ranking(forum_site, client):
+    """A public endorsement of a dataset raises its score and is shown as a reason; a
+    hidden one counts no more."""
+    from regiongraph.analysis.region import load_region
+    from regiongraph.analysis.reuse import reuse
+
+    store, settings = forum_site["store"], forum_site["settings"]
+    before = reuse(load_region(store, settings))
+    item = before.items[0]
+    path = item.dataset.split("/", 3)[3]
+    with client("executive") as member:
+        made = post(member, path, annotation("We use this dataset", item.dataset,
+                                             motivation="assessing", audience="public"))
+        assert made.status_code == 201, made.text
+    after = reuse(load_region(store, settings))
+    same = next(i for i in after.items if (i.dataset, i.for_project) ==
+                (item.dataset, item.for_project))
+    assert same.score == item.score + 0.5
+    endorsed = next(r for r in same.reasons if r.kind == "endorsed")
+    assert endorsed.evidence == [made.json()["id"]]
+    with client("steward") as steward:
+        assert post(steward, path, annotation("spam", made.json()["id"],
+                                              motivation="moderating")).status_code == 201
+    hidden = reuse(load_region(store, settings))
+    again = next(i for i in hidden.items if (i.dataset, i.for_project) ==
+                 (item.dataset, item.for_project))
+    assert again.score == item.score and all(r.kind != "endorsed" for r in again.reasons)
