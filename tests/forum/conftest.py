@@ -1,13 +1,16 @@
 """A served demo region on a real on-disk store, and members with tokens."""
 
+from email import message_from_bytes, policy
+
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from regiongraph.accounts import issue_token
 from regiongraph.iri import Minter
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-from tests.support import serve_app
+from tests.support import free_port, serve_app
 
 PEOPLE = {
     "analyst": "sofia-marquez",    # Mesquite data leader
@@ -49,3 +52,23 @@ def client(forum_site):
         headers = {"Authorization": f"Bearer {forum_site['tokens'][role]}"} if role else {}
         return httpx.Client(base_url=forum_site["url"], headers=headers, timeout=30)
     return make
+
+
+@pytest.fixture
+def mailbox(forum_site):
+    """A real SMTP server on loopback that the site mails through; yields what it got."""
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = forum_site["settings"]
+    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
+    yield received
+    settings.smtp_host = None
+    controller.stop()

@@ -1,14 +1,11 @@
 """Two members in two Chromium browsers: one posts on a project, the other, who follows it,
 sees the unread count, the thread and the e-mail."""
 
-from email import message_from_bytes, policy
-
 import pytest
-from aiosmtpd.controller import Controller
 
 from regiongraph.accounts.passwords import set_password
 from regiongraph.notify.deliver import deliver_pending
-from tests.support import Watch, free_port
+from tests.support import Watch
 
 pytestmark = pytest.mark.browser
 PASSWORD = "forum browser password 7"
@@ -26,25 +23,6 @@ def signed_in(browser, url: str, email: str):
     page.click("form.signin button[type=submit]")
     page.wait_for_url(url + "/account")
     return context, page, watch
-
-
-@pytest.fixture
-def mailbox(forum_site):
-    received: list = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    port = free_port()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    settings = forum_site["settings"]
-    settings.smtp_host, settings.smtp_port = "127.0.0.1", port
-    yield received
-    settings.smtp_host = None
-    controller.stop()
 
 
 def test_a_post_reaches_the_follower_in_the_browser_and_by_mail(forum_site, browser, mailbox):
