@@ -81,8 +81,9 @@ def _readable_about(store: Store, settings: Settings, principal: Principal,
     return readable(store, settings, principal, forum.posts_about(store, settings, resource))
 
 
-@router.api_route("/annotations/on/{path:path}", methods=["GET", "HEAD"],
-                  summary="The annotation container of a resource (Web Annotation Protocol)")
+@router.get("/annotations/on/{path:path}",
+            summary="The annotation container of a resource (Web Annotation Protocol)")
+@router.head("/annotations/on/{path:path}", include_in_schema=False)
 def container(path: str, request: Request, store: StoreDep, settings: SettingsDep,
               principal: PrincipalDep, page: int | None = None) -> Response:
     resource = _resource(settings, path)
@@ -177,8 +178,8 @@ def _post_iri(settings: Settings, local: str) -> str:
     return Minter(settings.base).iri("annotation", local).value
 
 
-@router.api_route("/annotations/{local}", methods=["GET", "HEAD"],
-                  summary="One annotation (Web Annotation Protocol)")
+@router.get("/annotations/{local}", summary="One annotation (Web Annotation Protocol)")
+@router.head("/annotations/{local}", include_in_schema=False)
 def annotation(local: str, request: Request, store: StoreDep, settings: SettingsDep,
                principal: PrincipalDep) -> Response:
     try:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from regiongraph.api.app import create_app
 
+from regiongraph.change import VIEWS
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
 from tests.support import serve_app
@@ -53,9 +54,9 @@ def test_a_failed_view_is_shown_and_a_refresh_recovers_it(service):
 
     (foreign / "notes.txt").unlink()  # the steward moves the foreign files away
     fixed = httpx.post(url + "/admin/refresh", headers=ADMIN, timeout=60).json()
-    assert fixed["failures"] == {} and fixed["refreshed"] == ["rules", "publishable", "search", "notify"]
+    assert fixed["failures"] == {} and fixed["refreshed"] == [v.name for v in VIEWS]
     assert [(v["name"], v["seen_version"], v["last_failure"]) for v in fixed["views"]] == [
-        ("rules", 1, None), ("publishable", 1, None), ("search", 1, None)]
+        (v.name, 1, None) for v in VIEWS]
     assert views(url)["search"]["last_failure"] is None
 
 
@@ -64,4 +65,4 @@ def test_unknown_view_is_a_400_naming_the_views(service):
     answer = httpx.post(url + "/admin/refresh", params={"view": ["search", "nope"]},
                         headers=ADMIN, timeout=30)
     assert answer.status_code == 400
-    assert answer.json()["detail"] == "no view 'nope'; the views are rules, publishable, search"
+    assert answer.json()["detail"] == "no view 'nope'; the views are " + ", ".join(v.name for v in VIEWS)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from regiongraph.change import VIEWS
 from tests.support import free_port, regiongraph_server
 
 TOKEN = "admin-secret-for-tests"
@@ -91,9 +92,7 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     state = views(url)
     assert state["store"] == str(store.resolve())
     assert [(v["name"], v["seen_version"], v["behind"], v["last_failure"])
-            for v in state["views"]] == [("rules", version, 0, None),
-                                         ("publishable", version, 0, None),
-                                         ("search", version, 0, None)]
+            for v in state["views"]] == [(v.name, version, 0, None) for v in VIEWS]
 
     unknown = cli(store, "refresh", "--view", "nope", admin_token=TOKEN, server=url)
     assert unknown.returncode == 2
@@ -163,5 +162,5 @@ def test_without_a_server_the_commands_work_locally(demo_copy):
     done = cli(demo_copy, "refresh", "--json")
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
-    assert body["refreshed"] == ["rules", "publishable", "search", "notify"] and body["failures"] == {}
+    assert body["refreshed"] == [v.name for v in VIEWS] and body["failures"] == {}
     assert {v["behind"] for v in body["views"]} == {0}

@@ -81,7 +81,10 @@ def test_functions_agree_with_shapely_on_every_pair_of_demo_geometries(client,
         if a.intersects(b):
             assert metres == 0.0
         else:
-            assert metres == pytest.approx(brute_distance(a, b), rel=0.01)
+            # samples 0.01 degrees apart (about 1.1 km) lie at most about 560 m off the
+            # boundary: the true distance is at most the sampled one, and not much less
+            sampled = brute_distance(a, b)
+            assert sampled - 600 - 0.01 * sampled <= metres <= sampled + 1
 
 
 def test_point_distance_is_pyoxigraphs_own_and_polygons_get_one():

@@ -152,7 +152,7 @@ def test_health_does_not_ask_the_store_and_ready_reports_lagging_views(service):
     journal.append(store, settings, journal.Change(road="test", graphs=(graph.value,)))
     lagging = httpx.get(f"{url}/ready", timeout=30)
     assert lagging.status_code == 503
-    assert lagging.json()["lagging"] == ["publishable", "rules"]
+    assert lagging.json()["lagging"] == ["notify", "publishable", "rules"]
     assert lagging.json()["view_lag"]["rules"] == 1
     assert value(samples(url), "regiongraph_view_lag", view="rules") == 1
 

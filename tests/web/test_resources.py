@@ -15,7 +15,7 @@ from regiongraph.sparql.public import public_store
 from regiongraph.visibility import publishing_approvals
 
 # datasets dereference as DCAT-AP records (datasets.py); reports live at /reports/latest
-NOT_HERE = {"datasets", "reports", "graph"}
+NOT_HERE = {"datasets", "reports", "graph", ""}  # "": the base itself is the home page
 RDF_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld",
                "application/rdf+xml": "xml", "application/n-triples": "nt"}
 
