@@ -32,7 +32,7 @@ run: install web
 
 ## Run the whole test suite (the soak suite aside).
 test: install-test web
-	$(PY) -m pytest -q -p no:cacheprovider -m "not soak"
+	$(PY) -m pytest -q -p no:cacheprovider -m "not soak" -n 2 --dist loadfile
 
 ## The reliability suite: kills, load, bad input, SSRF, injection, auth (long; figures printed).
 soak: install-test web

@@ -19,10 +19,22 @@ def test_from_proposal_to_executive_approval(live):
     leader = live.client("lena-park")             # Saguaro data leader
     executive = live.client("maria-delgado")      # Saguaro mayor
     admin = live.client(token="workflow-admin-token")
-    shelter = live.iri("dataset", "saguaro", "shelter-intake")
+    # Saguaro's confidential EMS patient records (its shelter intake records are already
+    # shared with Mesquite by a live agreement in the demo)
+    shelter = live.iri("dataset", "saguaro", "ems-patient-records")
+    leader_of_mesquite = live.client("sofia-marquez")
+    ask = f"ASK {{ GRAPH ?g {{ <{shelter}> ?p ?o }} }}"
 
-    # 1. the analyst proposes a project needing Saguaro's confidential shelter intake
-    ident = propose(analyst, "Winter shelter forecast")
+    def sees(client) -> bool:
+        answer = client.post("/sparql", data={"query": ask},
+                             headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["boolean"]
+
+    assert not sees(leader_of_mesquite) and not sees(live.client())
+
+    # 1. the analyst proposes a project needing Saguaro's confidential EMS patient records
+    ident = propose(analyst, "Winter shelter forecast", needs=("saguaro/ems-patient-records",))
     project = live.iri("project", ident)
     page = analyst.get(f"/workflow/projects/{ident}").json()
     assert page["state"] == "submitted" and page["proposed_by"] == live.iri("person", "kevin-cho")
@@ -78,7 +90,13 @@ def test_from_proposal_to_executive_approval(live):
     assert [d["outcome"] for d in shown["decisions"]] == ["approve"]
     assert shown["decisions"][0]["person"] == live.iri("person", "maria-delgado")
 
-    # 7. (this side) the agreement is in force, the governance analysis shows the flow
+    # 7. Mesquite's data leader can now query the dataset and find it; anonymous users not
+    assert sees(leader_of_mesquite) and not sees(live.client())
+    found = leader_of_mesquite.get("/search", params={"q": "patient"}).json()
+    assert shelter in {hit["iri"] for hit in found["results"]}
+    assert shelter not in {hit["iri"] for hit in live.client().get(
+        "/search", params={"q": "patient"}).json()["results"]}
+    # the agreement is in force, the governance analysis shows the flow
     # covered by it, the R3 violation is gone
     agreement = shown["record"]
     status = live.store.query(f"SELECT ?s WHERE {{ <{agreement}> "
@@ -102,6 +120,12 @@ def test_from_proposal_to_executive_approval(live):
     from regiongraph.workflow.records import read_request
 
     assert read_request(live.store, live.settings, request).display_state(after) == "expired"
+    live.settings.today = after  # the service's day (REGIONGRAPH_TODAY) moves past the end
+    try:
+        assert not sees(leader_of_mesquite)
+    finally:
+        live.settings.today = None
+    assert sees(leader_of_mesquite)
 
     # the project page tells the story
     story = analyst.get(f"/workflow/projects/{ident}").json()
