@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import httpx
 import jsonschema
 import pytest
 from pyld import jsonld
@@ -281,3 +282,41 @@ def test_public_endorsements_are_evidence_in_the_reuse_ranking(forum_site, clien
     again = next(i for i in hidden.items if (i.dataset, i.for_project) ==
                  (item.dataset, item.for_project))
     assert again.score == item.score and all(r.kind != "endorsed" for r in again.reasons)
+
+
+def test_a_community_post_leaks_through_no_route(forum_site, client):
+    """Adversarial probes for every tier: a Mesquite-only post never shows to Saguaro's
+    members or anonymous users — container, item, discussion page and its JSON, discussion
+    search, notifications, outboxes and SPARQL — and shows to Mesquite and the steward."""
+    base = forum_site["minter"].base
+    secret = "zanzibarquokka"
+    with client("analyst") as analyst:
+        made = post(analyst, PROJECT, annotation(f"Budget {secret}", base + PROJECT,
+                                                 title=f"Inner {secret}",
+                                                 audience="community"))
+        assert made.status_code == 201, made.text
+    url = made.headers["location"]
+    routes = [url, f"/annotations/on/{PROJECT}/", f"/discussions?resource={base + PROJECT}",
+              f"/discussions?resource={base + PROJECT}&format=json",
+              f"/discussions/search?q={secret}&format=json", "/api/v1/notifications",
+              "/outbox/communities/mesquite", "/outbox/communities/saguaro",
+              "/outbox/people/lena-park"]
+    sparql = {"query": f'ASK {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), "{secret}")) }} }}'}
+    for role in (None, "saguaro", "follower", "steward"):  # steward: Saguaro's, not Mesquite's
+        with client(role) as reader:
+            for route in routes:
+                answer = reader.get(route)
+                assert f"Budget {secret}" not in answer.text, (role, route)
+                assert f"Inner {secret}" not in answer.text, (role, route)
+            asked = reader.post("/sparql", data=sparql,
+                                headers={"Accept": "application/sparql-results+json"})
+            assert asked.json()["boolean"] is False, role
+    admin = httpx.Client(base_url=forum_site["url"], timeout=30,
+                         headers={"Authorization": "Bearer forum-admin"})
+    for reader in (client("executive"), admin):
+        with reader:
+            assert reader.get(url).status_code == 200
+            found = reader.get(f"/discussions/search?q={secret}&format=json").json()
+            assert found["count"] == 1
+            page = reader.get(f"/discussions?resource={base + PROJECT}&format=json").text
+            assert f"Inner {secret}" in page
