@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 from pyoxigraph import NamedNode, Triple
 
+from regiongraph.geo.geometry import AS_WKT, HAS_GEOMETRY
 from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import (
     DCT,
@@ -34,6 +35,7 @@ from regiongraph.namespaces import (
     RDF,
     RDFS,
     RG,
+    SDO,
     SKOS,
 )
 from regiongraph.registry.reader import FILES, read_registry
@@ -99,6 +101,13 @@ def _concept(iri: str | None) -> str | None:
     return iri.removeprefix(PD).rstrip("/").rsplit("/", 1)[-1]
 
 
+def _wkt(g: _Graph, feature: str | None) -> str | None:
+    """The feature's geometry as the WKT the reader's `area()` reads back (already rounded
+    to the graph's precision, so it mints the same literal again)."""
+    geometry = g.one(feature, HAS_GEOMETRY) if feature else None
+    return g.one(geometry, AS_WKT) if geometry else None
+
+
 def _put(entry: dict, key: str, value: Any) -> None:
     """Set a field only when it says something (the reader treats absent and empty alike)."""
     if value not in (None, "", []):
@@ -121,7 +130,8 @@ def _region(g: _Graph, registry: str) -> dict | list:
     return entry
 
 
-def _organisations(g: _Graph, cls: NamedNode) -> list[dict]:
+def _organisations(g: _Graph, cls: NamedNode, area_key: str) -> list[dict]:
+    """Communities (their `boundary`) or partners (the `service_area` place they serve)."""
     out = []
     for o in g.of_type(cls):
         entry: dict[str, Any] = {"id": g.one(o, DCT.identifier) or g.id(o),
@@ -130,6 +140,8 @@ def _organisations(g: _Graph, cls: NamedNode) -> list[dict]:
         _put(entry, "acronym", g.one(o, SKOS.altLabel))
         _put(entry, "homepage", g.one(o, FOAF.homepage))
         _put(entry, "description", g.one(o, DCT.description))
+        feature = g.one(o, SDO.areaServed) if area_key == "service_area" else o
+        _put(entry, area_key, _wkt(g, feature))
         out.append(entry)
     return out
 
@@ -225,6 +237,7 @@ def _projects(g: _Graph) -> list[dict]:
         _put(entry, "participants", [g.org(o.value) for o in g.all(p, RG.participant)
                                      if o.value != lead])
         _put(entry, "start", g.one(p, RG.startDate))
+        _put(entry, "area", _wkt(g, p))
         _put(entry, "uses", [g.dataset(d.value) for d in g.all(p, RG.usesDataset)])
         _put(entry, "produces", [g.dataset(d.value) for d in g.all(p, RG.producesDataset)])
         _put(entry, "needs", _needs(g, p))
@@ -335,6 +348,8 @@ def _classifications(g: _Graph) -> list[dict]:
         _put(entry, "personal_data", [_concept(c.value)
                                       for c in g.all(d, RG.personalDataCategory)])
         _put(entry, "conforms_to", [g.id(s.value) for s in g.all(d, DCT.conformsTo)])
+        _put(entry, "personal_data_roles", [_concept(r.value)
+                                            for r in g.all(d, RG.personalDataRole)])
         out.append(entry)
     return out
 
@@ -394,8 +409,8 @@ def registry_entries(triples: list[Triple], settings: Settings) -> dict[str, Any
     g = _Graph(triples, minter)
     return {
         "region": _region(g, minter.graph(REGISTRY_GRAPH).value),
-        "communities": _organisations(g, RG.Community),
-        "partners": _organisations(g, RG.Partner),
+        "communities": _organisations(g, RG.Community, "boundary"),
+        "partners": _organisations(g, RG.Partner, "service_area"),
         "memberships": _memberships(g), "people": _people(g), "standards": _standards(g),
         "capabilities": _offers(g), "projects": _projects(g), "strategies": _strategies(g),
         "approvals": _approvals(g), "agreements": _agreements(g),

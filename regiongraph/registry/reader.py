@@ -891,16 +891,8 @@ class _Reader:
     def _date_constraints(self, permission: NamedNode, entry: Node) -> None:
         """The agreement's validity on each permission, as ODRL says it: `odrl:dateTime`
         `gteq` its first day, `lteq` its last (`regiongraph.membership` reads both)."""
-        for key, operator in (("valid_from", ODRL.gteq), ("valid_until", ODRL.lteq)):
-            day = self.date(entry, key)
-            if day is None:
-                continue
-            constraint = NamedNode(f"{permission.value}/{key.replace('_', '-')}")
-            self.add(permission, ODRL.constraint, constraint)
-            self.add(constraint, RDF.type, ODRL.Constraint)
-            self.add(constraint, ODRL.leftOperand, ODRL.dateTime)
-            self.add(constraint, ODRL.operator, operator)
-            self.add(constraint, ODRL.rightOperand, Literal(day.isoformat(), datatype=XSD.date))
+        self.triples += date_constraint_triples(permission, self.date(entry, "valid_from"),
+                                                self.date(entry, "valid_until"))
 
     def classification(self, entry: Any, line: int) -> None:
         entry = self.fields(entry, line, ("dataset",),
@@ -1055,6 +1047,25 @@ class _Reader:
             record = self.record_ref(entry["generated"], entry.line_of("generated"))
             if record:
                 self.add(node, PROV.generated, record)
+
+
+def date_constraint_triples(permission: NamedNode, valid_from: dt.date | None,
+                            valid_until: dt.date | None) -> list[Triple]:
+    """`<permission>/valid-from` (`gteq`) and `/valid-until` (`lteq`) on `odrl:dateTime`:
+    one shape for agreements read from YAML and made by the workflow."""
+    triples = []
+    for key, operator, day in (("valid-from", ODRL.gteq, valid_from),
+                               ("valid-until", ODRL.lteq, valid_until)):
+        if day is None:
+            continue
+        constraint = NamedNode(f"{permission.value}/{key}")
+        triples += [Triple(permission, ODRL.constraint, constraint),
+                    Triple(constraint, RDF.type, ODRL.Constraint),
+                    Triple(constraint, ODRL.leftOperand, ODRL.dateTime),
+                    Triple(constraint, ODRL.operator, operator),
+                    Triple(constraint, ODRL.rightOperand,
+                           Literal(day.isoformat(), datatype=XSD.date))]
+    return triples
 
 
 _PLURAL = {"person": "people", "project": "projects", "standard": "standards",

@@ -18,7 +18,8 @@ import datetime as dt
 from pyoxigraph import Literal, NamedNode, Triple
 
 from regiongraph.accounts import Principal, principal_for_person
-from regiongraph.namespaces import RG
+from regiongraph.namespaces import ODRL, RG
+from regiongraph.registry.reader import date_constraint_triples
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.workflow import engagement, notices, records
@@ -161,6 +162,12 @@ def _effects(store: Store, settings: Settings, request: Request, outcome: str, p
             raise WorkflowError(f"the end date {valid_until} is before the start {start}")
         delete += records.triples_of(store, settings, record, RG.validUntil)
         insert.append(Triple(node, RG.validUntil, records.day(valid_until)))
+        for permission in records.triples_of(store, settings, record, ODRL.permission):
+            # an agreement's permissions carry the end date too (`odrl:lteq`), moved with it
+            target = NamedNode(permission.object.value)
+            delete += records.triples_of(store, settings, target.value + "/valid-until",
+                                         ODRL.rightOperand)
+            insert += date_constraint_triples(target, None, valid_until)
     if request.kind == "renewal":
         if approve and valid_until is None:
             raise WorkflowError("a renewal is approved with its new end date (valid_until)")

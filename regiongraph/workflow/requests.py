@@ -15,6 +15,7 @@ from pyoxigraph import Literal, NamedNode, Triple
 from regiongraph.accounts import Principal
 from regiongraph.iri import ONTOLOGY_GRAPH, Minter
 from regiongraph.namespaces import DCT, ODRL, RDF, RDFS, RG, RGC, sparql_prefixes
+from regiongraph.registry.reader import date_constraint_triples
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.workflow import notices, records, strategy
@@ -83,6 +84,9 @@ def request_piece(store: Store, settings: Settings, principal: Principal, projec
     if piece.missing == "agreement":
         record = minter.iri("agreement", records.new_id(label))
         triples = _agreement(record, label, piece.owner, piece.receiver, dataset, ["use"])
+        # the permission's own ODRL dates, as the reader writes them for agreements.yaml
+        triples += date_constraint_triples(NamedNode(record.value + "/permission/1"),
+                                           valid_from or today, valid_until)
     else:
         record = minter.iri("approval", records.new_id(label))
         action, scope = (("publish", "public") if piece.missing == "publication"
