@@ -42,8 +42,9 @@ def test_second_demo_load_writes_nothing(tmp_path):
 
 
 def test_remote_backend_holds_the_same_demo(demo_settings):
-    """Against a load of its own: the session's `demo_store` is shared with modules that
-    serve it, and what they write (such as events) is not the demo's."""
+    """Against a load of its own: apps served on the session's `demo_store` run the
+    delivery loop (every `notify_interval` s), which records today's ending-soon events
+    in it; those depend on the wall clock and the session's length, not on the demo."""
     embedded = open_store(demo_settings)
     load_demo(embedded, demo_settings)
     with oxigraph_server() as url:
