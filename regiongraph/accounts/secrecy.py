@@ -161,7 +161,7 @@ def _graph_names(store: Store) -> list[str]:
         return [g.value for g in store.oxigraph.named_graphs()
                 if isinstance(g, NamedNode)]
     if isinstance(store, RemoteStore):
-        return store._graph_names()  # the listing its own union queries use
+        return store.graph_names()  # the listing its own union queries use
     return [g for g in store.graphs() if g]
 
 

@@ -5,7 +5,8 @@ about that triple's subject or object. So the inferences about a node follow fro
 asserted triples that touch it, and a change moves only the inferences about the nodes
 its changed triples touch. To find those nodes without a copy of the old data, each data
 graph keeps a fingerprint per node (the hash of the triples the rules read that touch it,
-in that graph; `rules-state/inference`, one literal per graph). After a change, only the
+in that graph; `rules-state/inference`, JSON literals of at most PRINTS_PER_LITERAL
+characters per graph, as Virtuoso refuses long literals). After a change, only the
 changed graphs are read: the nodes whose fingerprint moved (or appeared, or vanished) are
 re-derived from every triple touching them, in any graph, and their inferences replaced
 in one update.
@@ -46,6 +47,9 @@ FULL_RUN_ABOVE = 20_000
 """Nodes moved above which a full run is cheaper (measured at 10k datasets: a full run
 takes ~6 s, a re-derivation ~0.3 ms a node)."""
 CHUNK = 400
+PRINTS_PER_LITERAL = 16_000
+"""Characters of fingerprint JSON kept in one literal: Virtuoso 7 refuses a literal over
+64 KiB (HTTP 500, "the submitted resource..."), so a graph's fingerprints are split."""
 
 
 @dataclass
@@ -115,7 +119,8 @@ def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
     if not triples:
         store.remove_graph(inference)
     state = _state_graph(settings)
-    store.replace_graph(state, [_state_quad(state, graph, p) for graph, p in prints.items()])
+    store.replace_graph(state, [q for graph, p in prints.items()
+                                for q in _state_quads(state, graph, p)])
     return Followed(nodes=None, removed=0, added=count, seconds=time.perf_counter() - started)
 
 
@@ -139,16 +144,31 @@ def stored_prints(store: Store, settings: Settings) -> dict[str, dict[str, str]]
                             "?p } }"))
     if not rows:
         return None
-    return {row["g"].value: json.loads(row["p"].value) for row in rows}
+    prints: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in rows:
+        prints[row["g"].value].update(json.loads(row["p"].value))
+    return dict(prints)
 
 
 def _state_graph(settings: Settings) -> NamedNode:
     return Minter(settings.base).graph(*STATE)
 
 
-def _state_quad(state: NamedNode, graph: str, prints: dict[str, str]) -> Quad:
-    return Quad(NamedNode(graph), RG.contentHash,
-                Literal(json.dumps(prints, sort_keys=True, separators=(",", ":"))), state)
+def _state_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> list[Quad]:
+    """A graph's fingerprints as JSON literals of at most about PRINTS_PER_LITERAL
+    characters each (read back merged by `stored_prints`)."""
+    parts: list[dict[str, str]] = []
+    size = PRINTS_PER_LITERAL
+    for node, digest in sorted(prints.items()):
+        entry = len(node) + len(digest) + 6
+        if size + entry > PRINTS_PER_LITERAL:
+            parts.append({})
+            size = 0
+        parts[-1][node] = digest
+        size += entry
+    return [Quad(NamedNode(graph), RG.contentHash,
+                 Literal(json.dumps(part, sort_keys=True, separators=(",", ":"))), state)
+            for part in parts or [{}]]
 
 
 def _touching(store: Store, axioms: Axioms, nodes: list[str], inputs: set[str]
@@ -204,7 +224,7 @@ def _replace(store: Store, settings: Settings, nodes: list[str], triples: list[T
     graphs = " ".join(f"<{g}>" for g in sorted(prints))
     parts.append(f"DELETE {{ GRAPH {state} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {graphs} }} "
                  f"GRAPH {state} {{ ?g ?p ?o }} }}")
-    kept = [_state_quad(state, g, p) for g, p in sorted(prints.items()) if p]
+    kept = [q for g, p in sorted(prints.items()) if p for q in _state_quads(state, g, p)]
     if kept:
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in kept)
         parts.append(f"INSERT DATA {{ GRAPH {state} {{\n{body}\n}} }}")
