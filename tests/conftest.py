@@ -22,7 +22,8 @@ def shared_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_settings() -> Settings:
-    return Settings(store="memory", admin_token="test-admin-token")
+    # no delivery loop: the shared demo store stays as loaded (tests deliver on purpose)
+    return Settings(store="memory", admin_token="test-admin-token", notify_interval=0)
 
 
 @pytest.fixture(scope="session")
