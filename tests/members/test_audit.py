@@ -71,3 +71,21 @@ def test_the_window_and_the_backup(members, tmp_path):
         assert members.person("luis-romero") in people
     finally:
         copy.close()
+
+
+def test_the_map_shows_a_member_what_the_rule_grants_and_audits_it(members):
+    """The map's dataset layer is the member's view: Saguaro's shelter intake for
+    Mesquite's data leader (the live agreement), not for anonymous users; recorded."""
+    shelter = Minter(members.settings.base).iri("dataset", *SHELTER.split("/")).value
+
+    def drawn(headers: dict) -> set[str]:
+        layer = httpx.get(members.url + "/map/layers/datasets.geojson", headers=headers,
+                          timeout=60)
+        assert layer.status_code == 200, layer.text
+        return {f["properties"]["id"] for f in layer.json()["features"]}
+
+    assert shelter in drawn(members.headers("sofia-marquez"))
+    assert shelter not in drawn({})
+    audit.flush(members.store)
+    seen = audit.who_saw(members.store, members.settings, shelter, days=1)
+    assert any(s.route == "map" and s.person.endswith("/people/sofia-marquez") for s in seen)
