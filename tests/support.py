@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -78,22 +79,24 @@ def oxigraph_server(location: Path | None = None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def regiongraph_server(store: Path | str, *args: str, env: dict[str, str] | None = None
-                       ) -> Iterator[str]:
+def regiongraph_server(store: Path | str, *args: str, env: dict[str, str] | None = None,
+                       log: Path | None = None) -> Iterator[str]:
     """A real `regiongraph serve` process on a store (a directory or a remote query URL,
-    with its other settings in `env`); yields its base URL."""
+    with its other settings in `env`); yields its base URL. Its stderr (the JSON logs) goes
+    to `log`, or a temporary file: a pipe nobody reads fills up and stops the server."""
     port = free_port()
     command = [sys.executable, "-m", "regiongraph", "--store", str(store), *args,
                "serve", "--port", str(port)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/health", timeout=60)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with (log.open("wb") if log else tempfile.TemporaryFile()) as sink:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=sink,
+                                   env={**os.environ, **(env or {})})
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(url + "/health", timeout=60)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 VIRTUOSO_INI = """\

@@ -1,10 +1,8 @@
 """A small disk store written through the change path, and a real `regiongraph serve` on it."""
 
-import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from regiongraph.change import apply_change
 from regiongraph.iri import Minter
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-from tests.support import free_port, wait_until_up
+from tests.support import regiongraph_server
 
 TOKEN = "ops-admin-token-5f3a9c"
 
@@ -54,19 +52,7 @@ def cli(store: Path | str, *args: str, env: dict[str, str] | None = None,
                           env={**os.environ, **(env or {})})
 
 
-@contextlib.contextmanager
-def served(store: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def served(store: Path, log: Path, env: dict[str, str] | None = None):
     """`regiongraph serve` as a real process, its stderr (the JSON logs) kept in `log`."""
-    port = free_port()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "regiongraph", "--store", str(store), "serve", "--port",
-             str(port)], stdout=subprocess.DEVNULL, stderr=sink,
-            env={**os.environ, "REGIONGRAPH_ADMIN_TOKEN": TOKEN, **(env or {})})
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_up(url + "/health", timeout=60)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    return regiongraph_server(store, env={"REGIONGRAPH_ADMIN_TOKEN": TOKEN, **(env or {})},
+                              log=log)
