@@ -15,6 +15,10 @@ from urllib.parse import urlparse
 
 import httpx
 
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+"""../shared beside the checkout: the official schemas, shapes and real catalogs the tests
+compare against (the repository is cloned beside it)."""
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -19,9 +19,10 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from referencing import Registry, Resource
 
 from regiongraph.paths import data_path
+from tests.support import SHARED
 
 CATALOGS = data_path("demo") / "catalogs"
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "dcat-us-1.1"
+SCHEMAS = SHARED / "standards" / "dcat-us-1.1"
 HARVESTER = SCHEMAS / "datagov-harvester"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"

@@ -1,7 +1,6 @@
 """The forum over the Web Annotation Protocol, on a served demo region, real HTTP."""
 
 import json
-from pathlib import Path
 
 import httpx
 import jsonschema
@@ -11,8 +10,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from regiongraph.visibility import publishable_datasets
+from tests.support import SHARED
 
-STANDARD = Path(__file__).resolve().parents[3] / "shared" / "standards" / "web-annotation"
+STANDARD = SHARED / "standards" / "web-annotation"
 PROJECT = "projects/saguaro-bike-share-expansion"
 RESTRICTED = "datasets/saguaro/mds-trips"
 MEDIA = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'

@@ -18,11 +18,12 @@ from pyoxigraph import RdfFormat, Store
 from regiongraph.generate.synthetic import community_count, generate_region
 from regiongraph.iri import Minter
 from regiongraph.registry.reader import read_registry
+from tests.support import SHARED
 
 REGISTRY_FILES = ("region", "communities", "partners", "memberships", "people", "standards",
                   "capabilities", "projects", "strategies", "approvals", "agreements", "lineage")
 
-SCHEMA = (Path(__file__).resolve().parents[3] / "shared" / "standards" / "dcat-us-1.1"
+SCHEMA = (SHARED / "standards" / "dcat-us-1.1"
           / "datagov-harvester" / "non-federal_dataset.json")
 DCAT = "http://www.w3.org/ns/dcat#"
 
