@@ -25,8 +25,10 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from regiongraph.clock import now as clock_now
+from regiongraph.clock import stamp
 from regiongraph.iri import AUDIT_GRAPH, Minter
-from regiongraph.namespaces import PROV, RDF, RG, XSD
+from regiongraph.namespaces import PROV, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -59,10 +61,6 @@ _pending: weakref.WeakKeyDictionary[object, _Pending] = weakref.WeakKeyDictionar
 _lock = threading.Lock()
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
 def record(store: Store, settings: Settings, person: str, datasets: Iterable[str], route: str,
            at: dt.datetime | None = None) -> None:
     """Keep a record that `person` was shown `datasets` (non-public ones) on `route`."""
@@ -71,11 +69,11 @@ def record(store: Store, settings: Settings, person: str, datasets: Iterable[str
         return
     graph = audit_graph(settings)
     node = Minter(settings.base).iri("audit", uuid.uuid4().hex)
-    stamp = Literal((at or _now()).isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
+    moment = stamp(at or clock_now())
     quads = [Quad(node, RDF.type, RG.AccessRecord, graph),
              Quad(node, PROV.wasAssociatedWith, NamedNode(person), graph),
              Quad(node, RG.route, Literal(route), graph),
-             Quad(node, PROV.endedAtTime, stamp, graph)]
+             Quad(node, PROV.endedAtTime, moment, graph)]
     quads += [Quad(node, PROV.used, NamedNode(d), graph) for d in datasets]
     with _lock:
         pending = _pending.setdefault(store, _Pending())
@@ -123,12 +121,11 @@ def who_saw(store: Store, settings: Settings, dataset: str, days: int = 30,
             now: dt.datetime | None = None) -> list[Sighting]:
     """Who was shown `dataset` in the last `days` days, newest first."""
     flush(store)
-    since = (now or _now()) - dt.timedelta(days=days)
-    stamp = since.isoformat().replace("+00:00", "Z")
+    since = (now or clock_now()) - dt.timedelta(days=days)
     rows = store.query(f"""
 SELECT ?person ?route ?at WHERE {{ GRAPH {audit_graph(settings)} {{
   ?r a {RG.AccessRecord} ; {PROV.used} <{NamedNode(dataset).value}> ;
      {PROV.wasAssociatedWith} ?person ; {RG.route} ?route ; {PROV.endedAtTime} ?at .
-  FILTER(?at >= "{stamp}"^^<{XSD.dateTime.value}>) }} }} ORDER BY DESC(?at)""")
+  FILTER(?at >= {stamp(since)}) }} }} ORDER BY DESC(?at)""")
     return [Sighting(row["person"].value, row["route"].value,
                      dt.datetime.fromisoformat(row["at"].value)) for row in rows]

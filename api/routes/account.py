@@ -189,7 +189,7 @@ class TokenOut(BaseModel):
 
 
 def _token_out(info: TokenInfo) -> TokenOut:
-    from regiongraph.accounts.records import now
+    from regiongraph.clock import now
 
     return TokenOut(id=info.id, label=info.label, scope=info.scope,
                     created=info.created.isoformat(), expires=info.expires.isoformat(),

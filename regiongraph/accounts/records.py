@@ -1,4 +1,4 @@
-"""What the accounts modules share: the secret graph, hashes, timestamps, direct writes.
+"""What the accounts modules share: the secret graph, hashes, direct writes.
 
 Two kinds of write reach the accounts graph. Tokens and passwords are set by people on
 purpose and go through the one change path (`apply_change`), journalled like any write.
@@ -9,13 +9,11 @@ reads the accounts graph, and a journal entry would move the store version that 
 cache keys on, so each sign-in (or each guess of an attacker) would empty every cache.
 """
 
-import datetime as dt
 import hashlib
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
 from regiongraph.iri import ACCOUNTS_GRAPH, Minter
-from regiongraph.namespaces import XSD
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -28,18 +26,6 @@ def digest(secret: str) -> str:
     """Hex SHA-256: enough at rest for secrets with 256 bits of entropy (tokens, session
     ids); people's passwords get argon2 instead (`passwords`)."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def stamp(moment: dt.datetime) -> Literal:
-    return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-
-
-def parse_stamp(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text)
 
 
 def record_iri(kind: str, key: str) -> NamedNode:

@@ -19,12 +19,10 @@ from regiongraph.accounts.principal import Principal, principal_for_person
 from regiongraph.accounts.records import (
     accounts_graph,
     digest,
-    now,
-    parse_stamp,
     record_iri,
-    stamp,
     write_traffic,
 )
+from regiongraph.clock import now, parse_stamp, stamp
 from regiongraph.namespaces import DCT, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store

@@ -18,10 +18,10 @@ from pyoxigraph import Literal, NamedNode, Quad
 from regiongraph.accounts.principal import Principal, principal_for_person
 from regiongraph.accounts.records import accounts_graph as _graph
 from regiongraph.accounts.records import digest as _digest
-from regiongraph.accounts.records import now as _now
-from regiongraph.accounts.records import parse_stamp as _parse
-from regiongraph.accounts.records import stamp as _stamp
 from regiongraph.change import apply_change
+from regiongraph.clock import now as _now
+from regiongraph.clock import parse_stamp as _parse
+from regiongraph.clock import stamp as _stamp
 from regiongraph.iri import Minter
 from regiongraph.namespaces import DCT, RDF, RG
 from regiongraph.settings import Settings

@@ -17,13 +17,13 @@ qualification link, and keeps the Derivation with `prov:invalidatedAtTime` and a
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.analysis.models import ManualEdge, ManualEdgeIn
 from regiongraph.analysis.region import PREFIXES
 from regiongraph.change import apply_change
+from regiongraph.clock import iso, now
 from regiongraph.errors import RegiongraphError
 from regiongraph.iri import MANUAL_GRAPH, Minter
 from regiongraph.namespaces import DCT, PROV, RDF, RDFS, XSD
@@ -37,10 +37,6 @@ class ManualEdgeError(RegiongraphError):
 
 class EdgeNotFound(ManualEdgeError):
     pass
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _iri(value: str, what: str) -> NamedNode:
@@ -80,7 +76,7 @@ def add_manual_edge(store: Store, settings: Settings, edge: ManualEdgeIn, *,
     for node, what in ((source, "source"), (target, "target")):
         if not _is_dataset(store, node):
             raise ManualEdgeError(f"{what} {node.value} is not a dataset in the store")
-    when = at or _now()
+    when = at or iso(now())
     digest = hashlib.sha256(f"{source.value}|{target.value}|{when}".encode()).hexdigest()[:16]
     record = minter.iri("edge", "manual", digest)
     agent = agent_node(minter, edge.agent)
@@ -150,7 +146,7 @@ def delete_manual_edge(store: Store, settings: Settings, edge_id: str, *, agent:
     if edge.deleted_at is not None:
         raise ManualEdgeError(f"manual lineage edge {edge_id} was already deleted "
                               f"at {edge.deleted_at}")
-    when = at or _now()
+    when = at or iso(now())
     graph = minter.graph(MANUAL_GRAPH)
     record, source, target = NamedNode(edge.id), NamedNode(edge.source), NamedNode(edge.target)
     deleter = agent_node(minter, agent)

@@ -102,7 +102,7 @@ def list_tokens_command(
 ) -> None:
     """A person's tokens (never their secrets), newest first."""
     from regiongraph.accounts import list_tokens
-    from regiongraph.accounts.records import now
+    from regiongraph.clock import now
 
     current = state()
     store = current.store(read_only=True)

@@ -13,6 +13,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.accounts import Principal
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.errors import RegiongraphError
 from regiongraph.forum import audience as rule
 from regiongraph.forum.events import post_events
@@ -25,7 +26,7 @@ from regiongraph.forum.model import (
     Post,
 )
 from regiongraph.iri import FORUM_GRAPH, Minter
-from regiongraph.namespaces import DCT, OA, RDF, RG, RGC, XSD
+from regiongraph.namespaces import DCT, OA, RDF, RG, RGC
 from regiongraph.notify.events import event_quads
 from regiongraph.settings import Settings
 from regiongraph.store import Store
@@ -55,14 +56,6 @@ def forum_graph(settings: Settings) -> NamedNode:
     return Minter(settings.base).graph(FORUM_GRAPH)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _stamp(moment: dt.datetime) -> Literal:
-    return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-
-
 def _audience_concept(name: str) -> NamedNode:
     return RGC.term(f"audience/{name}")
 
@@ -77,7 +70,7 @@ def _require_author(store: Store, settings: Settings, principal: Principal) -> s
         raise NotAllowed("this credential may only read: posting needs a write token or a "
                          "signed-in session")
     limit = settings.forum_posts_per_minute
-    since = _stamp(_now() - dt.timedelta(minutes=1))
+    since = stamp(now() - dt.timedelta(minutes=1))
     rows = store.query(f"""
 SELECT (COUNT(?a) AS ?n) WHERE {{ GRAPH {forum_graph(settings)} {{
   ?a {DCT.creator} <{principal.person}> ; {DCT.created} ?at FILTER(?at > {since}) }} }}""")
@@ -129,7 +122,7 @@ def _annotation(store: Store, settings: Settings, principal: Principal, *, targe
     minter, graph = Minter(settings.base), forum_graph(settings)
     node = minter.iri("annotation", uuid.uuid4().hex)
     body = NamedNode(node.value + "#body")
-    created = _now()
+    created = now()
     quads = [Quad(node, RDF.type, OA.Annotation, graph),
              Quad(node, OA.motivatedBy, OA.term(motivation), graph),
              Quad(node, OA.hasTarget, NamedNode(target), graph),
@@ -138,7 +131,7 @@ def _annotation(store: Store, settings: Settings, principal: Principal, *, targe
              Quad(body, RDF.value, Literal(text), graph),
              Quad(body, DCT.format, Literal("text/plain"), graph),
              Quad(node, DCT.creator, NamedNode(author), graph),
-             Quad(node, DCT.created, _stamp(created), graph),
+             Quad(node, DCT.created, stamp(created), graph),
              Quad(node, RG.audience, _audience_concept(audience), graph),
              Quad(node, RG.inThread, NamedNode(thread or node.value), graph),
              Quad(node, RG.aboutResource, NamedNode(resource), graph)]
@@ -245,7 +238,7 @@ def close(store: Store, settings: Settings, principal: Principal, *, thread: str
         return opening
     graph, node = forum_graph(settings), NamedNode(opening.iri)
     _write(store, settings, [Quad(node, RG.closedBy, NamedNode(principal.person or ""), graph),
-                             Quad(node, RG.closedAt, _stamp(_now()), graph)], node)
+                             Quad(node, RG.closedAt, stamp(now()), graph)], node)
     return readable_post(store, settings, principal, thread)
 
 
@@ -263,7 +256,7 @@ def edit(store: Store, settings: Settings, principal: Principal, *, post: str,
         store.update(f"""
 DELETE {{ GRAPH {graph} {{ {body} {RDF.value} ?text . {node} {DCT.modified} ?m }} }}
 INSERT {{ GRAPH {graph} {{ {body} {RDF.value} {Literal(text)} .
-                          {node} {DCT.modified} {_stamp(_now())} }} }}
+                          {node} {DCT.modified} {stamp(now())} }} }}
 WHERE {{ GRAPH {graph} {{ {body} {RDF.value} ?text OPTIONAL {{ {node} {DCT.modified} ?m }} }} }}""")
         return [graph]
 

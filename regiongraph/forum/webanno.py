@@ -7,9 +7,9 @@ organisation posted for, mentions, closing — is named by a second, inline cont
 JSON-LD processor expands every key.
 """
 
-import datetime as dt
 from typing import Any
 
+from regiongraph.clock import iso
 from regiongraph.forum.model import AUDIENCES, MOTIVATIONS, Post
 from regiongraph.namespaces import RG, RGC
 
@@ -37,10 +37,6 @@ EXTENSION: dict[str, Any] = {
 CONTEXT = [ANNO_CONTEXT, EXTENSION]
 
 
-def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def audience_iri(name: str) -> str:
     return RGC.term(f"audience/{name}").value
 
@@ -50,15 +46,15 @@ def to_jsonld(post: Post, *, context: bool = True) -> dict[str, Any]:
     body: dict[str, Any] = {"type": "TextualBody", "value": post.text, "format": "text/plain"}
     document: dict[str, Any] = {
         "id": post.iri, "type": "Annotation", "motivation": post.motivation,
-        "created": _when(post.created), "creator": {"id": post.creator, "type": "Person"},
+        "created": iso(post.created), "creator": {"id": post.creator, "type": "Person"},
         "body": body, "target": post.target, "audience": audience_iri(post.audience),
         "inThread": post.thread, "aboutResource": post.resource,
     }
-    optional = {"modified": post.modified and _when(post.modified), "title": post.title,
+    optional = {"modified": post.modified and iso(post.modified), "title": post.title,
                 "audienceCommunity": post.audience_community,
                 "postedByOrganization": post.posted_by_organization,
                 "mentions": list(post.mentions) or None, "closedBy": post.closed_by,
-                "closedAt": post.closed_at and _when(post.closed_at),
+                "closedAt": post.closed_at and iso(post.closed_at),
                 "hiddenBy": post.hidden_by}
     document.update({key: value for key, value in optional.items() if value})
     return {"@context": CONTEXT, **document} if context else document

@@ -12,8 +12,9 @@ from typing import Literal as Lit
 from pydantic import BaseModel, Field, field_validator
 from pyoxigraph import Literal, NamedNode, Quad
 
+from regiongraph.clock import stamp
 from regiongraph.iri import Minter
-from regiongraph.namespaces import PROV, RDF, RG, XSD
+from regiongraph.namespaces import PROV, RDF, RG
 from regiongraph.store import Store
 
 HARVEST_LOG_GRAPH = "harvest-log"
@@ -120,15 +121,12 @@ def store_report(store: Store, minter: Minter, report: HarvestReport) -> NamedNo
     graph = minter.graph(HARVEST_LOG_GRAPH)
     catalog = minter.iri("catalog", report.source)
 
-    def dt(value: datetime) -> Literal:
-        return Literal(value.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-
     quads = [
         Quad(iri, RDF.type, RG.HarvestReport, graph),
         Quad(iri, RG.harvestedCatalog, catalog, graph),
         Quad(iri, RG.harvestStatus, Literal(report.status), graph),
-        Quad(iri, PROV.startedAtTime, dt(report.started), graph),
-        Quad(iri, PROV.endedAtTime, dt(report.finished or report.started), graph),
+        Quad(iri, PROV.startedAtTime, stamp(report.started), graph),
+        Quad(iri, PROV.endedAtTime, stamp(report.finished or report.started), graph),
         Quad(iri, RG.recordsCreated, Literal(report.created), graph),
         Quad(iri, RG.recordsUpdated, Literal(report.updated), graph),
         Quad(iri, RG.recordsUnchanged, Literal(report.unchanged), graph),

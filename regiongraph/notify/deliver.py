@@ -21,11 +21,12 @@ from email.message import EmailMessage
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.iri import DELIVERIES_GRAPH, REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import FOAF, RDF, RG
 from regiongraph.notify import webhooks as hooks
 from regiongraph.notify.derived import follow_calendar
-from regiongraph.notify.events import Event, events_graph, find_events, now, stamp
+from regiongraph.notify.events import Event, events_graph, find_events
 from regiongraph.notify.feeds import AS_MEDIA, activity
 from regiongraph.notify.subscriptions import mail_choices
 from regiongraph.settings import Settings
@@ -253,7 +254,7 @@ INSERT DATA {{ {inserts} }}"""
 def deliver_pending(store: Store, settings: Settings, at: dt.datetime | None = None
                     ) -> list[Attempt]:
     """Try every due delivery once; returns the attempts made."""
-    at = at or now()
+    at = at or now(precise=True)
     follow_calendar(store, settings, at.date())
     known = states(store, settings)
     attempts: list[Attempt] = []

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from regiongraph.clock import now, stamp
 from regiongraph.iri import EVENTS_GRAPH, Minter
-from regiongraph.namespaces import AS, RDF, RG, RGC, XSD
+from regiongraph.namespaces import AS, RDF, RG, RGC
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -42,15 +43,6 @@ def events_graph(settings: Settings) -> NamedNode:
     return Minter(settings.base).graph(EVENTS_GRAPH)
 
 
-def now() -> dt.datetime:
-    """Microseconds kept: "unread" compares an event with a read mark made the same second."""
-    return dt.datetime.now(dt.UTC)
-
-
-def stamp(moment: dt.datetime) -> Literal:
-    return Literal(moment.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-
-
 def kind_concept(kind: str) -> NamedNode:
     return RGC.term(f"event/{kind}")
 
@@ -61,7 +53,7 @@ def new_event(settings: Settings, kind: str, summary: str, obj: str,
     if kind not in KINDS:
         raise ValueError(f"unknown event kind {kind!r}")
     iri = Minter(settings.base).iri("event", uuid.uuid4().hex).value
-    return Event(iri=iri, kind=kind, summary=summary, object=obj, published=now(),
+    return Event(iri=iri, kind=kind, summary=summary, object=obj, published=now(precise=True),
                  recipients=tuple(sorted(set(recipients) - {actor})), actor=actor,
                  context=tuple(sorted(set(context))))
 

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from regiongraph.clock import iso
 from regiongraph.notify.events import Event
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -12,14 +13,10 @@ ATOM_MEDIA = "application/atom+xml"
 ATOM = "http://www.w3.org/2005/Atom"
 
 
-def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def activity(event: Event) -> dict[str, Any]:
     document: dict[str, Any] = {
         "id": event.iri, "type": event.activity, "summary": event.summary,
-        "object": event.object, "published": _when(event.published),
+        "object": event.object, "published": iso(event.published),
         "to": list(event.recipients), "tag": [{"type": "Note", "name": event.kind}],
     }
     if event.actor:
@@ -39,7 +36,7 @@ def atom(feed_id: str, title: str, self_url: str, events: list[Event]) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     updated = max((e.published for e in events), default=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    for tag, text in (("id", feed_id), ("title", title), ("updated", _when(updated))):
+    for tag, text in (("id", feed_id), ("title", title), ("updated", iso(updated))):
         ET.SubElement(feed, f"{{{ATOM}}}{tag}").text = text
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url,
                   type=ATOM_MEDIA)
@@ -49,8 +46,8 @@ def atom(feed_id: str, title: str, self_url: str, events: list[Event]) -> bytes:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         ET.SubElement(entry, f"{{{ATOM}}}id").text = event.iri
         ET.SubElement(entry, f"{{{ATOM}}}title").text = event.summary
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _when(event.published)
-        ET.SubElement(entry, f"{{{ATOM}}}published").text = _when(event.published)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = iso(event.published)
+        ET.SubElement(entry, f"{{{ATOM}}}published").text = iso(event.published)
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=event.object)
         ET.SubElement(entry, f"{{{ATOM}}}category", term=event.kind)
         if event.actor:

@@ -12,9 +12,10 @@ from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.accounts import principal_for_person
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.iri import Minter
 from regiongraph.namespaces import DCT, RDF, RG
-from regiongraph.notify.events import Event, events_graph, new_event, now, stamp
+from regiongraph.notify.events import Event, events_graph, new_event
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -48,7 +49,7 @@ def save_search(store: Store, settings: Settings, owner: str, query: str) -> Sav
     quads = [Quad(node, RDF.type, RG.SavedSearch, graph),
              Quad(node, RG.searchOwner, NamedNode(owner), graph),
              Quad(node, RG.searchQuery, Literal(query), graph),
-             Quad(node, DCT.created, stamp(now()), graph)]
+             Quad(node, DCT.created, stamp(now(precise=True)), graph)]
     quads += [Quad(node, RG.announced, NamedNode(iri), graph)
               for iri in _matches(store, settings, owner, query)]
 

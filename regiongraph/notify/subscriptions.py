@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.namespaces import DCT, ORG, PROV, RG
-from regiongraph.notify.events import events_graph, now, stamp
+from regiongraph.notify.events import events_graph
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -112,7 +113,7 @@ def mail_choices(store: Store, settings: Settings, people: Iterable[str]) -> dic
 
 
 def mark_read(store: Store, settings: Settings, person: str) -> None:
-    _set(store, settings, person, RG.notificationsReadUntil, stamp(now()), replace=True)
+    _set(store, settings, person, RG.notificationsReadUntil, stamp(now(precise=True)), replace=True)
 
 
 def read_until(store: Store, settings: Settings, person: str):

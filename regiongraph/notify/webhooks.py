@@ -22,10 +22,11 @@ from urllib.parse import urlsplit
 from pyoxigraph import Literal, NamedNode, Quad
 
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.errors import RegiongraphError
 from regiongraph.iri import ACCOUNTS_GRAPH, Minter
 from regiongraph.namespaces import DCT, RDF, RG
-from regiongraph.notify.events import events_graph, now, stamp
+from regiongraph.notify.events import events_graph
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
@@ -77,7 +78,7 @@ def register(store: Store, settings: Settings, owner: str, url: str,
     minter = Minter(settings.base)
     node = minter.iri("webhook", uuid.uuid4().hex)
     secret = secrets.token_urlsafe(32)
-    created = now()
+    created = now(precise=True)
     graph, secret_graph = events_graph(settings), minter.graph(ACCOUNTS_GRAPH)
     quads = [Quad(node, RDF.type, RG.Webhook, graph),
              Quad(node, RG.webhookOwner, NamedNode(owner), graph),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
 from regiongraph.change import apply_change
+from regiongraph.clock import now, stamp
 from regiongraph.iri import REGISTRY_GRAPH, Minter, slug
 from regiongraph.namespaces import PROV, RDF, RG, RGC, XSD
 from regiongraph.settings import Settings
@@ -37,14 +38,6 @@ def new_id(title: str) -> str:
 
 def day(value: dt.date) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
-
-
-def moment(value: dt.datetime) -> Literal:
-    return Literal(value.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def write(store: Store, settings: Settings, *, insert: Iterable[Triple] = (),
@@ -191,8 +184,8 @@ def decision_triples(settings: Settings, request: str, outcome: str, person: str
                Triple(node, RDF.type, RG.Decision), Triple(node, RDF.type, PROV.Activity),
                Triple(node, PROV.used, NamedNode(request)),
                Triple(node, PROV.wasAssociatedWith, NamedNode(person)),
-               Triple(node, PROV.startedAtTime, moment(at)),
-               Triple(node, PROV.endedAtTime, moment(at)),
+               Triple(node, PROV.startedAtTime, stamp(at)),
+               Triple(node, PROV.endedAtTime, stamp(at)),
                Triple(node, RG.reason, Literal(reason))]
     if conditions:
         triples.append(Triple(node, RG.conditions, Literal(conditions)))
