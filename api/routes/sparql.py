@@ -525,6 +525,7 @@ async def run_query(
     # Every principal reads a view (never the store itself): the audit looks at what a
     # person was shown, and records what they see only as a member.
     seen = DatasetsSeen(settings.base) if principal.person else None
+    deadline = out.deadline  # a process's time starts once its data is ready
     try:
         first = await out.get(timeout=max(0.0, deadline - time.monotonic()))
     except TimeoutError:

@@ -75,6 +75,9 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 KILL_GRACE = 1.0
 """Seconds past its deadline a query process gets to send its own time-out before it is
 killed (it checks the deadline between rows; a query computing its first row cannot)."""
+PREPARE_LIMIT = 300.0
+"""Seconds a query waits for the zygote to prepare its data (a new version, a tier's view
+built for the first time) before it is refused; not counted against its time limit."""
 EXIT_WAIT = 2.0
 """Seconds a time-out answer waits for its killed process to exit (normally milliseconds)."""
 _HEADER = struct.Struct(">cI")
@@ -237,8 +240,7 @@ class QueryProcesses:
         try:
             with theirs:
                 await loop.run_in_executor(None, self._send, reader, theirs)
-            await running.open(pickle.dumps((job, fmt_name, graph, cap, deadline, timeout)),
-                               timeout)
+            await running.open((job, fmt_name, graph, cap), timeout)
         except BaseException:
             running.cancel()  # a process forked (and maybe sent its query) dies here too
             raise
@@ -258,16 +260,19 @@ class QueryProcesses:
             self._zygote = None
 
 
-_processes: "weakref.WeakKeyDictionary[object, QueryProcesses]" = weakref.WeakKeyDictionary()
+_processes: "weakref.WeakKeyDictionary[object, dict[int, QueryProcesses]]" = \
+    weakref.WeakKeyDictionary()
 _processes_lock = threading.Lock()
 
 
 def for_store(store: Store, settings: Settings) -> QueryProcesses:
-    """The query processes of `store` (started on first use, stopped when it goes)."""
+    """The query processes of `store` served with `settings` (started on first use, stopped
+    when the store goes); one store served by two apps (tests) gets a zygote for each."""
     with _processes_lock:
-        found = _processes.get(store)
+        by_settings = _processes.setdefault(store, {})
+        found = by_settings.get(id(settings))
         if found is None:
-            found = _processes[store] = QueryProcesses(store, settings)
+            found = by_settings[id(settings)] = QueryProcesses(store, settings)
             weakref.finalize(store, found.close)
         return found
 
@@ -291,18 +296,23 @@ class RunningQuery:
         self._gone: asyncio.Future | None = None
         """Set when the killed process has exited (its pidfd turned readable)."""
 
-    async def open(self, payload: bytes, timeout: float) -> None:
+    async def open(self, query: tuple, timeout: float) -> None:
+        """Wait for the process, then send it `query` with its deadline: `timeout` seconds
+        from now. The zygote's preparing the reader's view at a new version (as the server
+        used to before a query started) does not count against the query's time limit."""
         loop = asyncio.get_running_loop()
         self.reader, self.writer = await asyncio.open_unix_connection(sock=self.sock)
         try:
-            kind, data = await asyncio.wait_for(self._frame(), self._left() + KILL_GRACE)
-        except TimeoutError:  # the zygote was still preparing the data (a new version)
-            raise QueryTimeout(f"the query ran longer than the time limit of {timeout:g} s "
-                               "and was stopped (its data was still being prepared)") from None
+            kind, data = await asyncio.wait_for(self._frame(), PREPARE_LIMIT)
+        except TimeoutError:
+            raise QueryTimeout(f"the query's data was still being prepared after "
+                               f"{PREPARE_LIMIT:g} s; the query was not run") from None
         if kind != b"P":  # the zygote could not prepare the data (the error says why)
             raise _error(data)
         self.pid = int(data)
         self._pidfd = os.pidfd_open(self.pid)
+        self.deadline = time.monotonic() + timeout
+        payload = pickle.dumps((*query, self.deadline, timeout))
         self.writer.write(struct.pack(">I", len(payload)) + payload)
         await self.writer.drain()
         now, at = time.monotonic(), loop.time()
