@@ -142,12 +142,22 @@ class Slots:
             return True
         granted = asyncio.get_running_loop().create_future()
         self.waiting.append((client, granted))
-        await asyncio.wait([granted], timeout=timeout)
+        try:
+            await asyncio.wait([granted], timeout=timeout)
+        except BaseException:  # the request was cancelled (its client went away) meanwhile
+            self._give_up(client, granted)
+            raise
         if granted.done():
             return True
-        granted.cancel()
-        self.waiting.remove((client, granted))
+        self._give_up(client, granted)
         return False
+
+    def _give_up(self, client: str | None, granted: asyncio.Future) -> None:
+        if granted.done():
+            self.release(client)  # granted just now: handed on to the next waiter
+        else:
+            granted.cancel()
+            self.waiting.remove((client, granted))
 
     def release(self, client: str | None) -> None:
         self.running -= 1

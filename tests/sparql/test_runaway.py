@@ -245,3 +245,27 @@ def test_the_helper_hands_its_views_over_to_each_new_version(demo_store):
     assert sorted(map(str, kept_tier.quads())) == sorted(map(str, rebuilt.quads()))
     for store in (first, second):
         store.close()
+
+
+def test_query_slots_per_client_and_a_cancelled_waiter_leaks_none():
+    """`Slots`: a client past its share waits while another client passes; a waiter whose
+    request is cancelled (the client went away) leaves no slot taken."""
+    import asyncio
+
+    from regiongraph.sparql.workers import Slots
+
+    async def scenario() -> None:
+        slots = Slots(total=2, per_client=1)
+        assert await slots.acquire("a", 1)
+        waiting = asyncio.create_task(slots.acquire("a", 10))
+        await asyncio.sleep(0.01)
+        assert await slots.acquire("b", 1), "a's waiter must not hold b back"
+        assert not await slots.acquire(None, 0.05), "both slots are taken"
+        waiting.cancel()
+        await asyncio.sleep(0.01)
+        slots.release("a")
+        slots.release("b")
+        assert (slots.running, len(slots.waiting), dict(slots.by_client)) == (0, 0, {})
+        assert await slots.acquire("a", 0.05) and await slots.acquire("a", 0.05) is False
+
+    asyncio.run(scenario())
