@@ -2,16 +2,17 @@
 
 pyoxigraph cannot cancel a query; regiongraph runs each in a process killed at its time
 limit (`regiongraph.sparql.workers`). This measures what that buys: the normal mix (the
-named queries of `bench_sparql.MIX`, admin token, `/queries/{name}`, on the disk store) is
+named queries of `bench_sparql.MIX` through `/queries/{name}` on the disk store, each client
+a member of the region with a personal token: a data leader, with their tier's view) is
 run by `NORMAL_CLIENTS` clients alone, then again while `RUNAWAY_CLIENTS` anonymous clients
 send a cartesian product back to back (each stopped at `QUERY_TIMEOUT` with a 503). Goal:
 the mix's p99 under the storm within 2x of its p99 alone; the server's memory (its own
 process, the zygote and every query process, sampled every half second) bounded.
 
 Where the time goes: each normal query's `Server-Timing` header says how long it waited
-for a query-process slot ("wait"), for its process to be forked ("fork": the zygote
-serialises forks, behind the server's lock), and until its first result ("first", both
-included); the CPU the query processes and the server itself used per second of each
+for a query-process slot ("wait"), to hand its ticket to the zygote ("send": behind the
+server's lock), for its process to be forked ("fork": the zygote serialises forks), and
+until its first result ("first", all included); the CPU the query processes and the server itself used per second of each
 phase is sampled from /proc (a query process's CPU as last seen alive: a lower bound).
 """
 
@@ -102,7 +103,8 @@ class CpuSampler:
                 "query_cpu": sum(self.queries.values()) / seconds}
 
 
-def _phase(url: str, mix: list[dict], duration: float, runaways: bool, pid: int) -> dict:
+def _phase(url: str, mix: list[dict], tokens: list[str], duration: float, runaways: bool,
+           pid: int) -> dict:
     import httpx
 
     stop = time.monotonic() + duration
@@ -113,7 +115,7 @@ def _phase(url: str, mix: list[dict], duration: float, runaways: bool, pid: int)
     memory: list[float] = []
 
     def normal_client(offset: int) -> None:
-        headers = {"Authorization": f"Bearer {TOKEN}",
+        headers = {"Authorization": f"Bearer {tokens[offset % len(tokens)]}",
                    "Accept": "application/sparql-results+json"}
         with httpx.Client(timeout=60) as client:
             i = offset
@@ -162,9 +164,9 @@ def _phase(url: str, mix: list[dict], duration: float, runaways: bool, pid: int)
     return {"load": load, "requests": len(normal), "errors": len(errors), "error_sample": errors[:5],
             "p50": _percentile(normal, 0.5), "p99": _percentile(normal, 0.99),
             **{f"{name}_p99": _percentile([t.get(name, 0.0) for t in timings], 0.99)
-               for name in ("wait", "fork", "first")},
+               for name in ("wait", "send", "fork", "first")},
             **{f"{name}_mean": sum(t.get(name, 0.0) for t in timings) / max(1, len(timings))
-               for name in ("wait", "fork", "first")},
+               for name in ("wait", "send", "fork", "first")},
             **used,
             "runaways": statuses, "memory_peak_mb": max(memory, default=0.0),
             "memory_after_mb": _memory_mb(pid)}
@@ -175,24 +177,53 @@ def storm(store_dir: str, region: str, duration: float) -> dict:
     from pathlib import Path
 
     port = _free_port()
+    tokens = _member_tokens(store_dir)
     env = {**os.environ, "REGIONGRAPH_QUERY_TIMEOUT": str(QUERY_TIMEOUT)}
     script = OURS.replace("query_timeout=120", "query_timeout=float(os.environ["
                           "'REGIONGRAPH_QUERY_TIMEOUT'])").replace("import sys,", "import os, sys,")
-    server = subprocess.Popen([sys.executable, "-c", script, str(port), store_dir, TOKEN],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = Path(store_dir).with_name("runaway-server.log")
+    with open(log, "wb") as errors:  # a pipe nobody reads could fill and stop the server
+        server = subprocess.Popen([sys.executable, "-c", script, str(port), store_dir, TOKEN],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url + "/health")
         from regiongraph.settings import DEFAULT_BASE
 
         mix = _mix(DEFAULT_BASE, Path(region), store_dir)
-        _phase(url, mix, min(5.0, duration), False, server.pid)  # warm-up
-        alone = _phase(url, mix, duration, False, server.pid)
-        stormy = _phase(url, mix, duration, True, server.pid)
+        import httpx
+
+        for token in tokens:  # each member's tier view is built in the zygote first
+            httpx.get(f"{url}/queries/{mix[0]['name']}", params=mix[0]["params"], timeout=300,
+                      headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+        _phase(url, mix, tokens, min(5.0, duration), False, server.pid)  # warm-up
+        alone = _phase(url, mix, tokens, duration, False, server.pid)
+        stormy = _phase(url, mix, tokens, duration, True, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"alone": alone, "storm": stormy}
+    return {"alone": alone, "storm": stormy, "members": len(tokens)}
+
+
+def _member_tokens(store_dir: str) -> list[str]:
+    """A personal token for each of up to `NORMAL_CLIENTS` data leaders of the region (one
+    per normal client: members querying, each with their tier's view)."""
+    from bench.bench_members import DATA_LEADER
+    from regiongraph.accounts import issue_token
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    settings = Settings(store=store_dir, index="memory")
+    store = open_store(settings)
+    try:
+        rows = store.query(f"""SELECT DISTINCT ?p WHERE {{ GRAPH ?g {{
+            ?a <http://www.w3.org/ns/org#member> ?p ; <http://www.w3.org/ns/org#role>
+            <{DATA_LEADER}> }} }} ORDER BY ?p LIMIT {NORMAL_CLIENTS}""")
+        people = [row["p"].value for row in rows]
+        return [issue_token(store, settings, person, label="bench runaway")[0]
+                for person in people]
+    finally:
+        store.close()
 
 
 def _per_client() -> int:
@@ -219,6 +250,7 @@ def run(ctx: Context) -> Section:
                      ", ".join(f"{n}× {s}" for s, n in sorted(p["runaways"].items())) or "—",
                      f"{p['memory_peak_mb']:.0f}", f"{p['memory_after_mb']:.0f}",
                      f"{p['wait_mean'] * 1000:.0f} / {p['wait_p99'] * 1000:.0f}",
+                     f"{p['send_mean'] * 1000:.0f} / {p['send_p99'] * 1000:.0f}",
                      f"{p['fork_mean'] * 1000:.0f} / {p['fork_p99'] * 1000:.0f}",
                      f"{p['first_mean'] * 1000:.0f} / {p['first_p99'] * 1000:.0f}",
                      f"{p['query_cpu']:.2f}", f"{p['server_cpu']:.2f}", f"{p['load']:.1f}"])
@@ -230,14 +262,16 @@ def run(ctx: Context) -> Section:
         (f"Runaway: `{RUNAWAY}` anonymous (public view), back to back; time limit "
          f"{QUERY_TIMEOUT:g} s (REGIONGRAPH_QUERY_TIMEOUT), so each client's query is killed "
          "and a new one started every few seconds. Normal mix: the named queries of the "
-         "`sparql` benchmark through `/queries/{name}` with the admin token (disk store)."),
+         "`sparql` benchmark through `/queries/{name}` (disk store), each client a member "
+         f"with a personal token ({m.result['members']} data leaders of the region, each "
+         "reading their tier's view)."),
         ("Where the time goes (normal mix, from its `Server-Timing`): waiting for a query "
-         "process slot, forking it through the zygote, and until the first result (both "
-         "included). CPU s/s: CPU seconds per second of the phase used by query processes "
+         "process slot, handing its ticket to the zygote (the server's lock), the zygote "
+         "forking it, and until the first result (all included). CPU s/s: CPU seconds per second of the phase used by query processes "
          "(as last sampled alive, every 0.1 s: a lower bound) and by the server process "
          "itself; 2.00 is both cores. The runaways are anonymous from one address, so "
-         f"REGIONGRAPH_QUERY_WORKERS_PER_CLIENT ({_per_client()}) of them run at once; the "
-         "mix uses the admin token, which is exempt."),
+         f"REGIONGRAPH_QUERY_WORKERS_PER_CLIENT ({_per_client()}) of them run at once; each "
+         "member of the mix is a client of their own."),
         ("Memory: resident memory of the server, its zygote and every query process, summed "
          "(pages shared after fork counted in each: an upper bound), peak while the phase ran "
          f"and {QUERY_TIMEOUT + 2:g} s after it ended."),
@@ -250,6 +284,7 @@ def run(ctx: Context) -> Section:
     return Section(area="runaway", title=TITLE, command=ctx.command,
                    headers=["datasets", "phase", "requests", "errors", "p50 ms", "p99 ms",
                             "runaway answers", "peak MB", "MB after", "slot wait ms mean/p99",
-                            "fork ms mean/p99", "first result ms mean/p99",
+                            "ticket ms mean/p99", "fork ms mean/p99",
+                            "first result ms mean/p99",
                             "query CPU s/s", "server CPU s/s", "load avg at end"],
                    rows=rows, notes=notes)

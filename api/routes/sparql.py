@@ -491,8 +491,9 @@ async def start_query(request: Request, store: Store, settings: Settings, princi
 
 
 def server_timing(out: QueueOutput | RunningQuery, began: float) -> str:
-    """`Server-Timing`: seconds waiting for a query process slot, forking it, and until the
-    first result (measured by bench/bench_runaway.py to tell where time goes)."""
+    """`Server-Timing`: milliseconds waiting for a query process slot, handing its ticket to
+    the zygote, forking it, and until the first result (all included; bench/bench_runaway.py
+    reads them to tell where time goes)."""
     timing = {**getattr(out, "timing", {}), "first": time.monotonic() - began}
     return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in timing.items())
 

@@ -250,11 +250,13 @@ class QueryProcesses:
         try:
             with theirs:
                 await loop.run_in_executor(None, self._send, reader, theirs)
+            sent = time.monotonic()
             await running.open((job, fmt_name, graph, cap), timeout)
         except BaseException:
             running.cancel()  # a process forked (and maybe sent its query) dies here too
             raise
-        running.timing = {"wait": forking - waited, "fork": time.monotonic() - forking}
+        running.timing = {"wait": forking - waited, "send": sent - forking,
+                          "fork": time.monotonic() - sent}
         return running
 
     def close(self) -> None:
@@ -296,7 +298,9 @@ class RunningQuery:
                  deadline: float) -> None:
         self.sock, self.slots, self.client, self.deadline = sock, slots, client, deadline
         self.timing: dict[str, float] = {}
-        """Seconds the query waited for a slot ("wait") and for its process ("fork")."""
+        """Seconds the query waited for a slot ("wait"), to hand its ticket to the zygote
+        ("send": the server's lock, a dump for a memory store), and for its process ("fork":
+        the zygote preparing the data, then forking)."""
         self.pid: int | None = None
         self._pidfd: int | None = None
         self._timers: list[asyncio.TimerHandle] = []
