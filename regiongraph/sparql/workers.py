@@ -47,6 +47,7 @@ process. So one client sending runaways back to back holds a few processes, not 
 
 import asyncio
 import datetime as dt
+import functools
 import gc
 import os
 import pickle
@@ -507,6 +508,7 @@ def _zygote(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     settings = Settings.model_validate_json(control.recv(_CONTROL_BYTES))
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps query processes
+    _import_once()
     data = _Data(settings)
     while True:
         message, fds, _, _ = socket.recv_fds(control, _CONTROL_BYTES, 1)
@@ -560,11 +562,24 @@ def _pickled(error: BaseException) -> bytes:
         return f"{type(error).__name__}: {error}".encode()
 
 
-def _die_with_parent() -> None:
+def _import_once() -> None:
+    """Import in the zygote what every query process needs, so that a fork does not pay
+    for it again (each import is CPU and pages a query would spend before its first row)."""
+    import regiongraph.sparql_results  # noqa: F401 - `find_format`, in every query process
+
+    _libc()
+
+
+@functools.cache
+def _libc():
     import ctypes
 
+    return ctypes.CDLL(None)
+
+
+def _die_with_parent() -> None:
     pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    _libc().prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _send(channel: socket.socket, kind: bytes, data: bytes) -> None:
