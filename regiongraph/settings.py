@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     a stored `validate`) asks when it holds the store; unset = `http://{host}:{port}`."""
     query_timeout: float = 30.0
     """Seconds a SPARQL query may run before it is stopped with an error."""
+    query_workers: int = 32
+    """SPARQL queries run at once, each in its own process (killed at its time limit);
+    more wait for a free one (`regiongraph.sparql.workers`)."""
+    query_workers_per_client: int = 4
+    """Of those, the most one client (a person, or an anonymous client address) holds at
+    once; its further queries wait for one of its own to end. The admin token is exempt."""
     anonymous_row_cap: int = 10_000
     """Rows returned to anonymous users before results are cut (with a note)."""
     max_request_bytes: int = 10_000_000

@@ -6,9 +6,12 @@ the text to the kernel (`regiongraph.sparql`). Who asks decides which store answ
 anonymous requests run against the public view (a separate store of public quads, see
 `regiongraph.sparql.public`), requests with the admin token against the full store.
 
-Results stream from a worker thread through a small bounded queue, so memory stays
-bounded whatever the result size, and the time limit is enforced from the event loop:
-a client gets its error at the deadline even while pyoxigraph is still computing.
+Every query on a pyoxigraph store (the embedded store, and every public or member view)
+runs in a process of its own, killed at the deadline (`regiongraph.sparql.workers`); the
+steward's queries to a remote store run in a worker thread. Either way results stream
+through a bounded channel, so memory stays bounded whatever the result size, and the time
+limit is enforced from the event loop: a client gets its error at the deadline even while
+pyoxigraph is still computing.
 """
 
 import asyncio
@@ -42,18 +45,17 @@ from regiongraph.sparql.execute import (
     syntax_message,
 )
 from regiongraph.sparql.guard import DatasetConflict, OperationRefused, check_update, with_using
-from regiongraph.sparql.member import view_for
+from regiongraph.sparql.member import reader_of, view_for
 from regiongraph.sparql.update import apply_update
+from regiongraph.sparql.workers import RunningQuery, for_store, isolated
 from regiongraph.sparql_results import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
 from regiongraph.store import Store
 
 router = APIRouter(tags=["sparql"])
 
 QUERY_WORKERS = 32
-"""Queries evaluated at once (pyoxigraph releases the GIL while it evaluates). Enough that
-a few heavy queries do not queue the light ones behind them (measured with 8: the median
-under 32 clients was 10x oxigraph's); bounded, because a query still computing past its
-deadline keeps its worker until pyoxigraph returns a row (it cannot be cancelled)."""
+"""The steward's queries to a remote store sent at once (each waits on HTTP; queries on a
+pyoxigraph store run in processes instead, `regiongraph.sparql.workers`)."""
 EXECUTOR = ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="sparql")
 CHUNK = 64 * 1024
 GRAPH_OFFERS = [f for f in GRAPH_FORMATS if f.name != "nq"]
@@ -343,6 +345,11 @@ class QueueOutput(Output):
                 pass
             await asyncio.wait_for(self.ready.wait(), timeout)
 
+    async def stopped(self) -> bool:
+        """Stop as far as a thread can be: pyoxigraph computing its first row runs on (False)."""
+        self.cancel()
+        return False
+
     def cancel(self) -> None:
         """The consumer is gone: stop the worker and unblock a pending put."""
         self.cancelled = True
@@ -431,35 +438,17 @@ class DatasetsSeen:
         self.tail = text[-400:]
 
 
-async def run_query(
-    request: Request, store: Store, settings: Settings, *, text: str,
-    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-    substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
-    union: bool | None = None, route: str = "sparql",
-) -> Response:
-    """Answer one query: negotiate, run in a worker, stream the body (shared with /queries)."""
-    try:
-        principal = await principal_of(request)
-        job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
-                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
-                       limits=settings.limits)
-        assert job.info is not None
-        fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
-        target = await visible_store(store, settings, principal)
-    except (HTTPProblem, OperationRefused, LimitExceeded) as error:
-        observe.sparql_query("error")
-        return problem_for(error, settings.query_timeout).response()
-    timeout = settings.query_timeout
-    cap = None if principal.alliance_steward else settings.anonymous_row_cap
-    seen = DatasetsSeen(settings.base) if target is not store and principal.person else None
+def run_in_thread(store: Store, job: QueryJob, fmt: ResultFormat, cap: int | None,
+                  deadline: float, timeout: float) -> QueueOutput:
+    """Run `job` in a worker thread (the steward's queries a remote server answers: the work
+    is the remote server's, nothing to kill here)."""
     loop = asyncio.get_running_loop()
-    deadline = time.monotonic() + timeout
     out = QueueOutput(loop, deadline, timeout)
 
     def work() -> None:
         failure: BaseException | None = None
         try:
-            results = evaluate(target, job)
+            results = evaluate(store, job)
             out.finish(produce(results, fmt, out, cap=cap, deadline=deadline, timeout=timeout))
         except Cancelled:
             pass
@@ -473,10 +462,75 @@ async def run_query(
             out.fail(_without_frames(failure))
 
     loop.run_in_executor(EXECUTOR, work)
+    return out
+
+
+def client_of(request: Request, principal: Principal) -> str | None:
+    """Who holds a query process (`REGIONGRAPH_QUERY_WORKERS_PER_CLIENT`): the person, or
+    an anonymous client's address; None (no per-client limit) for the admin token."""
+    if principal.alliance_steward:
+        return None
+    return principal.person or (request.client.host if request.client else "unknown")
+
+
+async def start_query(request: Request, store: Store, settings: Settings, principal: Principal,
+                      job: QueryJob, fmt: ResultFormat, deadline: float
+                      ) -> QueueOutput | RunningQuery:
+    """Start `job` on the store `principal` reads (`member.view_for`): in a process of its
+    own, killed at the deadline, for every pyoxigraph store; in a thread otherwise."""
+    timeout = settings.query_timeout
+    cap = None if principal.alliance_steward else settings.anonymous_row_cap
+    reader = reader_of(principal)
+    if not isolated(store, reader):
+        target = await visible_store(store, settings, principal)
+        return run_in_thread(target, job, fmt, cap, deadline, timeout)
+    assert job.info is not None
+    return await for_store(store, settings).start(
+        job, reader=reader, client=client_of(request, principal), fmt_name=fmt.name,
+        graph=job.info.is_graph, cap=cap, deadline=deadline, timeout=timeout)
+
+
+def server_timing(out: QueueOutput | RunningQuery, began: float) -> str:
+    """`Server-Timing`: milliseconds waiting for a query process slot, handing its ticket to
+    the zygote, forking it, and until the first result (all included; bench/bench_runaway.py
+    reads them to tell where time goes)."""
+    timing = {**getattr(out, "timing", {}), "first": time.monotonic() - began}
+    return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in timing.items())
+
+
+async def run_query(
+    request: Request, store: Store, settings: Settings, *, text: str,
+    default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+    substitutions: dict | None = None, explicit_format: list[str] | str | None = None,
+    union: bool | None = None, route: str = "sparql",
+) -> Response:
+    """Answer one query: negotiate, run it (`start_query`), stream the body (shared with
+    /queries and /store)."""
+    timeout = settings.query_timeout
+    began = time.monotonic()
+    deadline = began + timeout
+    try:
+        principal = await principal_of(request)
+        job = QueryJob(text, default_graphs=default_graphs or [], named_graphs=named_graphs or [],
+                       substitutions=substitutions, base_iri=endpoint_url(request), union=union,
+                       limits=settings.limits)
+        assert job.info is not None
+        fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
+        out = await start_query(request, store, settings, principal, job, fmt, deadline)
+    except (HTTPProblem, OperationRefused, LimitExceeded) as error:
+        observe.sparql_query("error")
+        return problem_for(error, timeout).response()
+    except Exception as error:  # noqa: BLE001 - the process could not start: an answer
+        observe.sparql_query(observe.query_outcome(error))
+        return problem_for(error, timeout).response()
+    # Every principal reads a view (never the store itself): the audit looks at what a
+    # person was shown, and records what they see only as a member.
+    seen = DatasetsSeen(settings.base) if principal.person else None
+    deadline = out.deadline  # a process's time starts once its data is ready
     try:
         first = await out.get(timeout=max(0.0, deadline - time.monotonic()))
     except TimeoutError:
-        out.cancel()
+        await out.stopped()  # the 503 goes once the query's process has exited
         observe.sparql_query("timeout")
         return problem_for(QueryTimeout(
             f"the query ran longer than the time limit of {timeout:g} s and was stopped"
@@ -487,6 +541,7 @@ async def run_query(
     note = first[1]
     headers = dict(CORS)
     headers["Vary"] = "Accept, Authorization"
+    headers["Server-Timing"] = server_timing(out, began)
     if note:
         headers["Regiongraph-Truncated"] = "true"
         headers["Regiongraph-Note"] = note

@@ -62,13 +62,39 @@ def _from_public(store: Store, settings: Settings, key: tuple[int, str], nodes_o
     return kept
 
 
+STEWARD = "steward"
+"""The reader who sees everything but the sign-in secrets (`reader_of`)."""
+Reader = Tier | str
+"""What decides the store a principal reads: `STEWARD`, or their tier (no pairs: the
+public view). Never the person or their token: a query process is sent only this."""
+
+
+def reader_of(principal: Principal) -> Reader:
+    return STEWARD if principal.alliance_steward else tier_of(principal)
+
+
 def view_for(store: Store, settings: Settings, principal: Principal) -> Store:
     """The store `principal` may read (see the module docstring)."""
-    if principal.alliance_steward:
+    return view_of(store, settings, reader_of(principal))
+
+
+def view_of(store: Store, settings: Settings, reader: Reader) -> Store:
+    """The store `reader` (`reader_of`) may read: the rule of `view_for`, also followed by
+    the query processes' helper (`regiongraph.sparql.workers`), which is sent the reader."""
+    if reader == STEWARD:
         from regiongraph.accounts.secrecy import without_secrets
 
         return without_secrets(store, settings)  # everything but the sign-in secrets
-    tier = tier_of(principal)
-    if not tier.pairs:
+    assert isinstance(reader, Tier)
+    if not reader.pairs:
         return public_store(store, settings)
-    return member_store(store, settings, tier)
+    return member_store(store, settings, reader)
+
+
+def hand_over(old: Store, new: Store) -> None:
+    """`new` holds `old`'s data at a later version (the query helper's read-only snapshot,
+    opened again): the tier views of `old` follow `new`, catching up from the journal."""
+    with _lock:
+        tiers = _views.pop(old, None)
+        if tiers is not None:
+            _views[new] = tiers

@@ -85,6 +85,16 @@ def kept_public(store: Store, settings: Settings) -> KeptView:
         return kept
 
 
+def hand_over(old: Store, new: Store) -> None:
+    """`new` holds `old`'s data at a later version (a read-only snapshot opened again, in
+    the query helper of `regiongraph.sparql.workers`): `old`'s kept view now follows `new`,
+    catching up from the journal instead of being built whole."""
+    with _lock:
+        kept = _views.pop(old, None)
+        if kept is not None:
+            _views[new] = kept
+
+
 def _public_nodes(store: Store, settings: Settings) -> PublicNodes:
     from regiongraph.visibility import public_nodes
 
