@@ -14,7 +14,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep, current_principal
+from regiongraph.api.deps import (PrincipalDep, SettingsDep, SignedInWrites, StoreDep,
+                                  current_principal)
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
@@ -24,7 +25,7 @@ from regiongraph.settings import Settings
 from regiongraph.workflow.model import DECISIONS
 from regiongraph.workflow.records import read_request
 
-router = APIRouter(prefix="/workflow", tags=["workflow"])
+router = APIRouter(prefix="/workflow", tags=["workflow"], dependencies=[SignedInWrites])
 HTML_FIRST = ["text/html", "application/json"]
 
 
