@@ -21,6 +21,7 @@ from regiongraph.api.templating import TEMPLATES
 
 from regiongraph import workflow
 from regiongraph.iri import Minter
+from regiongraph.limits import load_json
 from regiongraph.settings import Settings
 from regiongraph.workflow.model import DECISIONS
 from regiongraph.workflow.records import read_request
@@ -54,7 +55,11 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     kind = request.headers.get("content-type", "")
     if not kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         raw = await request.body()
-        body = await request.json() if raw.strip() else {}
+        try:
+            body = load_json(raw, request.app.state.settings.max_json_depth,
+                             "the body") if raw.strip() else {}
+        except ValueError as error:  # not JSON, too deep, or not text: said, not a 500
+            raise HTTPException(400, f"the body is not a JSON object: {error}") from None
         if not isinstance(body, dict):
             raise HTTPException(400, "the body must be a JSON object")
         return body, False
