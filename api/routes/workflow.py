@@ -14,8 +14,13 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from regiongraph.api.deps import (PrincipalDep, SettingsDep, SignedInWrites, StoreDep,
-                                  current_principal)
+from regiongraph.api.deps import (
+    PrincipalDep,
+    SettingsDep,
+    SignedInWrites,
+    StoreDep,
+    current_principal,
+)
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
