@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodyLimits, timeout=settings.body_timeout,
-                       json_cap=settings.max_request_bytes)
+                       json_cap=settings.max_request_bytes,
+                       own_json_errors=("/api/3/action/", "/api/action/"))
     app.add_middleware(ObserveMiddleware)  # outermost: times and tags every request
     _add_site_handlers(app)
     for router in _routers():

@@ -9,7 +9,8 @@ is refused with 415 before anything reads it: no route decodes gzip or deflate, 
 a body would otherwise be parsed as if it were plain (or, compressed, as garbage).
 
 A JSON body (`application/json`, `*+json`) whose strings hold a lone UTF-16 surrogate
-(`"\\ud800"`: valid JSON, not text) is refused with 400 here, for every route at once:
+(`"\\ud800"`: valid JSON, not text) is refused with 400 (`{"detail": ...}`) here, for
+every route at once but the CKAN API, which refuses it itself in CKAN's error envelope:
 the routes that take a model let pydantic accept it, and it failed later, in the store
 or in echoing it back (a 500). Only a body that may hold one is parsed here
 (`limits.load_json`'s own test); bodies over `REGIONGRAPH_MAX_REQUEST_BYTES` are passed
@@ -19,7 +20,7 @@ on unread for the route's own limit to refuse.
 import asyncio
 import time
 
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regiongraph.limits import lone_surrogate
@@ -30,10 +31,14 @@ class BodyTimeout(Exception):
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, *, timeout: float, json_cap: int) -> None:
+    def __init__(self, app: ASGIApp, *, timeout: float, json_cap: int,
+                 own_json_errors: tuple[str, ...] = ()) -> None:
         self.app = app
         self.timeout = timeout
         self.json_cap = json_cap
+        self.own_json_errors = own_json_errors
+        """Path prefixes whose routes refuse such JSON themselves, in their own error format
+        (the CKAN API's envelope)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,12 +69,13 @@ class BodyLimits:
 
         try:
             app_receive: Receive = timed_receive
-            if _is_json(_header(scope, b"content-type")):
+            if _is_json(_header(scope, b"content-type")) and \
+                    not scope["path"].startswith(self.own_json_errors):
                 messages, whole = await _read(timed_receive, self.json_cap)
                 found = lone_surrogate(b"".join(m.get("body", b"") for m in messages),
                                        "the JSON body") if whole else None
                 if found:
-                    await _answer(scope, receive, send, 400, found)
+                    await JSONResponse({"detail": found}, status_code=400)(scope, receive, send)
                     return
                 app_receive = _replay(messages, timed_receive)
             await self.app(scope, app_receive, watched_send)
