@@ -16,6 +16,7 @@ from regiongraph.api.body import BodyLimits
 from regiongraph.api.observe import ObserveMiddleware
 
 from regiongraph import __version__
+from regiongraph.change import catch_up_in_background
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
@@ -31,11 +32,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         owned = store is None
         app.state.store = store if store is not None else open_store(settings)
         store_opened(app.state.store, settings)
+        catching_up = catch_up_in_background(app.state.store, settings)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield
         finally:
             stop_delivery()
+            catching_up.join(timeout=30)  # not closed under its feet (a long catch-up aside)
             from regiongraph.audit import flush
 
             flush(app.state.store)  # the audit's pending records, before closing
@@ -54,7 +57,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     if store is not None:
         app.state.store = store
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(BodyLimits, timeout=settings.body_timeout)
+    app.add_middleware(BodyLimits, timeout=settings.body_timeout,
+                       json_cap=settings.max_request_bytes,
+                       own_json_errors=("/api/3/action/", "/api/action/"))
     app.add_middleware(ObserveMiddleware)  # outermost: times and tags every request
     _add_site_handlers(app)
     for router in _routers():

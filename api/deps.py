@@ -120,8 +120,20 @@ async def principal_dependency(request: Request) -> Principal:
     return await run_in_threadpool(current_principal, request)
 
 
+async def refuse_anonymous_writes(request: Request,
+                                  principal: Annotated[Principal, Depends(principal_dependency)]
+                                  ) -> None:
+    """A router's writes answer an anonymous caller 401 before looking anything up: their
+    later refusals (no such request, wrong state) would tell a caller who is nobody what
+    exists and where it stands."""
+    if request.method not in SAFE_METHODS and principal.is_anonymous:
+        raise HTTPException(401, "sign in, or send a personal token: Authorization: Bearer "
+                                 "<token>", headers={"WWW-Authenticate": "Bearer"})
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 AdminFlag = Annotated[bool, Depends(is_admin)]
 AdminDep = Annotated[None, Depends(require_admin)]
 PrincipalDep = Annotated[Principal, Depends(principal_dependency)]
+SignedInWrites = Depends(refuse_anonymous_writes)

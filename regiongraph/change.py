@@ -126,6 +126,23 @@ def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
     return failures
 
 
+def catch_up_in_background(store: Store, settings: Settings) -> threading.Thread:
+    """`refresh` in a thread, for a server that starts: a writer killed between its journal
+    entry and its views (kill -9, a crash) left them behind, and they follow here with no
+    manual step. The server answers meanwhile; `/ready` says 503 until they are in line."""
+
+    def run() -> None:
+        try:
+            refresh(store, settings)
+        except Exception as error:  # noqa: BLE001 - the store did not answer: said, retried
+            log.warning("views did not catch up at start: %s; they follow on the next change "
+                        "or by `regiongraph refresh`", error)
+
+    thread = threading.Thread(target=run, name="views-catch-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def seen_version(store: Store, settings: Settings, view: View) -> int:
     """The store version `view` last caught up to."""
     return _call(view.seen, store, settings) if view.seen else _seen_in_store(

@@ -89,6 +89,22 @@ def load_json(data: bytes | str, limit: int, where: str) -> Any:
     return value
 
 
+def lone_surrogate(data: bytes, where: str) -> str | None:
+    """Why JSON `data` is refused for a lone surrogate in a string, or None (also for
+    text that is not JSON: its reader says what is wrong with it)."""
+    if not _MAY_HOLD_SURROGATE.search(data.decode("latin-1")):
+        return None
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    try:
+        check_text(value, where)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 _MAY_HOLD_SURROGATE = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
 
 

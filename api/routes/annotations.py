@@ -19,7 +19,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep
+from regiongraph.api.deps import PrincipalDep, SettingsDep, SignedInWrites, StoreDep
 
 from regiongraph.accounts import Principal
 from regiongraph.forum import posts as forum
@@ -31,7 +31,7 @@ from regiongraph.limits import LimitExceeded, load_json
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
-router = APIRouter(tags=["forum"])
+router = APIRouter(tags=["forum"], dependencies=[SignedInWrites])
 PAGE_SIZE = 50
 CONTAINER_LINKS = ('<http://www.w3.org/ns/ldp#BasicContainer>; rel="type", '
                    '<http://www.w3.org/TR/annotation-protocol/>; '

@@ -14,17 +14,24 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from regiongraph.api.deps import PrincipalDep, SettingsDep, StoreDep, current_principal
+from regiongraph.api.deps import (
+    PrincipalDep,
+    SettingsDep,
+    SignedInWrites,
+    StoreDep,
+    current_principal,
+)
 from regiongraph.api.negotiate import negotiate
 from regiongraph.api.templating import TEMPLATES
 
 from regiongraph import workflow
 from regiongraph.iri import Minter
+from regiongraph.limits import load_json
 from regiongraph.settings import Settings
 from regiongraph.workflow.model import DECISIONS
 from regiongraph.workflow.records import read_request
 
-router = APIRouter(prefix="/workflow", tags=["workflow"])
+router = APIRouter(prefix="/workflow", tags=["workflow"], dependencies=[SignedInWrites])
 HTML_FIRST = ["text/html", "application/json"]
 
 
@@ -53,7 +60,11 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     kind = request.headers.get("content-type", "")
     if not kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         raw = await request.body()
-        body = await request.json() if raw.strip() else {}
+        try:
+            body = load_json(raw, request.app.state.settings.max_json_depth,
+                             "the body") if raw.strip() else {}
+        except ValueError as error:  # not JSON, too deep, or not text: said, not a 500
+            raise HTTPException(400, f"the body is not a JSON object: {error}") from None
         if not isinstance(body, dict):
             raise HTTPException(400, "the body must be a JSON object")
         return body, False

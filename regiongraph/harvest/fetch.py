@@ -188,6 +188,8 @@ class Fetcher:
                                   response.headers.get("last-modified"))
         except RefusedURL as error:
             raise RefusedURL(f"{shown}: {error}") from None
+        except httpx.InvalidURL as error:
+            raise FetchError(f"{shown}: not a valid URL ({error}); refused") from None
         except httpx.UnsupportedProtocol as error:
             raise RefusedURL(f"{shown}: redirected to a URL that is not http(s) ({error}); "
                              "refused") from None

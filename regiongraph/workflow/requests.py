@@ -191,8 +191,12 @@ def request_access(store: Store, settings: Settings, principal: Principal, datas
     communities, asked of the owner's executives."""
     person = _member(principal)
     today = today or dt.date.today()
+    try:
+        node = NamedNode(dataset)  # never spliced unchecked: `x> } UNION { ...` is no IRI
+    except ValueError:
+        raise NotFound(f"no dataset {dataset!r}: not an IRI") from None
     owners = [row["o"].value for row in store.query(
-        f"SELECT DISTINCT ?o WHERE {{ <{dataset}> <{DCT.publisher.value}> ?o }}",
+        f"SELECT DISTINCT ?o WHERE {{ {node} {DCT.publisher} ?o }}",
         union_default_graph=True)]
     if not owners:
         raise NotFound(f"no dataset {dataset}")

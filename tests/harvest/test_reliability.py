@@ -49,3 +49,10 @@ def test_a_csv_field_over_the_csv_limit_fails_the_source_with_its_line(harvest, 
     assert report.status == "failed"
     assert "line 3: not readable CSV (field larger than field limit (131072))" in report.message
     assert harvest.snapshot() == before
+
+
+def test_an_invalid_url_fails_the_source_instead_of_raising(harvest):
+    """httpx refuses `0177.0.0.1` (octal loopback) with InvalidURL, which escaped the harvest."""
+    report = harvest("http://0177.0.0.1:8/data.json")
+    assert report.status == "failed"
+    assert "not a valid URL (Invalid IPv4 address: '0177.0.0.1'); refused" in report.message

@@ -60,7 +60,8 @@ def test_nobody_on_the_asking_side_decides(live):
         "anonymous": _decide(live.client(), rid),
     }
     codes = {why: answer.status_code for why, answer in refusals.items()}
-    assert codes == {why: 403 for why in refusals}, {w: a.text for w, a in refusals.items()}
+    assert codes == {why: 401 if why == "anonymous" else 403 for why in refusals}, {
+        w: a.text for w, a in refusals.items()}
     assert "four eyes" in refusals["self"].json()["detail"]
     assert "four eyes" in refusals["the other party's person"].json()["detail"]
     assert "admin token" in refusals["admin token"].json()["detail"]
@@ -107,3 +108,17 @@ def test_review_decline_and_revocation(live):
     status = live.store.query(f"SELECT ?s WHERE {{ <{shown['record']}> {RG.status} ?s }}",
                               union_default_graph=True)
     assert [r["s"].value.rsplit("/", 1)[-1] for r in status] == ["revoked"]
+
+
+def test_an_anonymous_write_is_refused_before_anything_is_looked_up(live):
+    """The same 401 for a project that exists and one that does not: a refused write tells
+    a caller who is nobody neither what exists nor where it stands."""
+    ident = propose(live.client("kevin-cho"), "Anonymous probe")
+    anonymous = live.client()
+    answers = [anonymous.post(f"/workflow/projects/{ident}/advance", json={"to": "design"}),
+               anonymous.post("/workflow/projects/no-such-project/advance",
+                              json={"to": "design"}),
+               anonymous.post("/workflow/requests/no-such-request/revoke", json={}),
+               anonymous.post("/workflow/proposals", json={})]
+    assert [a.status_code for a in answers] == [401] * 4, [a.text for a in answers]
+    assert len({a.json()["detail"] for a in answers}) == 1
