@@ -13,9 +13,10 @@ the size of the region. A re-validation does it in one update (one transaction).
 A full run writes its results once, into the current report, in transactions of
 FULL_RUN_CHUNK results, and its own graph keeps its header: at 10k datasets a full run has
 40k results (290k quads), and copying them from the run's graph into the current report in
-one update took 65 s and 1.2 GB. While a full run is written the current report carries no
-shapes hash, so a run cut short is followed by a full run, never by a revision of a
-half-written report.
+one update took 65 s and 1.2 GB. The price: while a full run is written (seconds), a reader
+of the current report sees the old results going and the new ones coming. Meanwhile the
+report carries no shapes hash, so a run cut short is followed by a full run, never by a
+revision of a half-written report.
 """
 
 import datetime as dt
