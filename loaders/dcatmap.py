@@ -52,6 +52,8 @@ DATETIME = re.compile(
     r"(Z|[+-]([01]\d|2[0-3]):[0-5]\d)?$"
 )
 YEAR = re.compile(r"^\d{4}$")
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+NOT_IN_IRI = re.compile(r"[\s<>\"{}|\\^`]")
 WKT = NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
 
 FREQUENCIES = {
@@ -181,12 +183,16 @@ class Mapper:
 def _not_text(fields: DatasetFields) -> str | None:
     """The first field holding a string that cannot be encoded (a lone surrogate, which
     JSON's `\\ud800` escape can carry): no RDF literal or IRI can hold it."""
-    for name, value in vars(fields).items():
+    def encodes(value: object) -> bool:
         try:
             json.dumps(value, ensure_ascii=False, default=vars).encode("utf-8")
         except UnicodeEncodeError:
-            return name
-    return None
+            return False
+        return True
+
+    if encodes(vars(fields)):  # the common case in one call, not one per field
+        return None
+    return next((name for name, value in vars(fields).items() if not encodes(value)), None)
 
 
 class _Builder:
@@ -213,7 +219,7 @@ class _Builder:
         text = value.strip()
         if text.startswith("//") and not text.startswith("///"):
             text = "https:" + text
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text) and not re.search(r"[\s<>\"{}|\\^`]", text):
+        if SCHEME.match(text) and not NOT_IN_IRI.search(text):
             try:
                 return NamedNode(text)
             except ValueError:

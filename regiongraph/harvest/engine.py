@@ -61,6 +61,11 @@ from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+LOOKUP_ABOVE = 1_000
+"""Records (identifiers and landing pages) up to which a harvest looks up the datasets
+its records may duplicate, one by one through the store's indexes; above, it reads every
+dataset of the other sources once. Measured on 20k datasets of another source: 300
+records 0.1 s by lookup (1.0 s reading all), 3,000 records 1.9 s (1.0 s reading all)."""
 MAPPING_VERSION = "3"
 """Bump when a loader's mapping changes, so unchanged documents are re-read once."""
 
@@ -579,20 +584,14 @@ class _Run:
         """
         if not records:
             return []
-        prefix = self.minter.graph(SOURCE_GRAPH, "").value
-        rows = self.store.query(
-            f"SELECT ?g ?d ?id ?lp WHERE {{ GRAPH ?g {{ ?d a <{DCAT.Dataset.value}> . "
-            f"OPTIONAL {{ ?d <{DCT.identifier.value}> ?id }} "
-            f"OPTIONAL {{ ?d <{DCAT.landingPage.value}> ?lp }} }} "
-            f"FILTER(STRSTARTS(STR(?g), \"{prefix}\") && ?g != <{self.graph.value}>) }}")
-        by_identifier: dict[str, set[str]] = {}
-        by_page: dict[str, set[str]] = {}
-        for row in rows:
-            dataset = row["d"].value
-            if row["id"] is not None and _distinctive(row["id"].value):
-                by_identifier.setdefault(row["id"].value, set()).add(dataset)
-            if row["lp"] is not None:
-                by_page.setdefault(normalise_url(row["lp"].value), set()).add(dataset)
+        identifiers = sorted({r.identifier for r in records if r.iri is not None
+                              and r.identifier and _distinctive(r.identifier)})
+        pages = sorted({r.landing_page for r in records if r.iri is not None and r.landing_page})
+        if len(identifiers) + len(pages) <= LOOKUP_ABOVE:
+            by_identifier = self.others_by("identifier", identifiers)
+            by_page = self.others_by("page", pages)
+        else:
+            by_identifier, by_page = self.all_others()
         links: list[DuplicateLink] = []
         for record in records:
             if record.iri is None:
@@ -611,6 +610,64 @@ class _Run:
                                                matched_by=how))  # type: ignore[arg-type]
         self.report.duplicates = links[:1000]
         return links
+
+
+    def all_others(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Every dataset of the other sources, by identifier and by normalised landing page
+        (for a harvest of many records, one read beats that many lookups)."""
+        prefix = self.minter.graph(SOURCE_GRAPH, "").value
+        rows = self.store.query(
+            f"SELECT ?g ?d ?id ?lp WHERE {{ GRAPH ?g {{ ?d a <{DCAT.Dataset.value}> . "
+            f"OPTIONAL {{ ?d <{DCT.identifier.value}> ?id }} "
+            f"OPTIONAL {{ ?d <{DCAT.landingPage.value}> ?lp }} }} "
+            f"FILTER(STRSTARTS(STR(?g), \"{prefix}\") && ?g != <{self.graph.value}>) }}")
+        by_identifier: dict[str, set[str]] = {}
+        by_page: dict[str, set[str]] = {}
+        for row in rows:
+            dataset = row["d"].value
+            if row["id"] is not None and _distinctive(row["id"].value):
+                by_identifier.setdefault(row["id"].value, set()).add(dataset)
+            if row["lp"] is not None:
+                by_page.setdefault(normalise_url(row["lp"].value), set()).add(dataset)
+        return by_identifier, by_page
+
+    def others_by(self, kind: str, values: list[str]) -> dict[str, set[str]]:
+        """Datasets of the other sources with one of these identifiers, or (`kind` "page")
+        a landing page that normalises to one of these (`normalise_url`), by key.
+
+        A lookup of what can collide, through the store's indexes, not a read of every
+        dataset of the region (0.7-1.8 s at 10k): a landing page is looked up in the
+        spellings `page_spellings` gives, and what comes back is compared normalised.
+        """
+        found: dict[str, set[str]] = {}
+        prefix = self.minter.graph(SOURCE_GRAPH, "").value
+        if kind == "identifier":
+            terms = [_string_literal(v) for v in values]
+            predicate = DCT.identifier
+        else:
+            terms = sorted({f"<{iri}>" for v in values for iri in page_spellings(v)})
+            predicate = DCAT.landingPage
+        candidates: dict[tuple[str, str], set[str]] = {}
+        for start in range(0, len(terms), 2000):
+            # one triple pattern per query: joined with `?d a dcat:Dataset` (or filtered on
+            # ?g) in SPARQL, Oxigraph scans the region's datasets for every value
+            for row in self.store.query(
+                    f"SELECT ?d ?v ?g WHERE {{ VALUES ?v {{ {' '.join(terms[start:start + 2000])} "
+                    f"}} GRAPH ?g {{ ?d <{predicate.value}> ?v }} }}"):
+                graph = row["g"].value
+                if graph.startswith(prefix) and graph != self.graph.value:
+                    candidates.setdefault((row["d"].value, graph), set()).add(row["v"].value)
+        pairs = sorted(candidates)
+        for start in range(0, len(pairs), 2000):
+            values = " ".join(f"(<{d}> <{g}>)" for d, g in pairs[start:start + 2000])
+            for row in self.store.query(
+                    f"SELECT ?d ?g WHERE {{ VALUES (?d ?g) {{ {values} }} "
+                    f"GRAPH ?g {{ ?d a <{DCAT.Dataset.value}> }} }}"):
+                dataset = row["d"].value
+                for value in candidates[(dataset, row["g"].value)]:
+                    key = value if kind == "identifier" else normalise_url(value)
+                    found.setdefault(key, set()).add(dataset)
+        return found
 
 
 class _PageCounter:
@@ -635,6 +692,38 @@ def normalise_url(url: str) -> str:
     return text.rstrip("/")
 
 
+def page_spellings(url: str) -> set[str]:
+    """The ways another catalog likely wrote the landing page `url`: http or https, with
+    or without www. and a final /, as written or in lower case (hosts are case-blind).
+    Only IRIs: a spelling that is not one is left out."""
+    text = url.strip()
+    rest = text
+    for scheme in ("https://", "http://"):
+        if rest.lower().startswith(scheme):
+            rest = rest[len(scheme):]
+    if rest.lower().startswith("www."):
+        rest = rest[4:]
+    rest = rest.rstrip("/")
+    host, slash, path = rest.partition("/")
+    found = set()
+    for body in {rest, rest.lower(), host.lower() + slash + path}:
+        for scheme in ("https://", "http://"):
+            for www in ("", "www."):
+                for end in ("", "/"):
+                    iri = f"{scheme}{www}{body}{end}"
+                    if _is_iri(iri):
+                        found.add(iri)
+    return found
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _distinctive(identifier: str) -> bool:
     """Only a URL identifies a dataset across publishers.
 
@@ -642,6 +731,11 @@ def _distinctive(identifier: str) -> bool:
     the same identifier already mints the same IRI, so plain identifiers never link.
     """
     return identifier.startswith(("http://", "https://")) and len(identifier) > 12
+
+
+def _string_literal(text: str) -> str:
+    """`text` as a SPARQL string literal (pyoxigraph escapes it)."""
+    return str(Literal(text))
 
 
 def _chunks(iris: list[str], size: int = 500) -> Iterator[str]:

@@ -16,10 +16,10 @@ import ctypes
 import errno
 import fcntl
 import glob
-import io
 import itertools
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -173,12 +173,15 @@ class EmbeddedStore:
                 self._store.remove_graph(staging)
         return len(lines)
 
-    def ntriples_lines(self, graph: NamedNode) -> list[bytes]:
+    def ntriples_lines(self, graph: NamedNode) -> Iterator[bytes]:
         """The graph as N-Triples lines, serialised by Oxigraph (fast: no Python object
-        per quad)."""
-        out = io.BytesIO()
-        self._store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
-        return out.getvalue().splitlines()
+        per quad), read back from a temporary file one at a time (a 540k-quad graph held
+        as one buffer and a list of its lines took 180 MB)."""
+        with tempfile.TemporaryFile() as out:
+            self._store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
+            out.seek(0)
+            for line in out:
+                yield line.rstrip(b"\n")
 
     def _bulk(self, quads: Iterable[Quad], cleanup: NamedNode) -> None:
         try:

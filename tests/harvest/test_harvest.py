@@ -6,7 +6,8 @@ import json
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from regiongraph.harvest import history
+from regiongraph.harvest import SourceConfig, history
+from regiongraph.harvest.engine import normalise_url
 from regiongraph.iri import Minter
 from regiongraph.namespaces import DCAT, DCT, RG, RGC
 
@@ -330,3 +331,43 @@ def test_duplicates_to_skip_picks_one_per_group_whatever_the_order(harvest, port
     assert skip == {max(pair) for pair in pairs}
     only = {min(pairs[0])}
     assert duplicates_to_skip(harvest.store, candidates=only) == {max(pairs[0])}
+
+
+def test_duplicates_are_looked_up_with_the_same_answers_as_reading_every_dataset(
+        harvest, tmp_path):
+    """A small harvest looks up only the identifiers and landing pages it holds (in the
+    spellings other catalogs use: http or https, www., a final /, as written or in lower
+    case) and finds what reading every dataset of the other sources finds."""
+    from regiongraph.harvest.engine import _Run
+
+    pages = ["https://Data.Example.org/d/1", "http://www.data.example.org/d/2/",
+             "https://data.example.org/d/3", "https://data.example.org/d/4"]
+    first = tmp_path / "first.json"
+    first.write_text(json.dumps({"dataset": [
+        {"identifier": f"a{i}", "title": f"A {i}", "landingPage": page}
+        for i, page in enumerate(pages, start=1)] + [
+        {"identifier": "https://ids.example.org/dataset/77", "title": "By URL"}]}))
+    harvest(first, id="first", community="one", validate=False)
+    second = tmp_path / "second.json"
+    second.write_text(json.dumps({"dataset": [
+        {"identifier": "b1", "title": "B 1", "landingPage": "http://Data.Example.org/d/1/"},
+        {"identifier": "b2", "title": "B 2", "landingPage": "https://DATA.example.org/d/2"},
+        {"identifier": "b3", "title": "B 3", "landingPage": "https://www.data.example.org/d/3"},
+        {"identifier": "b5", "title": "B 5", "landingPage": "https://data.example.org/d/5"},
+        {"identifier": "https://ids.example.org/dataset/77", "title": "Same id"}]}))
+    report = harvest(second, id="second", community="two", validate=False)
+    assert {(d.record, d.matched_by) for d in report.duplicates} == {
+        ("b1", "landingPage"), ("b2", "landingPage"), ("b3", "landingPage"),
+        ("https://ids.example.org/dataset/77", "identifier")}
+
+    run = _Run(harvest.store, harvest.settings, SourceConfig(
+        id="third", community="three", type="datajson", path=second), print, None, None)
+    by_identifier, by_page = run.all_others()
+    wanted = ["http://Data.Example.org/d/1/", "https://DATA.example.org/d/2",
+              "https://www.data.example.org/d/3", "https://data.example.org/d/5"]
+    looked_up = run.others_by("page", wanted)
+    assert looked_up == {k: v for k, v in by_page.items()
+                         if k in {normalise_url(w) for w in wanted}}
+    assert len(looked_up) == 4, "d/1-3 in both other sources, d/5 in the second"
+    assert run.others_by("identifier", ["https://ids.example.org/dataset/77"]) == {
+        k: v for k, v in by_identifier.items() if k == "https://ids.example.org/dataset/77"}
