@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Triple
 
 from regiongraph import journal
+from regiongraph.change import VersionedCache
 from regiongraph.geo.geometry import geometry_node
 from regiongraph.iri import ONTOLOGY_GRAPH, REGISTRY_GRAPH, Minter, is_bookkeeping
 from regiongraph.namespaces import RDF, RG, RGC, XSD, sparql_prefixes
@@ -124,6 +125,9 @@ def _publishing_query(minter: Minter, day: dt.date | None,
     ontology = minter.graph(ONTOLOGY_GRAPH).value
     only = "" if datasets is None else "VALUES ?dataset { " + " ".join(
         f"<{d}>" for d in datasets) + " }\n  "
+    # The approvals in force and their owners' executives are a subquery: it is evaluated
+    # once and joined, where inline the engine re-evaluated it per candidate dataset
+    # (at 10k datasets 61 s for the whole region, 5 s for 1,000; 1.7 s and 0.5 s so).
     return sparql_prefixes() + f"""
 SELECT DISTINCT ?dataset ?approval WHERE {{
   {only}?dataset a dcat:Dataset ;
@@ -134,16 +138,18 @@ SELECT DISTINCT ?dataset ?approval WHERE {{
   {{ GRAPH <{registry}> {{ ?approval rg:coversDataset ?dataset }} }}
   UNION
   {{ GRAPH <{registry}> {{ ?approval rg:coversCategory ?theme }} ?dataset dcat:theme ?theme }}
-  GRAPH <{registry}> {{
-    ?approval a rg:Approval ;
-              rg:status <{RGC}status/approved> ;
-              rg:action <{RGC}action/publish> ;
-              rg:scope <{RGC}scope/public> ;
-              rg:validFrom ?from ;
-              rg:approvedBy ?approver .
-    FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}{_in_force_filters(day)}
-  }}
-  {executive_pattern(registry, ontology)}
+  {{ SELECT ?approval ?owner WHERE {{
+    GRAPH <{registry}> {{
+      ?approval a rg:Approval ;
+                rg:status <{RGC}status/approved> ;
+                rg:action <{RGC}action/publish> ;
+                rg:scope <{RGC}scope/public> ;
+                rg:validFrom ?from ;
+                rg:approvedBy ?approver .
+      FILTER NOT EXISTS {{ ?approval rg:status ?other FILTER(?other != <{RGC}status/approved>) }}{_in_force_filters(day)}
+    }}
+    {executive_pattern(registry, ontology)}
+  }} }}
 }}"""
 
 
@@ -436,7 +442,19 @@ def _values(store: Store, query: str) -> set[str]:
 
 
 def public_nodes(store: Store, settings: Settings, today: dt.date | None = None) -> PublicNodes:
-    """Compute the public and the never-public IRIs (see the module docstring)."""
+    """The public and the never-public IRIs (see the module docstring).
+
+    Today's answer is computed once per store version and shared by every reader (the
+    anonymous SPARQL view, the catalog index, search, the member views): they ask it
+    right after the same change, and each used to pay the whole-region reading again.
+    Callers must not change the sets they get."""
+    if today is None or today == _today(None):
+        return _todays_nodes.get(store, settings)
+    return _compute_public_nodes(store, settings, today)
+
+
+def _compute_public_nodes(store: Store, settings: Settings, today: dt.date | None
+                          ) -> PublicNodes:
     minter = Minter(settings.base)
     registry = minter.graph(REGISTRY_GRAPH).value
     ontology = minter.graph(ONTOLOGY_GRAPH).value
@@ -479,6 +497,10 @@ def public_nodes(store: Store, settings: Settings, today: dt.date | None = None)
     public = (datasets | publishing | trusted | distributions | catalogs) - private
     return PublicNodes(public=public, private=private, datasets=datasets,
                        base=minter.base, ontology_graph=ontology)
+
+
+_todays_nodes: VersionedCache[PublicNodes] = VersionedCache(
+    lambda store, settings: _compute_public_nodes(store, settings, None))
 
 
 def public_quads(store: Store, settings: Settings, today: dt.date | None = None
