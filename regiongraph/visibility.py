@@ -292,9 +292,12 @@ def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
         if judged is None:
             _keep(store, settings, today, None)
             return
-        subjects = {s for c in journal.since(store, settings, seen) for s in c.subjects}
+        entries = journal.since(store, settings, seen)
         graphs = {str(getattr(g, "value", g)) for g in changed}
-        datasets = datasets_to_rejudge(store, settings, graphs, subjects)
+        datasets = named_datasets(store, settings, graphs, entries)
+        if datasets is None:
+            subjects = {s for c in entries for s in c.subjects}
+            datasets = datasets_to_rejudge(store, settings, graphs, subjects)
         if datasets is not None and judged != today:
             datasets |= calendar_datasets(store, settings, judged, today)
         _keep(store, settings, today, datasets)
@@ -309,6 +312,34 @@ def follow_calendar(store: Store, settings: Settings, day: dt.date) -> int:
             return 0
         datasets = None if judged is None else calendar_datasets(store, settings, judged, day)
         return _keep(store, settings, day, datasets)
+
+
+def named_datasets(store: Store, settings: Settings, graphs: Iterable[str],
+                   entries: Sequence[journal.Change]) -> set[str] | None:
+    """The datasets to re-judge when every change since the kept version names the
+    subjects it changed (a record-by-record harvest): those subjects and the datasets
+    linked to or from them in the changed graphs, not every dataset of those graphs.
+    None when a change names none, or touched the registry, the ontology or the default
+    graph (`datasets_to_rejudge` decides then).
+
+    A judgement reads only the dataset's own triples (and the registry), so a dataset
+    whose triples no change touched keeps its verdict; the linked ones are re-judged too
+    because the rules view may infer something about them from a changed link."""
+    minter = Minter(settings.base)
+    graphs = set(graphs)
+    if not entries or any(not entry.subjects for entry in entries) or graphs & {
+            minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
+            journal.DEFAULT_GRAPH}:
+        return None
+    subjects = sorted({s for entry in entries for s in entry.subjects})
+    found = set(subjects)
+    named = " ".join(f"<{g}>" for g in sorted(graphs))
+    for chunk in _chunks(subjects):
+        values = " ".join(f"<{s}>" for s in chunk)
+        found |= _values(store, sparql_prefixes() + f"""
+            SELECT DISTINCT ?d WHERE {{ VALUES ?s {{ {values} }} VALUES ?g {{ {named} }}
+              GRAPH ?g {{ {{ ?s ?p ?d }} UNION {{ ?d ?p ?s }} }} ?d a dcat:Dataset }}""")
+    return found
 
 
 def datasets_to_rejudge(store: Store, settings: Settings, graphs: Iterable[str],

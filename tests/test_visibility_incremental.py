@@ -215,3 +215,42 @@ def test_a_removed_dataset_leaves_the_kept_set(demo_copy, demo_settings):
     apply_update(store, settings, f"DELETE WHERE {{ GRAPH <{graph_of[d]}> {{ <{d}> ?p ?o }} }}")
     assert d not in visibility.read_kept(store, settings)
     _assert_kept_equals_full(store, settings)
+
+
+def test_a_change_naming_its_subjects_rejudges_those_only(generated, monkeypatch):
+    """A record-by-record write (a harvest names the records it changed) re-judges the
+    named datasets and their neighbours, not every dataset of the graph; the kept set
+    and the public view still equal a full judgement and a full build."""
+    from regiongraph.change import apply_change
+
+    store, settings = generated
+    region = Region(store, settings)
+    published = visibility.read_kept(store, settings)
+    by_graph: dict[str, list[str]] = {}
+    for d, g in region.datasets():
+        by_graph.setdefault(g, []).append(d)
+    g, members = max(by_graph.items(), key=lambda item: len(item[1]))
+    d = next(x for x in members if x in published)
+    judged: list[set[str] | None] = []
+    judge = visibility.judge
+
+    def spying_judge(store, settings, day, datasets=None):
+        judged.append(None if datasets is None else set(datasets))
+        return judge(store, settings, day, datasets)
+
+    monkeypatch.setattr(visibility, "judge", spying_judge)
+    for level, shown in (("restricted", False), ("public", True)):
+        def write(level=level) -> list[str]:
+            store.update(PREFIXES + f"""DELETE {{ GRAPH <{g}> {{ <{d}> rg:accessLevel ?l }} }}
+                INSERT {{ GRAPH <{g}> {{ <{d}> rg:accessLevel <{RGC}access/{level}> }} }}
+                WHERE {{ GRAPH <{g}> {{ <{d}> rg:accessLevel ?l }} }}""")
+            return [g]
+
+        judged.clear()
+        assert apply_change(store, settings, "harvest", write, subjects=[d]).failures == {}
+        assert (d in visibility.read_kept(store, settings)) is shown
+        assert judged and all(j is not None and d in j and len(j) < len(members) // 4
+                              for j in judged), (len(members), judged)
+        _assert_kept_equals_full(store, settings)
+        assert _quads(public_store(store, settings)) == _quads(
+            build_public_store(store, settings))
