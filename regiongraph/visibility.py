@@ -318,28 +318,70 @@ def follow_calendar(store: Store, settings: Settings, day: dt.date) -> int:
 def named_datasets(store: Store, settings: Settings, graphs: Iterable[str],
                    entries: Sequence[journal.Change]) -> set[str] | None:
     """The datasets to re-judge when every change since the kept version names the
-    subjects it changed (a record-by-record harvest): those subjects and the datasets
-    linked to or from them in the changed graphs, not every dataset of those graphs.
-    None when a change names none, or touched the registry, the ontology or the default
-    graph (`datasets_to_rejudge` decides then).
+    subjects it changed (a record-by-record harvest, a workflow step): those subjects and
+    the datasets linked to or from them in the changed graphs, not every dataset of those
+    graphs; for a registry change also the datasets the named approvals cover
+    (`_covered_by`). None when a change names none, touched the ontology or the default
+    graph, or named a role assignment (`datasets_to_rejudge` decides then).
 
     A judgement reads only the dataset's own triples (and the registry), so a dataset
     whose triples no change touched keeps its verdict; the linked ones are re-judged too
     because the rules view may infer something about them from a changed link."""
     minter = Minter(settings.base)
     graphs = set(graphs)
+    registry = minter.graph(REGISTRY_GRAPH).value
     if not entries or any(not entry.subjects for entry in entries) or graphs & {
-            minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
-            journal.DEFAULT_GRAPH}:
+            minter.graph(ONTOLOGY_GRAPH).value, journal.DEFAULT_GRAPH}:
         return None
     subjects = sorted({s for entry in entries for s in entry.subjects})
     found = set(subjects)
+    if registry in graphs:
+        covered = _covered_by(store, settings, subjects, graphs)
+        if covered is None:
+            return None
+        found |= covered
     for chunk in _chunks(subjects):
         values = " ".join(f"<{s}>" for s in chunk)
         for graph in sorted(graphs):  # one graph a query: `VALUES ?g` made it 15× slower
             found |= _values(store, sparql_prefixes() + f"""
                 SELECT DISTINCT ?d WHERE {{ VALUES ?s {{ {values} }}
                   GRAPH <{graph}> {{ {{ ?s ?p ?d }} UNION {{ ?d ?p ?s }} }} ?d a dcat:Dataset }}""")
+    return found
+
+
+ASSIGNMENT_PREDICATES = ("org:member", "org:organization", "org:role")
+
+
+def _covered_by(store: Store, settings: Settings, subjects: list[str], graphs: set[str]
+                ) -> set[str] | None:
+    """The datasets a registry change naming `subjects` can have moved: those the named
+    approvals cover now or published when last judged. In the registry the rule reads only
+    approvals, role assignments and datasets' own facts, so another node named (a request,
+    a decision, a project) moves nothing. None (judge every dataset) when a named node is,
+    or may have been, a role assignment: one that is one now, or one with no triple left
+    in the registry or in a bookkeeping graph the change wrote (a deleted node of any
+    kind)."""
+    registry = Minter(settings.base).graph(REGISTRY_GRAPH).value
+    kept = public_set_graph(settings).value
+    bookkeeping = [g for g in sorted(graphs) if is_bookkeeping(settings.base, g)]
+    prefixes = sparql_prefixes()
+    roles = " ".join(ASSIGNMENT_PREDICATES)
+    found: set[str] = set()
+    for chunk in _chunks(subjects):
+        values = " ".join(f"<{s}>" for s in chunk)
+        present = _values(store, prefixes + f"""SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }}
+            GRAPH <{registry}> {{ ?s ?p ?o }} }}""")
+        for graph in bookkeeping:
+            present |= _values(store, f"""SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }}
+                GRAPH <{graph}> {{ ?s ?p ?o }} }}""")
+        if set(chunk) - present or _values(store, prefixes + f"""SELECT DISTINCT ?s WHERE {{
+                VALUES ?s {{ {values} }} GRAPH <{registry}> {{
+                  {{ ?s a rg:RoleAssignment }} UNION {{ VALUES ?p {{ {roles} }} ?s ?p ?o }} }} }}"""):
+            return None
+        found |= _values(store, prefixes + f"""SELECT DISTINCT ?d WHERE {{ VALUES ?a {{ {values} }}
+            {{ GRAPH <{registry}> {{ ?a rg:coversDataset ?d }} }}
+            UNION {{ GRAPH <{registry}> {{ ?a rg:coversCategory ?theme }} ?d dcat:theme ?theme }}
+            UNION {{ GRAPH <{kept}> {{ ?d rg:publishedBy ?a }} }} }}""")
     return found
 
 

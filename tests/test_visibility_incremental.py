@@ -282,3 +282,49 @@ def test_the_view_follows_a_graph_by_its_changed_lines(demo_copy, demo_settings,
         assert (g in read) is (serial == 0)  # read whole once, then by difference
         assert _quads(view) == _quads(build_public_store(store, settings))
         assert any(q.object.value == f"Line {serial}" for q in view.quads())
+
+
+def test_a_registry_change_naming_an_approval_rejudges_what_it_covers(generated, monkeypatch):
+    """A workflow step names the approval it changed: only the datasets that approval
+    covers (or published) are re-judged; a role assignment named judges every dataset."""
+    from regiongraph.change import apply_change
+
+    store, settings = generated
+    region = Region(store, settings)
+    kept = visibility.read_kept(store, settings)
+    by_approval: dict[str, set[str]] = {}
+    for d, approvals in kept.items():
+        for a in approvals:
+            by_approval.setdefault(a, set()).add(d)
+    a, published = max(by_approval.items(), key=lambda item: len(item[1]))
+    judged: list[set[str] | None] = []
+    judge = visibility.judge
+
+    def spying_judge(store, settings, day, datasets=None):
+        judged.append(None if datasets is None else set(datasets))
+        return judge(store, settings, day, datasets)
+
+    monkeypatch.setattr(visibility, "judge", spying_judge)
+    reg = region.registry
+
+    def set_status(status: str, subject: str = a) -> list[set[str] | None]:
+        def write() -> list[str]:
+            store.update(PREFIXES + f"""DELETE {{ GRAPH <{reg}> {{ <{a}> rg:status ?s }} }}
+                INSERT {{ GRAPH <{reg}> {{ <{a}> rg:status <{RGC}status/{status}> }} }}
+                WHERE {{ GRAPH <{reg}> {{ <{a}> rg:status ?s }} }}""")
+            return [reg]
+
+        judged.clear()
+        assert apply_change(store, settings, "workflow", write, subjects=[subject]).failures == {}
+        during = list(judged)
+        _assert_kept_equals_full(store, settings)
+        return during
+
+    during = set_status("revoked")
+    assert not published & set(visibility.read_kept(store, settings))
+    assert during and all(j is not None and published <= j and len(j) < len(region.datasets())
+                          for j in during), during
+    set_status("approved")
+    assert published <= set(visibility.read_kept(store, settings))
+    assert set_status("approved", subject=region.assignments()[0]) == [None]  # a role
+    assert _quads(public_store(store, settings)) == _quads(build_public_store(store, settings))
