@@ -56,15 +56,16 @@ def new_violations(store: Store, settings: Settings) -> list[Event]:
 
     Those already announced are read once and left out here, not by a FILTER NOT EXISTS
     per result: that made every change cost violations × events (61 s at 10k datasets
-    after one 1% re-harvest)."""
+    after one 1% re-harvest). The results of incremental runs are a subquery, joined
+    once (1.2 s → 0.55 s at 10k)."""
     current = Minter(settings.base).graph(*CURRENT)
     rows = store.query(f"""
 PREFIX sh: <http://www.w3.org/ns/shacl#>
 SELECT DISTINCT ?focus ?shape ?community ?message WHERE {{
+  {{ SELECT DISTINCT ?r WHERE {{ GRAPH ?run {{ ?report {RG.focusNodesChecked} ?n ; sh:result ?r }} }} }}
   GRAPH {current} {{ ?now sh:result ?r .
     ?r sh:resultSeverity sh:Violation ; sh:focusNode ?focus ; sh:sourceShape ?shape ;
        sh:resultMessage ?message ; {RG.community} ?community }}
-  GRAPH ?run {{ ?report sh:result ?r ; {RG.focusNodesChecked} ?n }}
 }}""")
     seen = _announced_violations(store, settings)
     responsible: dict[str, set[str]] = {}
