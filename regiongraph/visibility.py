@@ -256,10 +256,12 @@ DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> ?v }} }} ;
 INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> {int(version)} }} }}""")
 
 
-def kept_approvals(store: Store, settings: Settings) -> dict[str, set[str]] | None:
-    """Today's publishable datasets and their approvals, read from the kept set after
-    catching it up (the journal since it was judged, then the calendar since that day);
-    None when it cannot be kept (a read-only store, a failing view): judge in full then."""
+def kept_approvals(store: Store, settings: Settings,
+                   among: Iterable[str] | None = None) -> dict[str, set[str]] | None:
+    """Today's publishable datasets (of `among`, or all) and their approvals, read from
+    the kept set after catching it up (the journal since it was judged, then the calendar
+    since that day); None when it cannot be kept (a read-only store, a failing view):
+    judge in full then."""
     try:
         if _state(store, settings)[0] != journal.version(store, settings):
             from regiongraph.change import refresh
@@ -271,17 +273,32 @@ def kept_approvals(store: Store, settings: Settings) -> dict[str, set[str]] | No
     except Exception as error:  # noqa: BLE001 - the full judgement still answers
         log.warning("the kept public set could not catch up (%s); judging in full", error)
         return None
-    return read_kept(store, settings)
+    return read_kept(store, settings, among)
 
 
-def read_kept(store: Store, settings: Settings) -> dict[str, set[str]]:
-    """The kept set as it is in the store (dataset → approvals)."""
+def read_kept(store: Store, settings: Settings, among: Iterable[str] | None = None
+              ) -> dict[str, set[str]]:
+    """The kept set as it is in the store (dataset → approvals), of `among` or all."""
     found: dict[str, set[str]] = {}
-    rows = store.query(f"SELECT ?d ?a WHERE {{ GRAPH <{public_set_graph(settings).value}> "
-                       f"{{ ?d <{RG.publishedBy.value}> ?a }} }}")
-    for row in rows:
-        found.setdefault(row["d"].value, set()).add(row["a"].value)
+    pattern = f"GRAPH <{public_set_graph(settings).value}> {{ ?d <{RG.publishedBy.value}> ?a }}"
+    queries = [f"SELECT ?d ?a WHERE {{ {pattern} }}"] if among is None else [
+        f"SELECT ?d ?a WHERE {{ VALUES ?d {{ {' '.join(f'<{d}>' for d in chunk)} }} {pattern} }}"
+        for chunk in _chunks(sorted(set(among)))]
+    for query in queries:
+        for row in store.query(query):
+            found.setdefault(row["d"].value, set()).add(row["a"].value)
     return found
+
+
+def publishable_among(store: Store, settings: Settings, datasets: Iterable[str]) -> set[str]:
+    """Which of `datasets` anonymous users may see today: the kept set read for those
+    alone (a change's search update asks about its ~1% of datasets, not the region), or
+    the rule judged for them when the set cannot be kept."""
+    datasets = set(datasets)
+    kept = kept_approvals(store, settings, datasets)
+    if kept is None:
+        kept = judge(store, settings, _today(None), datasets)
+    return set(kept)
 
 
 def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:

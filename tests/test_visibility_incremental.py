@@ -329,3 +329,17 @@ def test_a_registry_change_naming_an_approval_rejudges_what_it_covers(generated,
     assert published <= set(visibility.read_kept(store, settings))
     assert set_status("approved", subject=region.assignments()[0]) == [None]  # a role
     assert _quads(public_store(store, settings)) == _quads(build_public_store(store, settings))
+
+
+def test_publishable_among_reads_the_kept_set_for_those_datasets(generated):
+    """Search asks about the datasets a change touched: the answer is the kept set's, for
+    those alone, and equals a full judgement of them."""
+    store, settings = generated
+    region = Region(store, settings)
+    every = [d for d, _ in region.datasets()]
+    published = set(visibility.read_kept(store, settings))
+    some = every[:25] + sorted(published)[:5]
+    assert visibility.publishable_among(store, settings, some) == published & set(some)
+    assert visibility.publishable_among(store, settings, some) == set(
+        visibility.judge(store, settings, TODAY, some))
+    assert set(visibility.read_kept(store, settings, some)) == published & set(some)
