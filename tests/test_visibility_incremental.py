@@ -215,3 +215,131 @@ def test_a_removed_dataset_leaves_the_kept_set(demo_copy, demo_settings):
     apply_update(store, settings, f"DELETE WHERE {{ GRAPH <{graph_of[d]}> {{ <{d}> ?p ?o }} }}")
     assert d not in visibility.read_kept(store, settings)
     _assert_kept_equals_full(store, settings)
+
+
+def test_a_change_naming_its_subjects_rejudges_those_only(generated, monkeypatch):
+    """A record-by-record write (a harvest names the records it changed) re-judges the
+    named datasets and their neighbours, not every dataset of the graph; the kept set
+    and the public view still equal a full judgement and a full build."""
+    from regiongraph.change import apply_change
+
+    store, settings = generated
+    region = Region(store, settings)
+    published = visibility.read_kept(store, settings)
+    by_graph: dict[str, list[str]] = {}
+    for d, g in region.datasets():
+        by_graph.setdefault(g, []).append(d)
+    g, members = max(by_graph.items(), key=lambda item: len(item[1]))
+    d = next(x for x in members if x in published)
+    judged: list[set[str] | None] = []
+    judge = visibility.judge
+
+    def spying_judge(store, settings, day, datasets=None):
+        judged.append(None if datasets is None else set(datasets))
+        return judge(store, settings, day, datasets)
+
+    monkeypatch.setattr(visibility, "judge", spying_judge)
+    for level, shown in (("restricted", False), ("public", True)):
+        def write(level=level) -> list[str]:
+            store.update(PREFIXES + f"""DELETE {{ GRAPH <{g}> {{ <{d}> rg:accessLevel ?l }} }}
+                INSERT {{ GRAPH <{g}> {{ <{d}> rg:accessLevel <{RGC}access/{level}> }} }}
+                WHERE {{ GRAPH <{g}> {{ <{d}> rg:accessLevel ?l }} }}""")
+            return [g]
+
+        judged.clear()
+        assert apply_change(store, settings, "harvest", write, subjects=[d]).failures == {}
+        assert (d in visibility.read_kept(store, settings)) is shown
+        assert judged and all(j is not None and d in j and len(j) < len(members) // 4
+                              for j in judged), (len(members), judged)
+        _assert_kept_equals_full(store, settings)
+        assert _quads(public_store(store, settings)) == _quads(
+            build_public_store(store, settings))
+
+
+def test_the_view_follows_a_graph_by_its_changed_lines(demo_copy, demo_settings, monkeypatch):
+    """A graph the view has read (built whole, or followed) is brought up to date by the
+    N-Triples lines that changed, without reading its quads again; the view still equals
+    a full build."""
+    store, settings = demo_copy, demo_settings
+    region = Region(store, settings)
+    published = visibility.read_kept(store, settings)
+    d, g = next((d, g) for d, g in region.datasets() if d in published)
+    public_store(store, settings)
+    read: list[str] = []
+    quads = store.quads
+
+    def spying_quads(graph=None):
+        read.append(getattr(graph, "value", ""))
+        return quads(graph)
+
+    monkeypatch.setattr(store, "quads", spying_quads)
+    for serial in range(3):
+        assert apply_update(store, settings, PREFIXES + f"""
+            DELETE {{ GRAPH <{g}> {{ <{d}> dct:title ?t }} }}
+            INSERT {{ GRAPH <{g}> {{ <{d}> dct:title "Line {serial}" }} }}
+            WHERE {{ GRAPH <{g}> {{ <{d}> dct:title ?t }} }}""").failures == {}
+        read.clear()
+        view = public_store(store, settings)
+        assert g not in read  # followed by difference, from the first change after the build
+        assert _quads(view) == _quads(build_public_store(store, settings))
+        assert any(q.object.value == f"Line {serial}" for q in view.quads())
+
+
+def test_a_registry_change_naming_an_approval_rejudges_what_it_covers(generated, monkeypatch):
+    """A workflow step names the approval it changed: only the datasets that approval
+    covers (or published) are re-judged; a role assignment named judges every dataset."""
+    from regiongraph.change import apply_change
+
+    store, settings = generated
+    region = Region(store, settings)
+    kept = visibility.read_kept(store, settings)
+    by_approval: dict[str, set[str]] = {}
+    for d, approvals in kept.items():
+        for a in approvals:
+            by_approval.setdefault(a, set()).add(d)
+    a, published = max(by_approval.items(), key=lambda item: len(item[1]))
+    judged: list[set[str] | None] = []
+    judge = visibility.judge
+
+    def spying_judge(store, settings, day, datasets=None):
+        judged.append(None if datasets is None else set(datasets))
+        return judge(store, settings, day, datasets)
+
+    monkeypatch.setattr(visibility, "judge", spying_judge)
+    reg = region.registry
+
+    def set_status(status: str, subject: str = a) -> list[set[str] | None]:
+        def write() -> list[str]:
+            store.update(PREFIXES + f"""DELETE {{ GRAPH <{reg}> {{ <{a}> rg:status ?s }} }}
+                INSERT {{ GRAPH <{reg}> {{ <{a}> rg:status <{RGC}status/{status}> }} }}
+                WHERE {{ GRAPH <{reg}> {{ <{a}> rg:status ?s }} }}""")
+            return [reg]
+
+        judged.clear()
+        assert apply_change(store, settings, "workflow", write, subjects=[subject]).failures == {}
+        during = list(judged)
+        _assert_kept_equals_full(store, settings)
+        return during
+
+    during = set_status("revoked")
+    assert not published & set(visibility.read_kept(store, settings))
+    assert during and all(j is not None and published <= j and len(j) < len(region.datasets())
+                          for j in during), during
+    set_status("approved")
+    assert published <= set(visibility.read_kept(store, settings))
+    assert set_status("approved", subject=region.assignments()[0]) == [None]  # a role
+    assert _quads(public_store(store, settings)) == _quads(build_public_store(store, settings))
+
+
+def test_publishable_among_reads_the_kept_set_for_those_datasets(generated):
+    """Search asks about the datasets a change touched: the answer is the kept set's, for
+    those alone, and equals a full judgement of them."""
+    store, settings = generated
+    region = Region(store, settings)
+    every = [d for d, _ in region.datasets()]
+    published = set(visibility.read_kept(store, settings))
+    some = every[:25] + sorted(published)[:5]
+    assert visibility.publishable_among(store, settings, some) == published & set(some)
+    assert visibility.publishable_among(store, settings, some) == set(
+        visibility.judge(store, settings, TODAY, some))
+    assert set(visibility.read_kept(store, settings, some)) == published & set(some)

@@ -250,8 +250,83 @@ def store_version(store: Store, settings: Settings,
 # the index
 # ---------------------------------------------------------------------------------------
 
-_indexes: VersionedCache[CatalogIndex] = VersionedCache(
-    lambda store, settings: build_index(store, settings, *store_version(store, settings)))
+def _public_index(store: Store, settings: Settings) -> CatalogIndex:
+    """The public index of the current store version: the previous one followed by the
+    change when it can (`follow_index`), else built whole."""
+    key = cache_key(store, settings)
+    token, changed = store_version(store, settings, date.fromisoformat(key[1]))
+    previous = _built.get(store)
+    index = follow_index(store, settings, previous[0], previous[1], key, token, changed) \
+        if previous is not None else None
+    if index is None:
+        index = build_index(store, settings, token, changed)
+    _built[store] = (key, index)
+    return index
+
+
+_built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_indexes: VersionedCache[CatalogIndex] = VersionedCache(_public_index)
+
+
+def follow_index(store: Store, settings: Settings, old_key: tuple[int, str],
+                 old: CatalogIndex, key: tuple[int, str], version: str,
+                 changed: datetime) -> CatalogIndex | None:
+    """`old` brought to `key` by what changed since, or None when a whole build is needed.
+
+    An entry (community, modified) reads only its dataset's own triples, so when every
+    change since names its subjects (a record-by-record harvest) and none touched the
+    registry or the ontology (the agents, the classifications), only the datasets
+    visibility re-judges for those changes (`visibility.named_datasets`), those whose
+    publication moved and those whose twin status moved are read again; the other
+    entries, the region and its communities are kept. Same day only: a new day can move
+    any publication."""
+    from regiongraph import journal, visibility
+    from regiongraph.harvest.dedup import duplicates_to_skip
+    from regiongraph.iri import ONTOLOGY_GRAPH
+
+    if old.public is None or old.policies or key[1] != old_key[1] or key[0] < old_key[0]:
+        return None
+    entries = journal.since(store, settings, old_key[0])
+    graphs = {g for entry in entries for g in entry.graphs}
+    minter = Minter(settings.base)
+    if graphs & {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value}:
+        return None
+    touched = visibility.named_datasets(store, settings, graphs, entries)
+    if touched is None:
+        return None
+    public = visibility.public_nodes(store, settings)
+    allowed = {_iri_text(d) for d in public.datasets}
+    twins = frozenset(duplicates_to_skip(store, allowed) & allowed)
+    moved = touched | (set(old.public.datasets) ^ allowed) | (old.twins ^ twins)
+    kept = [e for e in old.entries if e.iri not in moved]
+    fresh = _entries(store, minter, sorted(moved & allowed))
+    listed = sorted([*kept, *(e for e in fresh if e.iri not in twins)], key=lambda e: e.iri)
+    return CatalogIndex(version=version, last_modified=changed, entries=listed,
+                        region=old.region, communities=old.communities, base=minter.base,
+                        approvals_source=old.approvals_source, public=public, twins=twins)
+
+
+def _entries(store: Store, minter: Minter, iris: list[str]) -> list[IndexEntry]:
+    """Index entries of the datasets `iris` (the same query as `build_index`, by VALUES)."""
+    found = []
+    for start in range(0, len(iris), LOOKUP_BATCH):
+        values = " ".join(f"<{i}>" for i in iris[start:start + LOOKUP_BATCH])
+        rows = store.query(
+            sparql_prefixes(["dcat", "dct", "rg"])
+            + "SELECT ?d (SAMPLE(?c) AS ?community) (MAX(STR(?m)) AS ?modified) WHERE { "
+            f"VALUES ?d {{ {values} }} ?d a dcat:Dataset . OPTIONAL {{ ?d rg:community ?c }} "
+            "OPTIONAL { ?d dct:modified ?m } } GROUP BY ?d",
+            union_default_graph=True)
+        found += [_entry(minter, row) for row in rows]
+    return found
+
+
+def _entry(minter: Minter, row) -> IndexEntry:
+    community, modified = row["community"], row["modified"]
+    return IndexEntry(
+        iri=row["d"].value,
+        community=minter.local_id(community.value, "community") if community else None,
+        modified=parse_time(modified.value) if modified else None)
 
 
 def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
@@ -304,18 +379,7 @@ def build_index(store: Store, settings: Settings, version: str,
         "OPTIONAL { ?d dct:modified ?m } } GROUP BY ?d",
         union_default_graph=True,
     )
-    entries = []
-    for row in rows:
-        iri = row["d"].value
-        if iri not in allowed:
-            continue
-        community = row["community"]
-        modified = row["modified"]
-        entries.append(IndexEntry(
-            iri=iri,
-            community=minter.local_id(community.value, "community") if community else None,
-            modified=parse_time(modified.value) if modified else None,
-        ))
+    entries = [_entry(minter, row) for row in rows if row["d"].value in allowed]
     from regiongraph.harvest.dedup import duplicates_to_skip
 
     twins = frozenset(duplicates_to_skip(store, allowed) & allowed)

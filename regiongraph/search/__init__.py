@@ -274,9 +274,9 @@ def _visible(store: Store, settings: Settings, full: bool, candidates: dict[str,
         return public_iris(store, settings)
     if not candidates:
         return set()
-    from regiongraph.visibility import publishable_datasets
+    from regiongraph.visibility import publishable_among
 
-    return {str(getattr(d, "value", d)) for d in publishable_datasets(store, settings)}
+    return publishable_among(store, settings, candidates)
 
 
 def after_change(store: Store, settings: Settings, changed: list[NamedNode]) -> None:

@@ -57,7 +57,7 @@ def _from_public(store: Store, settings: Settings, key: tuple[int, str], nodes_o
     public = kept_public(store, settings)
     copy = EmbeddedStore(None)
     copy.oxigraph.bulk_extend(public.view.oxigraph)
-    kept = KeptView(key=public.key, view=copy, nodes=public.nodes)
+    kept = KeptView(key=public.key, view=copy, nodes=public.nodes, lines=dict(public.lines))
     catch_up(store, settings, kept, key, nodes_of)
     return kept
 

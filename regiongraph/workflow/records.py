@@ -70,7 +70,11 @@ def write(store: Store, settings: Settings, *, insert: Iterable[Triple] = (),
             return [graph, notices[0].graph_name]
         return [graph]
 
-    return apply_change(store, settings, ROAD, run, subjects=subjects).version
+    # Every node a triple is written about is named, not only those the caller gives: the
+    # views then follow these nodes alone (`visibility.named_datasets`, search).
+    named = {*subjects, *(t.subject.value for t in (*removed, *added)
+                          if isinstance(t.subject, NamedNode))}
+    return apply_change(store, settings, ROAD, run, subjects=named).version
 
 
 def values(store: Store, settings: Settings, subject: str, predicate: NamedNode) -> list[str]:

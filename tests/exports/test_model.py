@@ -70,3 +70,53 @@ def test_most_restrictive_access_level_wins():
     assert model._most_restrictive(["public"]) == "public"
     assert model._most_restrictive([]) is None
 
+
+
+def test_a_change_naming_its_subjects_follows_the_index(demo_store, demo_settings, monkeypatch):
+    """A record-by-record change (it names the datasets it wrote) brings the catalog index
+    up to date without building it whole, and the result equals a whole build."""
+    from regiongraph.change import apply_change
+    from regiongraph.namespaces import RGC
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    settings = Settings(store="memory", base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    first = model.catalog_index(store, settings)
+    d = first.entries[0].iri
+    g = next(row["g"].value for row in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ <{d}> a <http://www.w3.org/ns/dcat#Dataset> }} }}"))
+    build = model.build_index
+    builds: list[str] = []
+
+    def counted_build(*args, **kwargs):
+        builds.append(args[2])
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(model, "build_index", counted_build)
+    changes = [
+        (f"<{d}> <http://purl.org/dc/terms/modified> ?m", "<http://purl.org/dc/terms/modified>",
+         '"2031-01-02T03:04:05Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>'),
+        (f"<{d}> <https://w3id.org/regiongraph/ns#accessLevel> ?m",
+         "<https://w3id.org/regiongraph/ns#accessLevel>", f"<{RGC}access/restricted>"),
+    ]
+    for pattern, predicate, value in changes:
+        def write(pattern=pattern, predicate=predicate, value=value) -> list[str]:
+            store.update(f"DELETE {{ GRAPH <{g}> {{ {pattern} }} }} INSERT {{ GRAPH <{g}> "
+                         f"{{ <{d}> {predicate} {value} }} }} WHERE {{ OPTIONAL {{ GRAPH <{g}> "
+                         f"{{ {pattern} }} }} }}")
+            return [g]
+
+        assert apply_change(store, settings, "harvest", write, subjects=[d]).failures == {}
+        followed = model.catalog_index(store, settings)
+        assert builds == []  # followed, not built whole
+        whole = build(store, settings, followed.version, followed.last_modified)
+        assert followed.entries == whole.entries and followed.twins == whole.twins
+        assert followed.communities == whole.communities
+        listed = {e.iri: e for e in followed.entries}
+        if "modified" in predicate:
+            assert listed[d].modified is not None and listed[d].modified.year == 2031
+        else:
+            assert d not in listed  # restricted: no longer listed
+    store.close()
