@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import threading
 
 import httpx
 import pytest
@@ -184,3 +185,38 @@ def test_a_manual_edge_moves_the_version_and_the_region_snapshot(served):
     assert journal.since(store, settings, before)[0].road == "manual-edge"
     after = httpx.get(f"{url}/network", headers=ADMIN, timeout=120).json()
     assert after != network
+
+
+def test_a_search_beside_a_write_answers_from_the_index_as_it_stands(served):
+    """While a write's own request brings the search index up to date (it holds the view's
+    lock), a search does not queue behind it: it answers from the index as it stands, the
+    titles before the write; once the write's request is done, the new title is found."""
+    from regiongraph.change import view_lock
+
+    url, store, settings, catalog = served
+    httpx.get(f"{url}/search", params={"q": "warm"}, timeout=120)  # the index is built
+    before = _search_titles(url, "traffic counts")
+    held, release = threading.Event(), threading.Event()
+
+    def a_slow_index_follow() -> None:  # stands in for a write's long re-indexing
+        with view_lock("search"):
+            held.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=a_slow_index_follow)
+    holder.start()
+    held.wait(10)
+    writer = threading.Thread(target=by_sparql_update, args=(url, store, settings, catalog),
+                              kwargs={"title": "Traffic counts renamed beside a reader"})
+    writer.start()
+    answers: list[list[str]] = []
+    reader = threading.Thread(target=lambda: answers.append(_search_titles(url, "traffic counts")))
+    reader.start()
+    reader.join(30)
+    still_waiting = reader.is_alive()
+    release.set()
+    holder.join(30)
+    writer.join(120)
+    assert not still_waiting, "the search queued behind the write's index follow"
+    assert answers == [before]
+    assert "Traffic counts renamed beside a reader" in _search_titles(url, "renamed beside reader")
