@@ -28,6 +28,7 @@ from pyoxigraph import Store as OxStore
 
 from regiongraph import journal
 from regiongraph.change import cache_key
+from regiongraph.memory import trim
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.store.embedded import EmbeddedStore
@@ -128,6 +129,7 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
         fresh = EmbeddedStore(None)
         fresh.oxigraph.bulk_extend(view)
         kept.view, kept.removed = fresh, 0
+    trim()  # what the old view and the re-read graphs freed goes back to the OS
     return len(graphs)
 
 
