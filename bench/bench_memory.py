@@ -16,6 +16,7 @@ Per size, each step in its own process (bench/harness.py):
   keep removed quads?); a disk store (RocksDB) rewriting 10% of a graph's literals every
   cycle, without and with `flush()` after each; a 300k-quad memory view copied into a fresh
   store and the old one dropped every cycle, without and with glibc's `malloc_trim(0)`.
+  `MEMORY_PROBES=0` skips them.
 """
 
 from __future__ import annotations
@@ -248,6 +249,8 @@ def run(ctx: Context) -> Section:
                      f"first {first['harvest']:.2f} s, last {last['harvest']:.2f} s; the "
                      f"three first reads: first {first['reads']:.2f} s, last "
                      f"{last['reads']:.2f} s.")
+    if os.environ.get("MEMORY_PROBES", "1") == "0":  # a server-only run (before/after a fix)
+        return section
     ctx.log("memory: probes")
     _probe_rows(rows)
     notes.append("Probe rows: 'seconds' is the probe's wall time; RSS after cycle 0 is "
