@@ -56,7 +56,7 @@ def test_changes_through_the_change_path_do_not_pile_up_in_the_disk_stores_memor
 
 
 def test_the_heap_a_dropped_view_freed_goes_back_to_the_os(tmp_path):
-    """In a fresh interpreter: a 100k-quad memory view copied into a fresh store and the
+    """In a fresh interpreter: a 50k-quad memory view copied into a fresh store and the
     old one dropped, as the public view does; `memory.trim` gives the freed pages back."""
     script = textwrap.dedent("""
         from pathlib import Path
@@ -74,11 +74,11 @@ def test_the_heap_a_dropped_view_freed_goes_back_to_the_os(tmp_path):
                                    NamedNode("https://example.org/title"),
                                    Literal(f"title {i} revision {revision}"),
                                    NamedNode(f"https://example.org/g{i % 50}"))
-                              for i in range(100_000))
+                              for i in range(50_000))
             return store
 
         kept = view(0)
-        for revision in range(1, 4):
+        for revision in range(1, 3):
             fresh = Store()
             fresh.bulk_extend(view(revision))
             kept = fresh
@@ -89,4 +89,4 @@ def test_the_heap_a_dropped_view_freed_goes_back_to_the_os(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
     held, trimmed = float(out[0]), float(out[1])
-    assert held - trimmed > 25, (held, trimmed)  # MB the allocator kept, now returned
+    assert held - trimmed > 25, (held, trimmed)  # MB the allocator kept (measured: 51), now returned
