@@ -60,6 +60,16 @@ def _trim() -> None:
 # --- server cycles ------------------------------------------------------------------------
 
 
+def _drain(stream) -> None:
+    """Read the server's stderr to the end in a thread: `_start_server` gives it a pipe,
+    and a pipe nobody reads fills with the JSON logs (64 KiB, ~48 cycles at 1k) and stops
+    the server mid-request."""
+    import threading
+
+    threading.Thread(target=lambda: [None for _ in iter(lambda: stream.read(65536), b"")],
+                     daemon=True).start()
+
+
 def serve_memory(region: str, store_dir: str, size: int, count: int) -> dict:
     """The server, warmed once; then `count` cycles of edit → harvest → first reads, the
     server's memory after each."""
@@ -67,6 +77,7 @@ def serve_memory(region: str, store_dir: str, size: int, count: int) -> dict:
 
     edits = _edits(Path(region), size)
     process, url = _start_server(store_dir, region)
+    _drain(process.stderr)
     admin = {"Authorization": f"Bearer {TOKEN}"}
     rows: list[dict] = []
     try:
