@@ -16,7 +16,7 @@ Per size, each step in its own process (bench/harness.py):
   keep removed quads?); a disk store (RocksDB) rewriting 10% of a graph's literals every
   cycle, without and with `flush()` after each; a 300k-quad memory view copied into a fresh
   store and the old one dropped every cycle, without and with glibc's `malloc_trim(0)`.
-  `MEMORY_PROBES=0` skips them.
+  `MEMORY_PROBES=0` skips them, `MEMORY_PROBES=only` runs them alone.
 """
 
 from __future__ import annotations
@@ -206,14 +206,14 @@ def _probe_rows(rows: list[list[str]]) -> None:
     probes = [
         ("memory store: remove 1k quads, add 1k new, 1,000 cycles",
          "bench.bench_memory:probe_memory_store", (1000, 1000)),
-        ("disk store: rewrite 10k of 100k quads, 100 cycles, no flush",
-         "bench.bench_memory:probe_rocksdb", (100, 100_000, False)),
+        ("disk store: rewrite 5k of 50k quads, 50 cycles, no flush",
+         "bench.bench_memory:probe_rocksdb", (50, 50_000, False)),
         ("disk store: the same, flush() after each",
-         "bench.bench_memory:probe_rocksdb", (100, 100_000, True)),
-        ("300k-quad memory view copied and dropped, 20 cycles, no trim",
-         "bench.bench_memory:probe_dropped_views", (20, 300_000, False)),
+         "bench.bench_memory:probe_rocksdb", (50, 50_000, True)),
+        ("100k-quad memory view copied and dropped, 10 cycles, no trim",
+         "bench.bench_memory:probe_dropped_views", (10, 100_000, False)),
         ("the same, malloc_trim(0) after each",
-         "bench.bench_memory:probe_dropped_views", (20, 300_000, True)),
+         "bench.bench_memory:probe_dropped_views", (10, 100_000, True)),
     ]
     for label, target, args in probes:
         m = measure(label, target, *args)
@@ -230,7 +230,8 @@ def run(ctx: Context) -> Section:
                                "growth after cycle 1", "goal", "peak MB"],
                       rows=rows, notes=notes)
     count = cycles()
-    for size in ctx.sizes:
+    probes = os.environ.get("MEMORY_PROBES", "1")  # 0: the server alone; only: the probes
+    for size in ctx.sizes if probes != "only" else []:
         n = f"{size:,}"
         region = ctx.scratch(f"memory-region-{size}")
         shutil.copytree(ctx.region(size), region, dirs_exist_ok=True)
@@ -260,7 +261,7 @@ def run(ctx: Context) -> Section:
                      f"first {first['harvest']:.2f} s, last {last['harvest']:.2f} s; the "
                      f"three first reads: first {first['reads']:.2f} s, last "
                      f"{last['reads']:.2f} s.")
-    if os.environ.get("MEMORY_PROBES", "1") == "0":  # a server-only run (before/after a fix)
+    if probes == "0":
         return section
     ctx.log("memory: probes")
     _probe_rows(rows)
