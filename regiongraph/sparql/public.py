@@ -121,9 +121,8 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
     view = kept.view.oxigraph
     for graph in sorted(graphs):
         name = NamedNode(graph) if graph else None
-        kept.removed += _drop_graph(view, name)
         quads = store.quads(name) if name is not None else _default_graph_quads(store)
-        view.extend(public_quads_among(quads, nodes))
+        kept.removed += _rewrite_graph(view, name, set(public_quads_among(quads, nodes)))
     kept.nodes, kept.key = nodes, key
     if kept.removed > len(view):
         fresh = EmbeddedStore(None)
@@ -133,14 +132,19 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
     return len(graphs)
 
 
-def _drop_graph(view: OxStore, graph: NamedNode | None) -> int:
+def _rewrite_graph(view: OxStore, graph: NamedNode | None, wanted: set) -> int:
+    """Make the view's `graph` hold exactly `wanted`, touching only the quads that differ;
+    returns how many were removed. pyoxigraph's memory store keeps every removed quad, so
+    a graph dropped and re-added whole left its whole size behind on each change."""
     from pyoxigraph import DefaultGraph
 
     target = graph if graph is not None else DefaultGraph()
-    quads = list(view.quads_for_pattern(None, None, None, target))
-    for quad in quads:
+    held = set(view.quads_for_pattern(None, None, None, target))
+    gone = held - wanted
+    for quad in gone:
         view.remove(quad)
-    return len(quads)
+    view.extend(wanted - held)
+    return len(gone)
 
 
 def _default_graph_quads(store: Store):
