@@ -4,14 +4,12 @@ Why: a server that re-harvests nightly must hold the same memory after its hundr
 change as after its first. Measured on pyoxigraph 0.5.13 (bench/bench_memory.py, its
 probes), two native causes made it grow with the number of changes, not with the region:
 
-- RocksDB (the disk store) kept every write of every change in its memtables: rewriting
-  10k of 100k quads per cycle grew the process by ~14 MB a cycle, 64 → 1,533 MB over 100
-  cycles, and it had not flushed on its own. A `flush()` after each change writes them to
-  disk: 100 → 166 MB over the same 100 cycles.
-- glibc kept what the views freed (a public view copied into a fresh store, a search
-  writer's heap, a dropped reasoning batch) in its arenas instead of handing it back:
-  a 300k-quad in-memory view copied and dropped 20 times held 699 MB, 302 MB after
-  `malloc_trim(0)`.
+- RocksDB (the disk store) kept every write of every change in its write buffers
+  (memtables) and did not flush them on its own: rewriting 5k of 50k quads a cycle grew
+  the process from 72 to 433 MB over 50 cycles; with `flush()` after each, 72 to 87 MB.
+- glibc kept what the views freed (a view copied into a fresh store, a search writer's
+  heap) in its arenas instead of handing it back: a 100k-quad memory view copied and
+  dropped 10 times held 120 MB, 61 MB with `malloc_trim(0)` after each.
 
 So the one change path ends with `settle(store)`, and a kept SPARQL view that followed a
 change trims too (`regiongraph.sparql.public.catch_up`).
