@@ -224,7 +224,8 @@ GENERATED_10K = 10_000
 def test_random_changes_on_a_generated_region_of_10k(tmp_path):
     """Issue 14's scale: on a generated region of 10k datasets the kept set equals a fresh
     full judgement after every change of a random sequence (and the kept view a fresh
-    build). Minutes, not seconds: in the soak suite (`-m soak`), not in `make test`."""
+    build). About 15 CPU-minutes (52 min wall on a shared 2-core machine): in the soak
+    suite (`-m soak`), not in `make test`."""
     from regiongraph.generate.synthetic import generate_region
     from regiongraph.pipeline import load_region_dir
 
