@@ -26,6 +26,7 @@ from typing import Generic, TypeVar
 
 from regiongraph import journal
 from regiongraph.iri import Minter
+from regiongraph.memory import settle
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store, record_base
@@ -82,7 +83,9 @@ def apply_change(store: Store, settings: Settings, road: str,
     change = journal.Change(road=road, graphs=tuple(graphs),
                             subjects=tuple(sorted({str(s) for s in subjects})))
     version = journal.append(store, settings, change, at_least=at_least)
-    return Applied(version=version, graphs=graphs, failures=refresh(store, settings))
+    failures = refresh(store, settings)
+    settle(store)  # memory stays flat over changes: regiongraph.memory
+    return Applied(version=version, graphs=graphs, failures=failures)
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()

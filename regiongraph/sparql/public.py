@@ -30,6 +30,7 @@ from pyoxigraph import Store as OxStore
 from regiongraph import journal
 from regiongraph.change import cache_key
 from regiongraph.iri import is_bookkeeping
+from regiongraph.memory import trim
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.store.embedded import EmbeddedStore
@@ -149,14 +150,14 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
         if name is not None and graph not in mentioning and _follow_difference(
                 store, kept, name, nodes):
             continue
-        kept.removed += _drop_graph(view, name)
         quads = store.quads(name) if name is not None else _default_graph_quads(store)
-        view.extend(public_quads_among(quads, nodes))
+        kept.removed += _rewrite_graph(view, name, set(public_quads_among(quads, nodes)))
     kept.nodes, kept.key = nodes, key
     if kept.removed > len(view):
         fresh = EmbeddedStore(None)
         fresh.oxigraph.bulk_extend(view)
         kept.view, kept.removed = fresh, 0
+    trim()  # what the old view and the re-read graphs freed goes back to the OS
     return len(graphs)
 
 
@@ -203,14 +204,19 @@ def _triples(lines: list[bytes]):
     return parse(b"\n".join(lines), RdfFormat.N_TRIPLES) if lines else iter(())
 
 
-def _drop_graph(view: OxStore, graph: NamedNode | None) -> int:
+def _rewrite_graph(view: OxStore, graph: NamedNode | None, wanted: set) -> int:
+    """Make the view's `graph` hold exactly `wanted`, touching only the quads that differ;
+    returns how many were removed. pyoxigraph's memory store keeps every removed quad, so
+    a graph dropped and re-added whole left its whole size behind on each change."""
     from pyoxigraph import DefaultGraph
 
     target = graph if graph is not None else DefaultGraph()
-    quads = list(view.quads_for_pattern(None, None, None, target))
-    for quad in quads:
+    held = set(view.quads_for_pattern(None, None, None, target))
+    gone = held - wanted
+    for quad in gone:
         view.remove(quad)
-    return len(quads)
+    view.extend(wanted - held)
+    return len(gone)
 
 
 def _default_graph_quads(store: Store):
