@@ -475,6 +475,7 @@ class _Data:
     def _refresh(self, ticket: Ticket) -> None:
         from pyoxigraph import RdfFormat
 
+        from regiongraph import visibility
         from regiongraph.sparql import public
         from regiongraph.store import open_store
         from regiongraph.store.embedded import EmbeddedStore
@@ -494,6 +495,7 @@ class _Data:
         if old is not None:
             public.hand_over(old, fresh)  # the views catch up graph by graph
             hand_over(old, fresh)
+            visibility.hand_over(old, fresh)
             old.close()
         self.store, self.key = fresh, ticket.key
 
