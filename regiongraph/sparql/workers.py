@@ -521,9 +521,12 @@ class _Data:
         still writing: opened again for the next query."""
 
     def prepare(self, ticket: Ticket) -> None:
-        """Bring the public view to `ticket.key` (a helper that holds none yet is left to
-        build it for its first query)."""
-        if self.store is None:
+        """Bring the public view to `ticket.key`; a helper that holds none yet leaves it
+        to its first anonymous query (a build whole, 20 s at 10k datasets, would hold up
+        every other reader's fork meanwhile)."""
+        from regiongraph.sparql import public
+
+        if self.store is None or not public.holds_view(self.store):
             return
         self.target(ticket)
         self.provisional = True

@@ -255,6 +255,7 @@ def test_the_helper_prepares_its_public_view_before_the_first_query(demo_store, 
     from regiongraph.change import apply_change, cache_key
     from regiongraph.membership import Tier
     from regiongraph.sparql import public
+    from regiongraph.sparql.member import STEWARD
     from regiongraph.sparql.workers import Ticket, _Data
     from tests.sparql.conftest import copy_of
 
@@ -265,6 +266,9 @@ def test_the_helper_prepares_its_public_view_before_the_first_query(demo_store, 
     data = _Data(settings.model_copy())
     data.prepare(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY, prepare=True))
     assert data.store is None  # a helper that never answered a query builds nothing ahead
+    data.target(Ticket(cache_key(store, settings), STEWARD, REFERENCE_DAY))
+    data.prepare(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY, prepare=True))
+    assert not public.holds_view(data.store)  # nor one that served only the steward
     first = data.target(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY))
     dataset = next(iter(first.query("SELECT ?d WHERE { GRAPH ?g { ?d a "
                                     "<http://www.w3.org/ns/dcat#Dataset> } } LIMIT 1")))[0]
