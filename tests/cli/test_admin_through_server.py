@@ -88,7 +88,8 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     done = cli(store, "refresh", admin_token=TOKEN, server=url)
     assert done.returncode == 0, done.stderr
     assert (f"views at store version {version} (by the server at {url}): "
-            f"rules {version}, publishable {version}, search {version}") in done.stderr
+            f"rules {version}, publishable {version}, queries {version}, search {version}"
+            ) in done.stderr
 
     only = cli(store, "refresh", "--view", "search", "--json", admin_token=TOKEN, server=url)
     assert only.returncode == 0, only.stderr
@@ -104,7 +105,7 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     unknown = cli(store, "refresh", "--view", "nope", admin_token=TOKEN, server=url)
     assert unknown.returncode == 2
     assert "answered 400" in one_line(unknown)
-    assert "no view 'nope'; the views are rules, publishable, search" in one_line(unknown)
+    assert "no view 'nope'; the views are rules, publishable, queries, search" in one_line(unknown)
 
 
 def test_validate_beside_the_server_stores_through_it(served):
