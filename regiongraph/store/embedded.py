@@ -91,20 +91,20 @@ class EmbeddedStore:
                     "(a running `regiongraph serve`?)") from None
             raise StoreError(f"cannot open the store at {self.path}: {error}") from None
 
-    def _open_snapshot(self, attempts: int = 5) -> OxStore:
+    def _open_snapshot(self, patience: float = 5.0) -> OxStore:
         """Open read-only beside the writer. RocksDB lists the files of the store in its
         MANIFEST; a writer that flushes (after every change, `regiongraph.memory`) may
         replace a file between our reading the list and opening it, which RocksDB reports
-        as "Corruption: ... No such file or directory". The store is not corrupt: the next
-        attempt reads the new list."""
-        for attempt in range(attempts):
+        as "Corruption: ... No such file or directory". The store is not corrupt: a later
+        attempt reads the new list, so we try again for up to `patience` seconds."""
+        deadline = time.monotonic() + patience
+        while True:
             try:
                 return OxStore.read_only(str(self.path))
             except RuntimeError as error:
-                if "No such file or directory" not in str(error) or attempt == attempts - 1:
+                if "No such file or directory" not in str(error) or time.monotonic() > deadline:
                     raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+                time.sleep(0.02)
 
     def _remove_orphan_bulk_files(self) -> None:
         """A killed bulk load leaves `bulk-*.sst` files behind (NOTES.md §1).

@@ -4,6 +4,7 @@ reading its list and opening it, which it reports as "Corruption: No such file".
 
 import subprocess
 import sys
+import time
 
 from pyoxigraph import NamedNode, Quad
 
@@ -35,6 +36,7 @@ def test_snapshots_open_while_the_writer_flushes(tmp_path):
     while reader.poll() is None and i < 50_000:
         writer.oxigraph.add(Quad(NamedNode(f"https://example.org/n{i}"), graph, graph, graph))
         writer.oxigraph.flush()
+        time.sleep(0.005)  # a change a few milliseconds long, flushed after it (as the server)
         i += 1
     out, err = reader.communicate(timeout=120)
     writer.close()
