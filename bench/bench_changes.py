@@ -206,6 +206,15 @@ def _start_server(store_dir: str, region: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"the server at {url} did not come up within 300 s")
 
 
+def _stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def _timed(client, method: str, url: str, **kwargs) -> tuple[float, object]:
     start = time.perf_counter()
     response = client.request(method, url, **kwargs)
@@ -256,12 +265,7 @@ def serve_cycles(region: str, store_dir: str, size: int, cycles: int, budget_s: 
                 if time.perf_counter() - started > budget_s:
                     break
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop_server(process)
     return {"cycles": rows, "warm_up": warm_up, "rss_start_mb": rss_start,
             "sources": sorted({e["source"] for e in edits})}
 
