@@ -59,7 +59,7 @@ from regiongraph.loaders import (
 )
 from regiongraph.namespaces import DCAT, DCT, FOAF, RDF, RG
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, one_update
 
 LOOKUP_ABOVE = 1_000
 """Records (identifiers and landing pages) up to which a harvest looks up the datasets
@@ -168,7 +168,7 @@ class _Run:
                 return self.nothing_new("not-modified", "HTTP 304: the source has not changed")
             document_hash = self.document_hash(first.content)
             if has_data and state.document_hash == document_hash:
-                self.remember(first.etag, first.last_modified, document_hash)
+                self.remember(self.new_state(first.etag, first.last_modified, document_hash))
                 return self.nothing_new("unchanged", "the document is the one last harvested")
             pages = _PageCounter(fetcher)
             context = LoadContext(minter=self.minter, community=self.source.community,
@@ -185,12 +185,18 @@ class _Run:
                 skipped_mapping = any(r.unchanged for r in records)
                 if skipped_mapping:
                     self.carry_forward_errors({r.key for r in records if r.unchanged})
+
+                def read_now() -> list[Quad] | None:
+                    return self.new_state(first.etag, first.last_modified,
+                                          document_hash if pages.extra == 0 else None)
+
                 if not self.changed(has_data, links):
                     report.status = "unchanged"
+                    self.remember(read_now())
                 elif has_data and self.incremental_fits(records):
                     self.say(f"{self.source.id}: writing {len(self.touched):,} changed records")
                     report.written_graphs[self.graph.value] = self.write_changes(
-                        spool, records, links)
+                        spool, records, links, read_now())
                 else:
                     if skipped_mapping:
                         # Most records changed: the whole graph is rewritten, so the records
@@ -198,9 +204,8 @@ class _Run:
                         records = self.reread(loader, first, context, spool)
                     self.say(f"{self.source.id}: writing {len(records):,} records")
                     self.finish_spool(spool, records, links)
-                    report.written_graphs[self.graph.value] = self.write_graph(spool)
-            self.remember(first.etag, first.last_modified,
-                          document_hash if pages.extra == 0 else None)
+                    report.written_graphs[self.graph.value] = self.write_graph(
+                        spool, read_now())
             return report
         except (SourceError, SourcesError, UnknownLoaderError) as error:
             return self.failed(str(error))
@@ -357,21 +362,33 @@ class _Run:
         self.lines += len(triples)
         spool.write(serialize(triples, format=RdfFormat.N_TRIPLES))
 
-    def write_graph(self, spool: IO[bytes]) -> int:
-        """Replace the source graph from the N-Triples spool, atomically.
+    def write_graph(self, spool: IO[bytes], state: list[Quad] | None) -> int:
+        """Replace the source graph from the N-Triples spool, atomically, with the record
+        of the document it came from (`state`) in the same write.
 
         On the embedded store the spool goes to Oxigraph's bulk loader in Rust straight
-        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1); a
-        graph holding data, and other backends, get the triples through
-        `Store.replace_graph`, which writes only the difference on the embedded store.
+        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1); the
+        state rides along as N-Quads lines naming their graph (the spool's own lines have
+        none, and land in the source graph). A graph holding data, and other backends, get
+        the triples through `Store.replace_graph`, which writes only the difference on the
+        embedded store, with the state's update in the same transaction.
         """
         from regiongraph.store.embedded import EmbeddedStore
 
-        spool.seek(0)
         if isinstance(self.store, EmbeddedStore) and not self.has_quads():
-            self.store.oxigraph.bulk_load(spool, RdfFormat.N_TRIPLES, to_graph=self.graph)
+            if state is not None:
+                # A state kept for a graph that is empty now is stale: it goes first, or the
+                # bulk load would add a second value beside it.
+                if self.has_state():
+                    self.store.update(self.state_update([]))
+                spool.seek(0, 2)
+                spool.write(serialize(state, format=RdfFormat.N_QUADS))
+            spool.seek(0)
+            self.store.oxigraph.bulk_load(spool, RdfFormat.N_QUADS, to_graph=self.graph)
             return self.written()
-        return self.store.replace_graph(self.graph, parse(spool, RdfFormat.N_TRIPLES))
+        spool.seek(0)
+        return self.store.replace_graph(self.graph, parse(spool, RdfFormat.N_TRIPLES),
+                                        then=self.state_update(state))
 
     def incremental_fits(self, records: list[Record]) -> bool:
         """Rewrite only what changed when that is a small part of the source.
@@ -385,7 +402,7 @@ class _Run:
                 and len(self.touched) <= max(1, len(records) // 2))
 
     def write_changes(self, spool: IO[bytes], records: list[Record],
-                      links: list[DuplicateLink]) -> int:
+                      links: list[DuplicateLink], state: list[Quad] | None) -> int:
         """Swap in the changed records by their difference, in one SPARQL update (one
         transaction).
 
@@ -395,7 +412,8 @@ class _Run:
         inserts those that came. A retitled record changes a line or two of its ~20, so a
         1% re-harvest writes ~0.1% of the graph (staging the new triples and moving them
         in cost a bulk load, a copy and a drop: 0.6 s of the 1.35 s kernel at 10k
-        datasets). A failure leaves the source graph as it was.
+        datasets). The record of the document read (`state`) is written by the same
+        update. A failure or a kill leaves the source graph and that record as they were.
         """
         with tempfile.TemporaryFile() as changed:
             for key in sorted(self.touched):
@@ -414,8 +432,9 @@ class _Run:
             f"{t.subject} {t.predicate} {t.object} ." for t in triples) + "\n} }"
             for verb, triples in (("DELETE DATA", old - new), ("INSERT DATA", new - old))
             if triples]
-        if operations:
-            self.store.update(" ;\n".join(operations))
+        update = one_update(*operations, self.state_update(state))
+        if update:
+            self.store.update(update)
         return len(new)
 
     def old_triples(self) -> list[Triple]:
@@ -552,22 +571,46 @@ class _Run:
                 state.config_hash = value
         return state
 
-    def remember(self, etag: str | None, last_modified: str | None,
-                 document_hash: str | None) -> None:
-        """Keep validators and the document hash; called only after the data is stored."""
-        meta = self.minter.graph(META_GRAPH)
+    def new_state(self, etag: str | None, last_modified: str | None,
+                  document_hash: str | None) -> list[Quad] | None:
+        """The validators and document hash to keep for what this harvest read, or None
+        when the kept ones already say it.
+
+        They answer "has the document changed since the graph was written?", so they must
+        never describe another graph than the one stored: the writes put them in the same
+        transaction as the graph (`write_graph`, `write_changes`). Kept apart, a kill
+        between the two left a new graph beside the old document's hash, and the next
+        harvest of the old document was skipped as "unchanged".
+        """
         config = self.config_hash()
-        new = [Quad(self.catalog, p, Literal(v), meta) for p, v in (
-            (RG.httpETag, etag), (RG.httpLastModified, last_modified),
-            (RG.documentHash, document_hash), (RG.harvestConfigHash, config)) if v]
         old = self.read_state()
         if (old.etag, old.last_modified, old.document_hash, old.config_hash) == (
                 etag, last_modified, document_hash, config):
-            return
-        self.store.update(
-            f"DELETE WHERE {{ GRAPH <{meta.value}> {{ <{self.catalog.value}> ?p ?o }} }}")
-        if new:
-            self.store.add(new)
+            return None
+        meta = self.minter.graph(META_GRAPH)
+        return [Quad(self.catalog, p, Literal(v), meta) for p, v in (
+            (RG.httpETag, etag), (RG.httpLastModified, last_modified),
+            (RG.documentHash, document_hash), (RG.harvestConfigHash, config)) if v]
+
+    def state_update(self, state: list[Quad] | None) -> str:
+        """The SPARQL update that replaces the kept state by `state` ("" for None)."""
+        if state is None:
+            return ""
+        meta = f"<{self.minter.graph(META_GRAPH).value}>"
+        body = " ".join(f"{q.subject} {q.predicate} {q.object} ." for q in state)
+        return one_update(
+            f"DELETE WHERE {{ GRAPH {meta} {{ <{self.catalog.value}> ?p ?o }} }}",
+            f"INSERT DATA {{ GRAPH {meta} {{ {body} }} }}" if body else "")
+
+    def has_state(self) -> bool:
+        state = self.read_state()
+        return any((state.etag, state.last_modified, state.document_hash, state.config_hash))
+
+    def remember(self, state: list[Quad] | None) -> None:
+        """Keep the state when nothing else is written (the document had not changed)."""
+        update = self.state_update(state)
+        if update:
+            self.store.update(update)
 
     # one dataset, two sources ------------------------------------------------
 

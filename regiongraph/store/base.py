@@ -114,11 +114,15 @@ class Store(Protocol):
 
     description: str
 
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad], *,
+                      then: str = "") -> int:
         """Make `graph` hold exactly `triples`, atomically; return how many were written.
 
         If the iterable raises or the process dies halfway, the graph keeps its
         previous content. The iterable is consumed once and never held in memory.
+        `then` is a SPARQL update that belongs with the new content (a harvest's record of
+        the document it read): the embedded store runs it in the same transaction, so a
+        kill leaves both or neither; a remote store sends it right after the graph.
         """
         ...
 
@@ -173,3 +177,9 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def one_update(*operations: str) -> str:
+    """Several SPARQL update operations as one request: Oxigraph runs a request as one
+    transaction, so a kill leaves all of them or none. Empty operations are left out."""
+    return " ;\n".join(filter(None, operations))

@@ -117,8 +117,12 @@ class RemoteStore:
 
     # writes -------------------------------------------------------------
 
-    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad]) -> int:
-        return self._send_graph("PUT", graph, triples)
+    def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad], *,
+                      then: str = "") -> int:
+        written = self._send_graph("PUT", graph, triples)
+        if then:
+            self.update(then)
+        return written
 
     def _send_graph(self, method: str, graph: NamedNode | DefaultGraph,
                     triples: Iterable[Triple | Quad]) -> int:
