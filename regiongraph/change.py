@@ -84,13 +84,19 @@ def apply_change(store: Store, settings: Settings, road: str,
                  write: Callable[[], Iterable[str]], *, subjects: Iterable[str] = (),
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
-    graphs = sorted({str(getattr(g, "value", g)) for g in write()})
+    begun = journal.begin(store, settings, road)
+    try:
+        graphs = sorted({str(getattr(g, "value", g)) for g in write()})
+    except Exception:
+        journal.end(store, settings, begun)  # a failed write leaves the store as it was
+        raise
     if not graphs:
+        journal.end(store, settings, begun)
         return Applied(version=journal.version(store, settings))
     record_base(store, settings)
     change = journal.Change(road=road, graphs=tuple(graphs),
                             subjects=tuple(sorted({str(s) for s in subjects})))
-    version = journal.append(store, settings, change, at_least=at_least)
+    version = journal.append(store, settings, change, at_least=at_least, begun=begun)
     failures = refresh(store, settings)
     settle(store)  # memory stays flat over changes: regiongraph.memory
     return Applied(version=version, graphs=graphs, failures=failures)
@@ -157,12 +163,13 @@ def _follow_isolated(store: Store, settings: Settings, view: View, current: int)
 
 
 def catch_up_in_background(store: Store, settings: Settings) -> threading.Thread:
-    """`refresh` in a thread, for a server that starts: a writer killed between its journal
-    entry and its views (kill -9, a crash) left them behind, and they follow here with no
-    manual step. The server answers meanwhile; `/ready` says 503 until they are in line."""
+    """`refresh` in a thread, for a server that starts: a writer killed between its write
+    and its journal entry (`journal.recover`), or between the entry and its views (kill -9,
+    a crash), left them behind, and they follow here with no manual step. The server answers meanwhile; `/ready` says 503 until they are in line."""
 
     def run() -> None:
         try:
+            journal.recover(store, settings)
             refresh(store, settings)
         except Exception as error:  # noqa: BLE001 - the store did not answer: said, retried
             log.warning("views did not catch up at start: %s; they follow on the next change "

@@ -9,6 +9,11 @@ out the same version, and each sees the other's changes by reading the journal.
 
 Derived views remember the version they last caught up to and read the entries after it
 (`since`); caches key on `version` alone.
+
+A write and its entry are two transactions (a write may be a bulk load, which no update
+can join), so a change is first noted as begun (`begin`), and its entry removes that note
+in the entry's own update. A note found when a server starts is a writer that died between
+the two: `recover` journals it as a change of every graph, and the views follow it.
 """
 
 import uuid
@@ -20,7 +25,7 @@ from pyoxigraph import Literal, NamedNode
 from regiongraph.iri import Minter
 from regiongraph.namespaces import PROV, RDF, RG, XSD
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, one_update
 
 JOURNAL_GRAPH = "journal"
 # Stands for the store's default graph among a change's graphs (it has no IRI).
@@ -50,11 +55,13 @@ def version(store: Store, settings: Settings) -> int:
     return max((int(row["v"].value) for row in rows), default=0)
 
 
-def append(store: Store, settings: Settings, change: Change, *, at_least: int = 0) -> int:
+def append(store: Store, settings: Settings, change: Change, *, at_least: int = 0,
+           begun: str = "") -> int:
     """Record `change` under the next version (above `at_least`), and return that version.
 
     `at_least` keeps the version increasing across a restore, which brings back an older
-    journal: views that saw a later version must still see this one as new.
+    journal: views that saw a later version must still see this one as new. `begun` is
+    the note of `begin`, removed in the same transaction.
     """
     graph = journal_graph(settings).value
     entry = Minter(settings.base).iri("change", uuid.uuid4().hex).value
@@ -68,7 +75,7 @@ def append(store: Store, settings: Settings, change: Change, *, at_least: int = 
         _start(store, graph)
     # The WHERE matches the one current version (never an OPTIONAL: Virtuoso 7.2.5 inserts
     # nothing when an update's WHERE is only OPTIONAL and BIND, and says it did).
-    store.update(f"""
+    store.update(one_update(f"""
 DELETE {{ GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?was }} }}
 INSERT {{ GRAPH <{graph}> {{
   <{graph}> <{RG.currentVersion.value}> ?next .
@@ -77,10 +84,44 @@ INSERT {{ GRAPH <{graph}> {{
 WHERE {{
   GRAPH <{graph}> {{ <{graph}> <{RG.currentVersion.value}> ?was }}
   BIND((IF(?was > {int(at_least)}, ?was, {int(at_least)}) + 1) AS ?next)
-}}""")
+}}""", _forget(graph, begun) if begun else ""))
     rows = store.query(f"SELECT ?v WHERE {{ GRAPH <{graph}> "
                        f"{{ <{entry}> <{RG.storeVersion.value}> ?v }} }}")
     return next(int(row["v"].value) for row in rows)
+
+
+def begin(store: Store, settings: Settings, road: str) -> str:
+    """Note that a change by `road` is about to be written; return the note's IRI for
+    `append(begun=)` or `end`."""
+    graph = journal_graph(settings).value
+    note = Minter(settings.base).iri("change", uuid.uuid4().hex).value
+    at = Literal(datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime)
+    store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{note}> a <{RG.ChangeInProgress.value}> ; "
+                 f"<{RG.road.value}> {Literal(road)} ; <{PROV.startedAtTime.value}> {at} }} }}")
+    return note
+
+
+def end(store: Store, settings: Settings, begun: str) -> None:
+    """Remove the note of a change that wrote nothing (it failed, or had nothing to do)."""
+    store.update(_forget(journal_graph(settings).value, begun))
+
+
+def recover(store: Store, settings: Settings) -> list[int]:
+    """Journal every change begun and never recorded: its writer died in between, so what
+    it wrote is unknown, and the entry names every graph. Returns the new versions."""
+    graph = journal_graph(settings).value
+    rows = store.query(f"SELECT ?n ?road WHERE {{ GRAPH <{graph}> {{ "
+                       f"?n a <{RG.ChangeInProgress.value}> ; <{RG.road.value}> ?road }} }}")
+    begun = {row["n"].value: row["road"].value for row in rows}
+    if not begun:
+        return []
+    everything = tuple(sorted(filter(None, store.graphs())))
+    return [append(store, settings, Change(road=f"{road}, interrupted", graphs=everything),
+                   begun=note) for note, road in sorted(begun.items())]
+
+
+def _forget(graph: str, note: str) -> str:
+    return f"DELETE WHERE {{ GRAPH <{graph}> {{ <{note}> ?p ?o }} }}"
 
 
 def _start(store: Store, graph: str) -> None:

@@ -19,6 +19,7 @@ import pytest
 from regiongraph.api.app import create_app
 
 from regiongraph import journal
+from regiongraph.change import apply_change, catch_up_in_background
 from regiongraph.iri import INFERENCE_GRAPH, Minter
 from regiongraph.paths import data_path
 from regiongraph.pipeline import restore_dump
@@ -220,3 +221,34 @@ def test_a_search_beside_a_write_answers_from_the_index_as_it_stands(served):
     assert not still_waiting, "the search queued behind the write's index follow"
     assert answers == [before]
     assert "Traffic counts renamed beside a reader" in _search_titles(url, "renamed beside reader")
+
+
+class Died(BaseException):
+    """The writer's process ended here (a kill -9): nothing after it ran."""
+
+
+def test_a_write_whose_writer_died_before_its_journal_entry_is_followed_at_start(served):
+    """A write and its journal entry are two transactions; a writer killed between them
+    left a change no view would ever follow. The next start journals it and follows."""
+    url, store, settings, _catalog = served
+    before = journal.version(store, settings)
+    assert _search_titles(url, "zeppelin") == []
+    graph, dataset = _graph(settings), _dataset(settings)
+
+    def write_then_die():
+        store.update(f"DELETE {{ GRAPH <{graph}> {{ <{dataset}> <{DCT_TITLE}> ?old }} }} "
+                     f"INSERT {{ GRAPH <{graph}> {{ <{dataset}> <{DCT_TITLE}> \"Died zeppelin\" }} }} "
+                     f"WHERE {{ GRAPH <{graph}> {{ <{dataset}> <{DCT_TITLE}> ?old }} }}")
+        raise Died
+
+    with pytest.raises(Died):
+        apply_change(store, settings, "sparql-update", write_then_die)
+    assert journal.version(store, settings) == before
+    assert _search_titles(url, "zeppelin") == []
+
+    catch_up_in_background(store, settings).join(timeout=600)
+    assert _search_titles(url, "zeppelin") == ["Died zeppelin"]
+    assert [c.road for c in journal.since(store, settings, before)] == [
+        "sparql-update, interrupted"]
+    assert journal.recover(store, settings) == []  # the note went with the entry
+    _derived_views_agree(store, settings)
