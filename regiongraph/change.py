@@ -16,6 +16,7 @@ the catalog index, the region snapshot) key on the store version alone.
 """
 
 import datetime as dt
+import functools
 import logging
 import threading
 import weakref
@@ -77,6 +78,7 @@ def apply_change(store: Store, settings: Settings, road: str,
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
+    give_back_memory()
     if not graphs:
         return Applied(version=journal.version(store, settings))
     record_base(store, settings)
@@ -129,9 +131,30 @@ def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
             error = _follow_isolated(store, settings, view, current)
         finally:
             lock.release()
+            give_back_memory()
         if error:
             failures[view.name] = error
     return failures
+
+
+def give_back_memory() -> None:
+    """Return the heap a step freed to the system (glibc `malloc_trim`).
+
+    A write and each view build large passing structures (Oxigraph's bulk loader, the
+    fingerprints of a harvested graph); glibc keeps the freed pages in its arenas, one per
+    thread that allocated, so without this each step's peak stacked on the last one's
+    leftovers and one 20k-record harvest grew the server by 463 MB, never given back.
+    A no-op where the C library has no `malloc_trim` (musl, macOS)."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None)
 
 
 def _follow_isolated(store: Store, settings: Settings, view: View, current: int) -> str | None:
