@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 PD = "https://w3id.org/dpv/pd#"
 PUBLIC_SET_GRAPH = "public-set"
 JUDGE_CHUNK = 1_000
+KEEP_CHUNK = 1_000
+"""Datasets whose verdicts one update of the kept set rewrites (`_keep`)."""
 PERSONAL_DATA_SCHEME = RGC + "personal-data"
 
 # Classes the registry declares whose instances are public (subclasses are asserted too
@@ -480,7 +482,7 @@ def _keep(store: Store, settings: Settings, day: dt.date, datasets: set[str] | N
     by_dataset: dict[str, list[Triple]] = {}
     for fact in facts:
         by_dataset.setdefault(fact.subject.value, []).append(fact)
-    for chunk in _chunks(sorted(datasets)):
+    for chunk in _chunks(sorted(datasets), KEEP_CHUNK):
         kept = [f"{t} ." for d in chunk for t in by_dataset.pop(d, ())]
         store.update(f"""DELETE {{ GRAPH <{g}> {{ ?d ?p ?o }} }} WHERE {{
             VALUES ?d {{ {" ".join(f"<{d}>" for d in chunk)} }} GRAPH <{g}> {{ ?d ?p ?o }} }}"""
