@@ -16,7 +16,6 @@ the catalog index, the region snapshot) key on the store version alone.
 """
 
 import datetime as dt
-import functools
 import logging
 import threading
 import weakref
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Generic, TypeVar
 
-from regiongraph import journal
+from regiongraph import heap, journal
 from regiongraph.iri import Minter
 from regiongraph.memory import settle
 from regiongraph.namespaces import RG
@@ -78,7 +77,7 @@ def apply_change(store: Store, settings: Settings, road: str,
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
-    give_back_memory()
+    heap.give_back()  # what the write freed (a bulk load's batch), before the views follow
     if not graphs:
         return Applied(version=journal.version(store, settings))
     record_base(store, settings)
@@ -131,30 +130,9 @@ def refresh(store: Store, settings: Settings, views: Iterable[str] | None = None
             error = _follow_isolated(store, settings, view, current)
         finally:
             lock.release()
-            give_back_memory()
         if error:
             failures[view.name] = error
     return failures
-
-
-def give_back_memory() -> None:
-    """Return the heap a step freed to the system (glibc `malloc_trim`).
-
-    A write and each view build large passing structures (Oxigraph's bulk loader, the
-    fingerprints of a harvested graph); glibc keeps the freed pages in its arenas, one per
-    thread that allocated, so without this each step's peak stacked on the last one's
-    leftovers and one 20k-record harvest grew the server by 463 MB, never given back.
-    A no-op where the C library has no `malloc_trim` (musl, macOS)."""
-    trim = getattr(_libc(), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _libc():
-    import ctypes
-
-    return ctypes.CDLL(None)
 
 
 def _follow_isolated(store: Store, settings: Settings, view: View, current: int) -> str | None:
@@ -203,6 +181,7 @@ def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
     else:
         graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
     _call(view.follow, store, settings, [_node(g) for g in graphs])
+    heap.give_back()  # what the follow freed, before the next view builds its own
     if view.mark:
         _call(view.mark, store, settings, current)
     else:
