@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Generic, TypeVar
 
-from regiongraph import heap, journal
+from regiongraph import journal
 from regiongraph.iri import Minter
-from regiongraph.memory import settle
+from regiongraph.memory import settle, trim
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store, record_base
@@ -77,7 +77,7 @@ def apply_change(store: Store, settings: Settings, road: str,
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
-    heap.give_back()  # what the write freed (a bulk load's batch), before the views follow
+    trim()  # what the write freed (a bulk load's batch), before the views follow
     if not graphs:
         return Applied(version=journal.version(store, settings))
     record_base(store, settings)
@@ -181,7 +181,7 @@ def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
     else:
         graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
     _call(view.follow, store, settings, [_node(g) for g in graphs])
-    heap.give_back()  # what the follow freed, before the next view builds its own
+    trim()  # what the follow freed, before the next view builds its own
     if view.mark:
         _call(view.mark, store, settings, current)
     else:

@@ -168,10 +168,10 @@ def serve(
     import uvicorn
 
     from regiongraph.api.app import create_app
-    from regiongraph.heap import settle_for_serving
+    from regiongraph.memory import few_arenas
     from regiongraph.observe import configure_logging, log
 
-    settle_for_serving()
+    few_arenas()
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
     # Opened here, not in the app's startup: a busy store or another base is one line.
