@@ -41,6 +41,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -184,21 +185,34 @@ def _start_server(store_dir: str, region: str) -> tuple[subprocess.Popen, str]:
         port = sock.getsockname()[1]
     env = {**os.environ, "REGIONGRAPH_ADMIN_TOKEN": TOKEN,
            "REGIONGRAPH_SOURCES": str(Path(region) / "sources.yaml")}
-    process = subprocess.Popen([sys.executable, "-m", "regiongraph", "--store", store_dir,
-                                "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            httpx.get(url + "/health", timeout=2.0)
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    # Its log to a file, not a pipe nobody reads: ~24 cycles of access log filled a pipe's
+    # 64 KiB and the server stopped in its next write.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-m", "regiongraph", "--store", store_dir,
+                                    "serve", "--port", str(port)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=log)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"the server exited: {log.read().decode()[-2000:]}")
+            try:
+                httpx.get(url + "/health", timeout=2.0)
+                return process, url
+            except httpx.HTTPError:
+                time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"the server at {url} did not come up within 300 s")
+
+
+def _stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def _timed(client, method: str, url: str, **kwargs) -> tuple[float, object]:
@@ -251,12 +265,7 @@ def serve_cycles(region: str, store_dir: str, size: int, cycles: int, budget_s: 
                 if time.perf_counter() - started > budget_s:
                     break
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop_server(process)
     return {"cycles": rows, "warm_up": warm_up, "rss_start_mb": rss_start,
             "sources": sorted({e["source"] for e in edits})}
 

@@ -23,12 +23,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_changes import READS, TOKEN, _edits, _read, _retitle, _start_server, _timed
+from bench.bench_changes import (
+    READS,
+    TOKEN,
+    _edits,
+    _read,
+    _retitle,
+    _start_server,
+    _stop_server,
+    _timed,
+)
 from bench.harness import Context, Section, measure
 
 TITLE = "Memory: server RSS over re-harvest cycles, and each native cause in isolation"
@@ -60,16 +68,6 @@ def _trim() -> None:
 # --- server cycles ------------------------------------------------------------------------
 
 
-def _drain(stream) -> None:
-    """Read the server's stderr to the end in a thread: `_start_server` gives it a pipe,
-    and a pipe nobody reads fills with the JSON logs (64 KiB, ~48 cycles at 1k) and stops
-    the server mid-request."""
-    import threading
-
-    threading.Thread(target=lambda: [None for _ in iter(lambda: stream.read(65536), b"")],
-                     daemon=True).start()
-
-
 def serve_memory(region: str, store_dir: str, size: int, count: int) -> dict:
     """The server, warmed once; then `count` cycles of edit → harvest → first reads, the
     server's memory after each."""
@@ -77,7 +75,6 @@ def serve_memory(region: str, store_dir: str, size: int, count: int) -> dict:
 
     edits = _edits(Path(region), size)
     process, url = _start_server(store_dir, region)
-    _drain(process.stderr)
     admin = {"Authorization": f"Bearer {TOKEN}"}
     rows: list[dict] = []
     try:
@@ -95,12 +92,7 @@ def serve_memory(region: str, store_dir: str, size: int, count: int) -> dict:
                 rows.append({"cycle": cycle, "changed": changed, "harvest": harvest,
                              "reads": reads, **_rss_parts(process.pid)})
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        _stop_server(process)
     return {"start": start, "cycles": rows}
 
 

@@ -46,6 +46,10 @@ class View:
     follow: str
     seen: str | None = None
     mark: str | None = None
+    local: bool = False
+    """Kept by this process, not in the store (the query helper's public view): a write
+    of another process leaves it behind until this one's next change or query, which is
+    no reason to be unready (`observe.readiness`)."""
 
 
 # In order: the rules view writes the inferences the search records read; the search
@@ -54,6 +58,10 @@ VIEWS: list[View] = [
     View("rules", "regiongraph.rules.hooks:after_change"),
     View("publishable", "regiongraph.visibility:follow",
          seen="regiongraph.visibility:seen_version", mark="regiongraph.visibility:mark_version"),
+    # Right after the public set: the query helper prepares its public view while the
+    # views below run, so the first anonymous query after a change does not wait for it.
+    View("queries", "regiongraph.sparql.workers:follow", seen="regiongraph.sparql.workers:"
+         "seen_version", mark="regiongraph.sparql.workers:mark_version", local=True),
     View("search", "regiongraph.search:after_change",
          seen="regiongraph.search:seen_version", mark="regiongraph.search:mark_version"),
     View("geo", "regiongraph.geo.index:follow",
@@ -90,8 +98,8 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()
-                                     for name in ("rules", "publishable", "search", "geo",
-                                                  "notify")}
+                                     for name in ("rules", "publishable", "queries", "search",
+                                                  "geo", "notify")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

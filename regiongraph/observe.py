@@ -132,7 +132,8 @@ def readiness(store: Store, settings: Settings) -> Readiness:
 
     try:
         current = journal.version(store, settings)
-        lags = {view.name: _lag(current, seen_version(store, settings, view)) for view in VIEWS}
+        lags = {view.name: _lag(current, seen_version(store, settings, view))
+                for view in VIEWS if not view.local}
     except Exception as error:  # noqa: BLE001 - any failure means "not ready", said why
         return Readiness(problem=f"the store did not answer: {type(error).__name__}: {error}")
     return Readiness(version=current, lags=lags)

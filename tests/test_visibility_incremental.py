@@ -401,3 +401,53 @@ def test_the_kept_set_is_rewritten_a_chunk_of_datasets_an_update(generated, monk
     named = [len({d for d in members if f"<{d}> " in s}) for s in rewrites]
     assert sum(named) >= len(members) and max(named) <= 5, named
     _assert_kept_equals_full(store, settings)
+
+
+def _fresh_facts(store) -> dict[str, set]:
+    facts = visibility.StoreFacts(version=0, graphs=frozenset(),
+                                  by_graph=visibility._read_facts(store, None)).merge()
+    return {name: getattr(facts, name) for name in visibility.FACT_PATTERNS}
+
+
+def test_public_nodes_follow_a_change_by_its_graphs(demo_copy, demo_settings, monkeypatch):
+    """The store's facts behind `public_nodes` (datasets, never-public typed nodes,
+    personal-data categories, catalogs, distributions) are read whole once, then by the
+    graphs a change wrote (and the views' own graphs): after writes to a source graph, a
+    new graph and the default graph they equal a whole read, and so do the public nodes."""
+    store, settings = demo_copy, demo_settings
+    region = Region(store, settings)
+    d, g = next(pair for pair in region.datasets() if pair[0] in visibility.read_kept(
+        store, settings))
+    untouched = {other for _, other in region.datasets()} - {g, region.registry}
+    assert untouched  # graphs holding datasets that no write below touches
+    visibility.public_nodes(store, settings)
+    read: list[set[str] | None] = []
+    read_facts = visibility._read_facts
+
+    def spying_read(store, graphs):
+        read.append(None if graphs is None else set(graphs))
+        return read_facts(store, graphs)
+
+    monkeypatch.setattr(visibility, "_read_facts", spying_read)
+    writes = [
+        (f"INSERT DATA {{ GRAPH <{g}> {{ <{d}> rg:personalDataCategory "
+        "<https://example.org/pd/Health> . <https://example.org/p> a "
+        "<http://xmlns.com/foaf/0.1/Person> } }"),
+        (f"INSERT DATA {{ GRAPH <{g}-new> {{ <{d}> dcat:distribution <{d}/extra> . "
+        f"<{g}-cat> a dcat:Catalog }} }}"),
+        f"DELETE WHERE {{ GRAPH <{g}> {{ <{d}> rg:personalDataCategory ?c }} }}",
+        f"INSERT DATA {{ <{d}-default> a dcat:Dataset }}",
+        f"DELETE WHERE {{ GRAPH <{g}-new> {{ ?s ?p ?o }} }}",
+    ]
+    for update in writes:
+        assert apply_update(store, settings, PREFIXES + update).failures == {}
+        read.clear()
+        nodes = visibility.public_nodes(store, settings)
+        assert read and all(graphs is not None and not graphs & untouched
+                            for graphs in read), read
+        facts = visibility.store_facts(store, settings)
+        assert {name: getattr(facts, name) for name in visibility.FACT_PATTERNS} == \
+            _fresh_facts(store)
+        full = visibility._compute_public_nodes(store, settings, None)
+        assert (nodes.public, nodes.private) == (full.public, full.private)
+    assert f"{d}-default" in visibility.public_nodes(store, settings).private

@@ -91,6 +91,11 @@ def kept_public(store: Store, settings: Settings) -> KeptView:
         return kept
 
 
+def holds_view(store: Store) -> bool:
+    """Whether a public view of `store` is kept (built by an earlier read)."""
+    return store in _views
+
+
 def hand_over(old: Store, new: Store) -> None:
     """`new` holds `old`'s data at a later version (a read-only snapshot opened again, in
     the query helper of `regiongraph.sparql.workers`): `old`'s kept view now follows `new`,

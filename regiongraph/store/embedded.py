@@ -20,6 +20,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -77,7 +78,7 @@ class EmbeddedStore:
             return OxStore()
         try:
             if self.read_only:
-                return OxStore.read_only(str(self.path))
+                return self._open_snapshot()
             self.path.mkdir(parents=True, exist_ok=True)
             self._remove_orphan_bulk_files()
             opened = OxStore(str(self.path))
@@ -89,6 +90,21 @@ class EmbeddedStore:
                     f"the store at {self.path} is in use by another process "
                     "(a running `regiongraph serve`?)") from None
             raise StoreError(f"cannot open the store at {self.path}: {error}") from None
+
+    def _open_snapshot(self, patience: float = 5.0) -> OxStore:
+        """Open read-only beside the writer. RocksDB lists the files of the store in its
+        MANIFEST; a writer that flushes (after every change, `regiongraph.memory`) may
+        replace a file between our reading the list and opening it, which RocksDB reports
+        as "Corruption: ... No such file or directory". The store is not corrupt: a later
+        attempt reads the new list, so we try again for up to `patience` seconds."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                return OxStore.read_only(str(self.path))
+            except RuntimeError as error:
+                if "No such file or directory" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _remove_orphan_bulk_files(self) -> None:
         """A killed bulk load leaves `bulk-*.sst` files behind (NOTES.md §1).

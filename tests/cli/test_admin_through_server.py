@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from regiongraph.change import VIEWS
+from regiongraph.search.index import LABELS
 from tests.support import free_port, regiongraph_server
 
 TOKEN = "admin-secret-for-tests"
@@ -38,6 +39,12 @@ def one_line(result: subprocess.CompletedProcess) -> str:
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 
 
+def built(index: Path) -> bool:
+    """True once a whole build of the search index finished (its state file says so)."""
+    state = index / LABELS
+    return state.exists() and json.loads(state.read_text()).get("complete", False)
+
+
 @pytest.fixture(scope="module")
 def served(demo_disk, tmp_path_factory):
     """A copy of the demo store (without its search index) held by a running server."""
@@ -56,7 +63,7 @@ def views(url: str) -> dict:
 def test_reindex_beside_the_server_is_done_by_the_server(served):
     store, url = served
     index = store.with_name(store.name + ".search")
-    assert not index.exists()  # the copy has no index: the rebuild must make one
+    assert not built(index)  # the copy has no index (a server start opens an empty one)
 
     done = cli(store, "reindex", "--json", admin_token=TOKEN, server=url)
 
@@ -81,7 +88,8 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     done = cli(store, "refresh", admin_token=TOKEN, server=url)
     assert done.returncode == 0, done.stderr
     assert (f"views at store version {version} (by the server at {url}): "
-            f"rules {version}, publishable {version}, search {version}") in done.stderr
+            f"rules {version}, publishable {version}, queries {version}, search {version}"
+            ) in done.stderr
 
     only = cli(store, "refresh", "--view", "search", "--json", admin_token=TOKEN, server=url)
     assert only.returncode == 0, only.stderr
@@ -97,7 +105,7 @@ def test_refresh_beside_the_server_is_done_by_the_server(served):
     unknown = cli(store, "refresh", "--view", "nope", admin_token=TOKEN, server=url)
     assert unknown.returncode == 2
     assert "answered 400" in one_line(unknown)
-    assert "no view 'nope'; the views are rules, publishable, search" in one_line(unknown)
+    assert "no view 'nope'; the views are rules, publishable, queries, search" in one_line(unknown)
 
 
 def test_validate_beside_the_server_stores_through_it(served):
@@ -155,7 +163,7 @@ def test_a_server_of_another_store_is_not_asked(served, demo_copy):
     assert done.returncode == 2
     assert f"the server at {url} holds " in one_line(done)
     assert f"not {demo_copy.resolve()}: set REGIONGRAPH_SERVER" in one_line(done)
-    assert not demo_copy.with_name(demo_copy.name + ".search").exists()
+    assert not built(demo_copy.with_name(demo_copy.name + ".search"))
 
 
 def test_without_a_server_the_commands_work_locally(demo_copy):

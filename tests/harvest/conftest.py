@@ -1,6 +1,5 @@
 """Harvest fixtures: the misbehaving loopback server, fresh stores, a quick fetch policy."""
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from regiongraph.harvest import FetchPolicy, SourceConfig, harvest_source
 from regiongraph.iri import Minter
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-from tests.harvest.fixture_server import FIXTURES, FixtureServer
+from tests.harvest.fixture_server import FIXTURES, running_portal
 
 QUICK = FetchPolicy(connect_timeout=2, read_timeout=1.0, retries=2, backoff=0.01,
                     max_bytes=100 * 1024 * 1024, max_redirects=5)
@@ -18,12 +17,8 @@ QUICK = FetchPolicy(connect_timeout=2, read_timeout=1.0, retries=2, backoff=0.01
 
 @pytest.fixture(scope="session")
 def portal():
-    server = FixtureServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_portal() as server:
+        yield server
 
 
 @pytest.fixture

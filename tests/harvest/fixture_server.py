@@ -6,10 +6,12 @@ never come, bodies larger than the cap, and three paging APIs (CKAN, Socrata, Ar
 Hub search) computed from small generated inventories.
 """
 
+import contextlib
 import hashlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -228,3 +230,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"type": "FeatureCollection", "features": features, "numberMatched": total,
                 "numberReturned": len(features), "links": links}
         return self.send(200, json.dumps(body).encode(), "application/geo+json")
+
+
+@contextlib.contextmanager
+def running_portal() -> Iterator[FixtureServer]:
+    """The fixture portal served from a thread on loopback for the length of the block."""
+    server = FixtureServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -254,6 +254,47 @@ def test_incremental_write_equals_a_fresh_harvest(harvest, fixtures, tmp_path):
     assert not any(g.startswith("urn:regiongraph:staging:") for g in harvest.store.graphs())
 
 
+def test_a_retitled_record_writes_its_changed_lines_only(harvest, fixtures, tmp_path,
+                                                         monkeypatch):
+    """A record whose title changed is written by difference: one update deletes the old
+    title and inserts the new one, and the record's unchanged triples are not rewritten
+    (nor staged and copied); the graph still ends as a fresh harvest leaves it."""
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+    from tests.harvest.conftest import Harvester
+
+    catalog = tmp_path / "catalog.json"
+    records = json.loads((fixtures / "catalog-v1.json").read_text())["dataset"]
+    many = [dict(r, identifier=f"{r['identifier']}-{n}",
+                 landingPage=f"{r['landingPage']}-{n}") for n in range(4) for r in records]
+    catalog.write_text(json.dumps({"dataset": many}))
+    harvest(catalog)
+    many[0]["title"] = "Renamed once"
+    catalog.write_text(json.dumps({"dataset": many}))
+    updates: list[str] = []
+    update = harvest.store.update
+
+    def spying_update(sparql: str) -> None:
+        updates.append(sparql)
+        update(sparql)
+
+    monkeypatch.setattr(harvest.store, "update", spying_update)
+    report = harvest(catalog)
+    assert (report.created, report.updated, report.removed) == (0, 1, 0)
+    written = [u for u in updates if "Renamed once" in u]
+    assert len(written) == 1, updates
+    data = [line for line in written[0].splitlines() if line.endswith(" .")]
+    assert any("Renamed once" in line for line in data)
+    assert any(many[0]["title"] not in line and "/title>" in line for line in data)
+    assert len(data) <= 4, "\n".join(data)  # the title twice, the record hash twice
+    assert "ADD " not in written[0] and "staging" not in written[0]
+
+    fresh_settings = Settings(store="memory")
+    fresh = Harvester(open_store(fresh_settings), fresh_settings)
+    fresh(catalog)
+    assert harvest.snapshot() == fresh.snapshot()
+
+
 @pytest.mark.remote
 def test_remote_backend_full_incremental_and_failed_harvests(oxigraph_url, fixtures, tmp_path):
     """The same harvest through SPARQL Protocol, Update and Graph Store on `oxigraph serve`."""

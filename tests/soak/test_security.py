@@ -4,7 +4,6 @@ auth on every write route the app declares."""
 import datetime as dt
 import json
 import re
-import threading
 
 import httpx
 import pytest
@@ -17,7 +16,7 @@ from regiongraph.notify.events import KINDS, Event
 from regiongraph.notify.webhooks import Webhook
 from regiongraph.settings import Settings
 from regiongraph.store import open_store
-from tests.harvest.fixture_server import FixtureServer
+from tests.harvest.fixture_server import running_portal
 from tests.soak.conftest import FIGURES
 from tests.sparql.conftest import ADMIN, TOKEN
 
@@ -34,12 +33,8 @@ SCHEMES = ["file:///etc/passwd", "gopher://127.0.0.1:70/_x", "ftp://127.0.0.1/x"
 
 @pytest.fixture(scope="module")
 def portal():
-    server = FixtureServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_portal() as server:
+        yield server
 
 
 def harvest_url(tmp_path, url: str, *, allow_private: bool):

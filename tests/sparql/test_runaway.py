@@ -14,6 +14,7 @@ import time
 import httpx
 import psutil
 import pytest
+from pyoxigraph import Literal, NamedNode, Quad
 from regiongraph.api.app import create_app
 
 from regiongraph.accounts import issue_token
@@ -242,6 +243,61 @@ def test_the_helper_hands_its_views_over_to_each_new_version(demo_store):
     assert sorted(map(str, kept_tier.quads())) == sorted(map(str, rebuilt.quads()))
     for store in (first, second):
         store.close()
+
+
+def test_the_helper_prepares_its_public_view_before_the_first_query(demo_store, tmp_path,
+                                                                     monkeypatch):
+    """After a change, the `queries` view has the helper bring its public view to the new
+    version (a prepare ticket, no query); the next query opens the data again (the views
+    after `queries` wrote meanwhile) and finds the view already at its version: neither
+    built nor caught up then, and equal to a view built whole."""
+    from regiongraph import journal
+    from regiongraph.change import apply_change, cache_key
+    from regiongraph.membership import Tier
+    from regiongraph.sparql import public
+    from regiongraph.sparql.member import STEWARD
+    from regiongraph.sparql.workers import Ticket, _Data
+    from tests.sparql.conftest import copy_of
+
+    settings = Settings(store=str(tmp_path / "store"), today=REFERENCE_DAY)
+    store = copy_of(demo_store, settings)
+    store.flush()
+    anyone = Tier(frozenset())
+    data = _Data(settings.model_copy())
+    data.prepare(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY, prepare=True))
+    assert data.store is None  # a helper that never answered a query builds nothing ahead
+    data.target(Ticket(cache_key(store, settings), STEWARD, REFERENCE_DAY))
+    data.prepare(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY, prepare=True))
+    assert not public.holds_view(data.store)  # nor one that served only the steward
+    first = data.target(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY))
+    dataset = next(iter(first.query("SELECT ?d WHERE { GRAPH ?g { ?d a "
+                                    "<http://www.w3.org/ns/dcat#Dataset> } } LIMIT 1")))[0]
+    graph = NamedNode("https://example.org/graphs/later")
+
+    def write() -> list[NamedNode]:
+        store.add([Quad(dataset, NamedNode("http://purl.org/dc/terms/title"),
+                        Literal("Prepared ahead"), graph)])
+        return [graph]
+
+    apply_change(store, settings, "test", write)
+    store.flush()
+    key = cache_key(store, settings)
+    data.prepare(Ticket(key, anyone, REFERENCE_DAY, prepare=True))
+    prepared = public._views[data.store]
+    assert prepared.key == key and data.provisional
+    followed: list[str] = []
+    for name in ("catch_up", "_build"):
+        original = getattr(public, name)
+        monkeypatch.setattr(public, name, lambda *a, _n=name, _o=original, **k: (
+            followed.append(_n), _o(*a, **k))[1])
+    view = data.target(Ticket(key, anyone, REFERENCE_DAY))
+    assert view is prepared.view and followed == [] and not data.provisional
+    assert key[0] == journal.version(data.store, settings)
+    assert sorted(map(str, view.quads())) == sorted(
+        map(str, public.build_public_store(store, settings).quads()))
+    assert any(q.object.value == "Prepared ahead" for q in view.quads())
+    data.store.close()
+    store.close()
 
 
 def test_query_slots_per_client_and_a_cancelled_waiter_leaks_none():
