@@ -18,6 +18,7 @@ the catalog index, the region snapshot) key on the store version alone.
 import datetime as dt
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Generic, TypeVar
 
 from regiongraph import journal
 from regiongraph.iri import Minter
-from regiongraph.memory import settle, trim
+from regiongraph.memory import settle, trim_after
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store, record_base
@@ -84,8 +85,9 @@ def apply_change(store: Store, settings: Settings, road: str,
                  write: Callable[[], Iterable[str]], *, subjects: Iterable[str] = (),
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
+    started = time.monotonic()
     graphs = sorted({str(getattr(g, "value", g)) for g in write()})
-    trim()  # what the write freed (a bulk load's batch), before the views follow
+    trim_after(started)  # what a long write freed (a bulk load's batch), before the views
     if not graphs:
         return Applied(version=journal.version(store, settings))
     record_base(store, settings)
@@ -188,8 +190,9 @@ def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
         graphs = sorted(filter(None, store.graphs()))
     else:
         graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
+    started = time.monotonic()
     _call(view.follow, store, settings, [_node(g) for g in graphs])
-    trim()  # what the follow freed, before the next view builds its own
+    trim_after(started)  # what a long follow freed, before the next view builds its own
     if view.mark:
         _call(view.mark, store, settings, current)
     else:
