@@ -18,6 +18,7 @@ the catalog index, the region snapshot) key on the store version alone.
 import datetime as dt
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Generic, TypeVar
 
 from regiongraph import journal
 from regiongraph.iri import Minter
-from regiongraph.memory import settle
+from regiongraph.memory import settle, trim_after
 from regiongraph.namespaces import RG
 from regiongraph.settings import Settings
 from regiongraph.store import Store, record_base
@@ -85,11 +86,13 @@ def apply_change(store: Store, settings: Settings, road: str,
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
     begun = journal.begin(store, settings, road)
+    started = time.monotonic()
     try:
         graphs = sorted({str(getattr(g, "value", g)) for g in write()})
     except Exception:
         journal.end(store, settings, begun)  # a failed write leaves the store as it was
         raise
+    trim_after(started)  # what a long write freed (a bulk load's batch), before the views
     if not graphs:
         journal.end(store, settings, begun)
         return Applied(version=journal.version(store, settings))
@@ -194,7 +197,9 @@ def _follow(store: Store, settings: Settings, view: View, current: int) -> None:
         graphs = sorted(filter(None, store.graphs()))
     else:
         graphs = sorted({g for c in journal.since(store, settings, seen) for g in c.graphs})
+    started = time.monotonic()
     _call(view.follow, store, settings, [_node(g) for g in graphs])
+    trim_after(started)  # what a long follow freed, before the next view builds its own
     if view.mark:
         _call(view.mark, store, settings, current)
     else:

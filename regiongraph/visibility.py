@@ -69,6 +69,8 @@ log = logging.getLogger(__name__)
 PD = "https://w3id.org/dpv/pd#"
 PUBLIC_SET_GRAPH = "public-set"
 JUDGE_CHUNK = 1_000
+KEEP_CHUNK = 1_000
+"""Datasets whose verdicts one update of the kept set rewrites (`_keep`)."""
 PERSONAL_DATA_SCHEME = RGC + "personal-data"
 
 # Classes the registry declares whose instances are public (subclasses are asserted too
@@ -460,8 +462,35 @@ SELECT DISTINCT ?dataset WHERE {{
 
 
 def _keep(store: Store, settings: Settings, day: dt.date, datasets: set[str] | None) -> int:
-    """Judge `datasets` (None: all) on `day` and write the verdicts to the kept set, in one
-    transaction; how many datasets were judged."""
+    """Judge `datasets` (None: all) on `day` and write the verdicts to the kept set; how
+    many datasets were judged.
+
+    All datasets: one `replace_graph` (one transaction). Some: one update per KEEP_CHUNK
+    datasets, not one for all (a transaction holds ~3 KB a triple: one over a 10k-row
+    harvest's datasets grew the server by 150 MB). Why a reader never takes a half-written
+    set for a current one, in this process or another (a read-only snapshot, the query
+    helper, a second server on one remote store):
+
+    - each update carries whole datasets: it deletes every triple of its datasets and
+      inserts all that is derived from each (`rg:publishedBy` and `rg:describedIn`), so a
+      dataset's entry is always one judgement, never half of two;
+    - the marks go last: `rg:judgedOn` in the last update here, `rg:seenVersion` by
+      `mark_version` after this returns (`change._follow`). The change's journal entry is
+      written before its views follow, so between two chunks the set's seen version is
+      behind the store's (and a calendar tick's day behind today); `kept_approvals`, the
+      one way readers reach the set, trusts it only when both are current, and otherwise
+      brings it up to date (waiting for the writer in this process) or judges in full (a
+      read-only store cannot write);
+    - a kill between chunks leaves both marks old: the next follow reads the journal
+      since the old version and re-judges the same datasets (and the calendar's since the
+      old day), overwriting the chunks already written. Where it finds datasets from the
+      set itself (`rg:describedIn`, `rg:publishedBy`), it reads each dataset's own entry:
+      one already rewritten is right as it is, one not yet is found as the first time.
+
+    A reader that checked the marks just before a change began may read its set while the
+    chunks land, and so mix datasets judged at the old version and the new: each entry is
+    still one whole judgement, and the old ones are what it would have read a moment
+    earlier (the set always lags the data by its follow)."""
     graph = public_set_graph(settings)
     verdicts = judge(store, settings, day, datasets)
     facts = [Triple(NamedNode(d), RG.publishedBy, NamedNode(a))
@@ -477,15 +506,19 @@ def _keep(store: Store, settings: Settings, day: dt.date, datasets: set[str] | N
         store.replace_graph(graph, head + facts)
         return len({d for d, _ in mentions})
     g = graph.value
-    operations = [f"""DELETE {{ GRAPH <{g}> {{ ?d ?p ?o }} }} WHERE {{
-        VALUES ?d {{ {" ".join(f"<{d}>" for d in chunk)} }} GRAPH <{g}> {{ ?d ?p ?o }} }}"""
-                  for chunk in _chunks(sorted(datasets))]
-    operations.append(f"""DELETE WHERE {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }} ;
-        INSERT DATA {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> {judged_on} }} }}""")
-    if facts:
-        operations.append(f"INSERT DATA {{ GRAPH <{g}> {{ "
-                          + " ".join(f"{t} ." for t in facts) + " } }")
-    store.update(" ;\n".join(operations))
+    # The day goes last: written first, a kill would skip the calendar's datasets next time.
+    by_dataset: dict[str, list[Triple]] = {}
+    for fact in facts:
+        by_dataset.setdefault(fact.subject.value, []).append(fact)
+    for chunk in _chunks(sorted(datasets), KEEP_CHUNK):
+        kept = [f"{t} ." for d in chunk for t in by_dataset.pop(d, ())]
+        store.update(f"""DELETE {{ GRAPH <{g}> {{ ?d ?p ?o }} }} WHERE {{
+            VALUES ?d {{ {" ".join(f"<{d}>" for d in chunk)} }} GRAPH <{g}> {{ ?d ?p ?o }} }}"""
+                     + (f" ;\nINSERT DATA {{ GRAPH <{g}> {{ {' '.join(kept)} }} }}" if kept
+                        else ""))
+    others = " ".join(f"{t} ." for rest in by_dataset.values() for t in rest)
+    store.update(f"""DELETE WHERE {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> ?day }} }} ;
+        INSERT DATA {{ GRAPH <{g}> {{ <{g}> <{RG.judgedOn.value}> {judged_on} . {others} }} }}""")
     return len(datasets)
 
 

@@ -168,8 +168,10 @@ def serve(
     import uvicorn
 
     from regiongraph.api.app import create_app
+    from regiongraph.memory import few_arenas
     from regiongraph.observe import configure_logging, log
 
+    few_arenas()
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
     # Opened here, not in the app's startup: a busy store or another base is one line.

@@ -89,6 +89,8 @@ def follow(store: Store, settings: Settings, changed: Iterable[NamedNode]) -> Fo
     if not prints:
         return Followed(nodes=0, removed=0, added=0, seconds=time.perf_counter() - started)
     if len(moved) > FULL_RUN_ABOVE or any(n.startswith("_:") for n in moved):
+        moved.clear()  # a full run reads everything again: not held beside it
+        prints.clear()
         return full_run(store, settings, axioms, started)
     nodes = sorted(n[1:-1] for n in moved)
     triples = _rederived(store, axioms, nodes, inputs)
@@ -114,6 +116,7 @@ def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
         types |= graph_types
         edges |= graph_edges
     triples = as_triples(*derive(types, edges, axioms))
+    del types, edges  # the region's rows: not held while the inferences are written
     inference = Minter(settings.base).graph(INFERENCE_GRAPH)
     count = store.replace_graph(inference, triples)
     if not triples:

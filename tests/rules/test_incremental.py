@@ -175,3 +175,36 @@ def test_a_full_run_writes_its_results_once_into_the_current_report(region, monk
     graph = Minter(settings.base).graph(*CURRENT)
     store.update(f"DELETE WHERE {{ GRAPH {graph} {{ ?r {RG.shapesHash} ?h }} }}")
     assert _changes(store, settings, [], DAY) is None, "an unfinished one is redone in full"
+
+
+def test_fingerprints_hold_one_number_a_node_not_its_lines():
+    """A harvested graph's fingerprints are built as its lines stream by: the old way held
+    every line (5.3 MB of Python heap here, 195 MB of server for a 20k-record harvest)."""
+    import tracemalloc
+
+    from pyoxigraph import Literal, Quad
+
+    from regiongraph.rules.incremental import fingerprints
+
+    graph, hub = NamedNode("https://example.org/g"), NamedNode("https://example.org/hub")
+    store = open_store(Settings(store="memory"))
+    store.add(Quad(NamedNode(f"https://example.org/d/{i}"), NamedNode(f"https://example.org/p{k}"),
+                   Literal(f"value {k} of dataset {i}") if k < 8 else hub, graph)
+              for i in range(3_000) for k in range(10))
+    tracemalloc.start()
+    try:
+        prints = fingerprints(store, graph)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(prints) == 3_001  # every dataset, and the hub's incoming links
+    assert peak < 2 * 2**20, f"{peak / 2**20:.1f} MB held"
+    # still one hash of the whole: any line changed, added or removed moves it
+    before = prints["https://example.org/d/7"]
+    store.update('INSERT DATA { GRAPH <https://example.org/g> { '
+                 '<https://example.org/d/7> <https://example.org/p0> "another" } }')
+    assert fingerprints(store, graph)["https://example.org/d/7"] != before
+    store.update('DELETE DATA { GRAPH <https://example.org/g> { '
+                 '<https://example.org/d/7> <https://example.org/p0> "another" } }')
+    assert fingerprints(store, graph)["https://example.org/d/7"] == before
+    store.close()

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 RUN = """
 import sys
 from pathlib import Path
@@ -90,3 +92,70 @@ def test_the_heap_a_dropped_view_freed_goes_back_to_the_os(tmp_path):
                          timeout=300, check=True).stdout.split()
     held, trimmed = float(out[0]), float(out[1])
     assert held - trimmed > 25, (held, trimmed)  # MB the allocator kept (measured: 51), now returned
+
+
+class _CountingLibc:
+    """Stands in for glibc's allocator entry points, counting the trims asked of it."""
+
+    def __init__(self) -> None:
+        self.trims = 0
+
+    def malloc_trim(self, pad: int) -> int:
+        self.trims += 1
+        return 1
+
+
+def test_a_short_change_trims_once_a_long_step_after_itself(monkeypatch):
+    """A trim walks the whole heap (7-35 ms at 300 MB), so a small write (a workflow step,
+    an annotation) pays for one, at the change's end, not one after each of its views;
+    a step that ran 0.5 s or more (a harvest's write) is trimmed after as well."""
+    import time
+
+    from regiongraph import change, memory
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    libc = _CountingLibc()
+    monkeypatch.setattr(memory, "_libc", lambda: libc)
+    settings = Settings(store="memory", base="https://data.sonoranvalley.example/")
+    store = open_store(settings)
+    graph = "https://example.org/graph/trims"
+
+    def write(serial: int, pause: float = 0.0) -> list[str]:
+        time.sleep(pause)
+        store.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:s> <urn:x:p> "{serial}" }} }}')
+        return [graph]
+
+    change.apply_change(store, settings, "test", lambda: write(0))  # views built once
+    libc.trims = 0
+    change.apply_change(store, settings, "test", lambda: write(1))
+    assert libc.trims == 1
+    libc.trims = 0
+    change.apply_change(store, settings, "test", lambda: write(2, memory.TRIM_AFTER_STEP))
+    assert libc.trims == 2
+    store.close()
+
+
+@pytest.mark.parametrize("found", [None, "libnot-a-c-library.so.9"])
+def test_the_server_keeps_its_defaults_where_there_is_no_glibc(monkeypatch, found):
+    """Where no C library with `mallopt` and `malloc_trim` is found (musl, macOS), or the
+    one named cannot be loaded, the server's start and each change's settle go on with
+    the allocator's defaults: nothing to limit or give back, and no error."""
+    import ctypes.util
+
+    from regiongraph import memory
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: found)
+    memory._libc.cache_clear()
+    try:
+        assert memory.few_arenas() is False
+        assert memory.trim() is False
+        store = open_store(Settings(store="memory"))
+        memory.settle(store)
+        store.close()
+    finally:
+        monkeypatch.undo()
+        memory._libc.cache_clear()
+    assert memory.few_arenas() is True and memory.trim() is True

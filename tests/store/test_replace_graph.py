@@ -103,11 +103,23 @@ def lines(path: Path) -> set[str]:
 
 
 def test_replace_killed_at_random_moments_keeps_old_or_new(tmp_path):
-    old_nt, new_nt = tmp_path / "old.nt", tmp_path / "new.nt"
     # half the triples stay, a quarter change, as many again are new
-    write_nt(old_nt, triples(16_000, "v"))
-    write_nt(new_nt, triples(8_000, "v") + triples(4_000, "w", 8_000) + triples(8_000, "n",
-                                                                                16_000))
+    _kill_at_random_moments(tmp_path, triples(16_000, "v"), triples(8_000, "v") + triples(
+        4_000, "w", 8_000) + triples(8_000, "n", 16_000))
+
+
+def test_a_replace_that_only_adds_killed_at_random_moments_keeps_old_or_new(tmp_path):
+    """The only-additions replace is one bulk load (a first harvest's inferences): a kill
+    during it leaves the old graph, and no orphan `bulk-*.sst` file once reopened."""
+    old = triples(16_000, "v")
+    _kill_at_random_moments(tmp_path, old, old + triples(120_000, "n", 16_000))
+
+
+def _kill_at_random_moments(tmp_path: Path, old_items: list[Triple], new_items: list[Triple]
+                            ) -> None:
+    old_nt, new_nt = tmp_path / "old.nt", tmp_path / "new.nt"
+    write_nt(old_nt, old_items)
+    write_nt(new_nt, new_items)
     old, new = lines(old_nt), lines(new_nt)
     template = tmp_path / "template"
     store = open_store(Settings(store=str(template)))
@@ -145,9 +157,30 @@ def _held(location: Path) -> set[str]:
         return content(store)
     finally:
         store.close()
+        assert not list(location.glob("bulk-*.sst")), "a killed bulk load's files were kept"
 
 
 def _copy(source: Path, target: Path) -> None:
     import shutil
 
     shutil.copytree(source, target)
+
+
+def test_only_additions_are_one_bulk_load(tmp_path):
+    """A graph that only gains triples (the inferences of a first harvest) gets them by one
+    bulk load, atomic like an update at a quarter of its memory, not by an INSERT DATA."""
+    store = open_store(Settings(store=str(tmp_path / "store")))
+    old = triples(3_000, "v")
+    store.replace_graph(GRAPH, old)
+    recording = Recording(store._store)
+    store._store = recording
+    grown = old + triples(5_000, "w", start=3_000)
+    assert store.replace_graph(GRAPH, grown) == 8_000
+    assert recording.updates == []
+    assert content(store) == {str(t) for t in grown}
+    store._store = recording.inner
+    del recording
+    store.close()
+    reopened = open_store(Settings(store=str(tmp_path / "store")))
+    assert content(reopened) == {str(t) for t in grown}
+    reopened.close()
