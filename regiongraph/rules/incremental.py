@@ -24,6 +24,7 @@ full validation and pyshacl's on the whole graph.
 
 import datetime as dt
 import hashlib
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -63,7 +64,7 @@ INCOMING = "^"
 """Marks the key of a node's incoming links in a fingerprint (`^` + IRI)."""
 
 
-def fingerprints(store: Store, graph: NamedNode) -> dict[str, str]:
+def fingerprints(store: Store, graph: NamedNode, key: bytes) -> dict[str, str]:
     """IRI → hash of what this graph says about the node, and `^`IRI → hash of the links
     pointing at it (rdf:type links to classes left out).
 
@@ -75,7 +76,10 @@ def fingerprints(store: Store, graph: NamedNode) -> dict[str, str]:
 
     A node's hash is the sum of its lines' hashes (a multiset hash: order-free), so each
     line is hashed as it streams by and only one number a node is held; keeping the lines
-    to sort them took 195 MB for a 20k-record harvested graph."""
+    to sort them took 195 MB for a 20k-record harvested graph. A sum of public hashes
+    could be matched by a member who writes a catalog (a hundred crafted junk triples that
+    sum to nothing: Wagner's k-sum), so each line's hash is keyed by the store's own
+    secret (`hash_key`), which no member reads."""
     sums: dict[str, int] = defaultdict(int)
     blanks: dict[str, int] = defaultdict(int)
     links: dict[str, set[str]] = defaultdict(set)
@@ -84,13 +88,13 @@ def fingerprints(store: Store, graph: NamedNode) -> dict[str, str]:
         subject, predicate, obj = line.split(" ", 2)
         obj = obj[:-2]  # the final " ."
         if subject.startswith("_:"):
-            blanks[subject[2:]] += _line_hash(f"{predicate} {obj}")
+            blanks[subject[2:]] += _line_hash(f"{predicate} {obj}", key)
         elif subject.startswith("<"):
-            sums[subject[1:-1]] += _line_hash(f"{predicate} {obj}")
+            sums[subject[1:-1]] += _line_hash(f"{predicate} {obj}", key)
             if obj.startswith("_:"):
                 links[subject[1:-1]].add(obj[2:])
         if obj.startswith("<") and predicate != rdf_type:
-            sums[INCOMING + obj[1:-1]] += _line_hash(f"{predicate} {subject}")
+            sums[INCOMING + obj[1:-1]] += _line_hash(f"{predicate} {subject}", key)
     return {key: _hex(total + sum(blanks[b] for b in links.get(key, ())))
             for key, total in sums.items()}
 
@@ -98,8 +102,21 @@ def fingerprints(store: Store, graph: NamedNode) -> dict[str, str]:
 HASH_BYTES = 10
 
 
-def _line_hash(line: str) -> int:
-    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=HASH_BYTES).digest())
+def _line_hash(line: str, key: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=HASH_BYTES,
+                                          key=key).digest())
+
+
+def hash_key(store: Store, minter: Minter) -> bytes:
+    """The store's secret key of the line hashes: made once, by one update that adds it
+    only where none is kept (two processes starting at once keep one), in a bookkeeping
+    graph no route shows to a member. Fingerprints kept before it (unkeyed) all differ
+    once, and the next follow re-checks every node of their graphs."""
+    graph = minter.graph(STATE_GRAPH, "key").value
+    find = f"GRAPH <{graph}> {{ <{graph}> <{RG.hashKey.value}> ?k }}"
+    store.update(f"INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG.hashKey.value}> "
+                 f"\"{secrets.token_hex(32)}\" }} }} WHERE {{ FILTER NOT EXISTS {{ {find} }} }}")
+    return bytes.fromhex(min(row["k"].value for row in store.query(f"SELECT ?k WHERE {{ {find} }}")))
 
 
 def _hex(total: int) -> str:
@@ -178,9 +195,10 @@ def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNod
     """Nodes added, removed or modified in `graphs` since the last remembered state."""
     minter = Minter(settings.base)
     changes = Changes()
+    key = hash_key(store, minter)
     for graph in graphs:
         records = bool(list(store.query(RECORD_QUERY + " LIMIT 1", default_graph=[graph])))
-        now = fingerprints(store, graph)
+        now = fingerprints(store, graph, key)
         before = stored_fingerprints(store, minter, graph)
         moved = {k for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
         changes.subjects |= {k for k in moved if not k.startswith(INCOMING)}
@@ -195,9 +213,10 @@ def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNod
 def remember_all(store: Store, settings: Settings) -> None:
     minter = Minter(settings.base)
     inference = minter.graph(INFERENCE_GRAPH)
+    key = hash_key(store, minter)
     for graph in data_graphs(store, settings):
         if graph != inference:
-            remember(store, minter, graph, fingerprints(store, graph))
+            remember(store, minter, graph, fingerprints(store, graph, key))
 
 
 def _linked(store: Store, nodes: set[str], pattern: str) -> set[str]:

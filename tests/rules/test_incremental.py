@@ -193,7 +193,7 @@ def test_fingerprints_hold_one_number_a_node_not_its_lines():
               for i in range(3_000) for k in range(10))
     tracemalloc.start()
     try:
-        prints = fingerprints(store, graph)
+        prints = fingerprints(store, graph, KEY)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -203,8 +203,35 @@ def test_fingerprints_hold_one_number_a_node_not_its_lines():
     before = prints["https://example.org/d/7"]
     store.update('INSERT DATA { GRAPH <https://example.org/g> { '
                  '<https://example.org/d/7> <https://example.org/p0> "another" } }')
-    assert fingerprints(store, graph)["https://example.org/d/7"] != before
+    assert fingerprints(store, graph, KEY)["https://example.org/d/7"] != before
     store.update('DELETE DATA { GRAPH <https://example.org/g> { '
                  '<https://example.org/d/7> <https://example.org/p0> "another" } }')
-    assert fingerprints(store, graph)["https://example.org/d/7"] == before
+    assert fingerprints(store, graph, KEY)["https://example.org/d/7"] == before
     store.close()
+
+
+KEY = bytes(32)
+
+
+def test_line_hashes_are_keyed_by_a_secret_of_the_store_kept_once():
+    """Each store keys its line hashes with its own secret, made once and kept: the same
+    graph fingerprints the same in one store, and differently in another, so nobody who
+    only reads the data can craft lines whose hashes cancel out."""
+    from pyoxigraph import Literal, Quad
+
+    from regiongraph.iri import Minter
+    from regiongraph.rules.incremental import fingerprints, hash_key
+
+    minter = Minter(Settings(store="memory").base)
+    graph = NamedNode("https://example.org/g")
+    prints, keys = [], []
+    for _ in range(2):
+        store = open_store(Settings(store="memory"))
+        store.add([Quad(NamedNode("https://example.org/d"), NamedNode("https://example.org/p"),
+                        Literal("v"), graph)])
+        key = hash_key(store, minter)
+        assert hash_key(store, minter) == key and len(key) == 32
+        keys.append(key)
+        prints.append(fingerprints(store, graph, key)["https://example.org/d"])
+        store.close()
+    assert keys[0] != keys[1] and prints[0] != prints[1]
