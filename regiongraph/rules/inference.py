@@ -72,7 +72,7 @@ def follow(store: Store, settings: Settings, changed: Iterable[NamedNode]) -> Fo
     inference = minter.graph(INFERENCE_GRAPH)
     changed = [g for g in changed if g != inference]
     axioms = read_axioms(store, settings)
-    kept = stored_prints(store, settings)
+    kept = stored_prints(store, settings, changed)
     if kept is None or axioms.transitive or minter.graph(ONTOLOGY_GRAPH) in changed:
         return full_run(store, settings, axioms, started)
     inputs = {g.value for g in input_graphs(store, settings)}
@@ -137,13 +137,18 @@ def node_prints(types: set[tuple], edges: set[tuple]) -> dict[str, str]:
             for node, own in lines.items()}
 
 
-def stored_prints(store: Store, settings: Settings) -> dict[str, dict[str, str]] | None:
-    """Graph IRI → its kept node fingerprints; None when no full run recorded them."""
+def stored_prints(store: Store, settings: Settings, graphs: Iterable[NamedNode] | None = None
+                  ) -> dict[str, dict[str, str]] | None:
+    """Graph IRI → its kept node fingerprints (of `graphs` only, when given: a change reads
+    the state of the graphs it changed, not the whole region's); None when no full run
+    recorded them."""
     state = _state_graph(settings)
-    rows = list(store.query(f"SELECT ?g ?p WHERE {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> "
-                            "?p } }"))
-    if not rows:
+    if not store.query(f"ASK {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> ?p }} }}"):
         return None
+    only = ("VALUES ?g { " + " ".join(str(g) for g in graphs) + " } "
+            if graphs is not None else "")
+    rows = store.query(f"SELECT ?g ?p WHERE {{ {only}GRAPH {state} {{ ?g "
+                       f"<{RG.contentHash.value}> ?p }} }}")
     prints: dict[str, dict[str, str]] = defaultdict(dict)
     for row in rows:
         prints[row["g"].value].update(json.loads(row["p"].value))
