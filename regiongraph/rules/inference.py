@@ -120,7 +120,7 @@ def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
         store.remove_graph(inference)
     state = _state_graph(settings)
     store.replace_graph(state, [q for graph, p in prints.items()
-                                for q in _state_quads(state, graph, p)])
+                                for q in fingerprint_quads(state, graph, p)])
     return Followed(nodes=None, removed=0, added=count, seconds=time.perf_counter() - started)
 
 
@@ -159,7 +159,7 @@ def _state_graph(settings: Settings) -> NamedNode:
     return Minter(settings.base).graph(*STATE)
 
 
-def _state_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> list[Quad]:
+def fingerprint_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> list[Quad]:
     """A graph's fingerprints as JSON literals of at most about PRINTS_PER_LITERAL
     characters each (read back merged by `stored_prints`)."""
     parts: list[dict[str, str]] = []
@@ -229,7 +229,7 @@ def _replace(store: Store, settings: Settings, nodes: list[str], triples: list[T
     graphs = " ".join(f"<{g}>" for g in sorted(prints))
     parts.append(f"DELETE {{ GRAPH {state} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {graphs} }} "
                  f"GRAPH {state} {{ ?g ?p ?o }} }}")
-    kept = [q for g, p in sorted(prints.items()) if p for q in _state_quads(state, g, p)]
+    kept = [q for g, p in sorted(prints.items()) if p for q in fingerprint_quads(state, g, p)]
     if kept:
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in kept)
         parts.append(f"INSERT DATA {{ GRAPH {state} {{\n{body}\n}} }}")
