@@ -68,6 +68,9 @@ VIEWS: list[View] = [
     View("geo", "regiongraph.geo.index:follow",
          seen="regiongraph.geo.index:seen_version", mark="regiongraph.geo.index:mark_version"),
     View("notify", "regiongraph.notify.derived:follow"),
+    # Last, in a thread: the catalog index of this process follows off the change's request.
+    View("catalog", "regiongraph.exports.model:follow", seen="regiongraph.exports.model:"
+         "seen_version", mark="regiongraph.exports.model:mark_version", local=True),
 ]
 
 
@@ -107,7 +110,7 @@ def apply_change(store: Store, settings: Settings, road: str,
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()
                                      for name in ("rules", "publishable", "queries", "search",
-                                                  "geo", "notify")}
+                                                  "geo", "notify", "catalog")}
 _failures: "weakref.WeakKeyDictionary[Store, dict[str, tuple[str, dt.datetime]]]" = (
     weakref.WeakKeyDictionary())
 

@@ -15,7 +15,9 @@ accident.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
@@ -45,6 +47,7 @@ from regiongraph.namespaces import (
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 
+log = logging.getLogger(__name__)
 MEDIA_TYPE = re.compile(r"^[-\w.+]+/[-\w.+]+$")
 LABELS = (SKOS.prefLabel, FOAF.name, DCT.term("title"), RDFS.label)
 """Properties that name a thing, most preferred first."""
@@ -332,6 +335,47 @@ def _entry(minter: Minter, row) -> IndexEntry:
 def catalog_index(store: Store, settings: Settings) -> CatalogIndex:
     """The publishable datasets in IRI order, kept until the store version or day moves."""
     return _indexes.get(store, settings)
+
+
+_followed: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_following = threading.Lock()
+
+
+def follow(store: Store, settings: Settings, changed: list) -> None:
+    """The `catalog` view (`regiongraph.change.VIEWS`, the last): the public index this
+    process keeps follows the change in a thread, after the change's own views and off
+    its request, so the first catalog page after it does not wait for it (at 10k
+    datasets, after a 1% re-harvest: 0.3 s of visibility's public nodes and re-judged
+    datasets, before the page's own 0.15 s). A process that never listed the catalog
+    keeps no index and follows nothing; a change while one follow runs leaves the rest
+    to the next page asked for (`VersionedCache` follows it then)."""
+    if store not in _built or not _following.acquire(blocking=False):
+        return
+
+    def run() -> None:
+        try:
+            catalog_index(store, settings)
+        except Exception as error:  # noqa: BLE001 - the page asked next builds it again
+            log.warning("the catalog index did not follow the change: %s; the next "
+                        "catalog page does", error)
+        finally:
+            _following.release()
+
+    threading.Thread(target=run, name="catalog-index", daemon=True).start()
+
+
+def seen_version(store: Store, settings: Settings) -> int:
+    """The version the index was last asked to follow; the store's own when this process
+    keeps no index (nothing to follow)."""
+    if store not in _built:
+        from regiongraph import journal
+
+        return journal.version(store, settings)
+    return _followed.get(store, 0)
+
+
+def mark_version(store: Store, settings: Settings, version: int) -> None:
+    _followed[store] = version
 
 
 def member_catalog_index(store: Store, settings: Settings, principal) -> CatalogIndex:

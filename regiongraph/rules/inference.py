@@ -72,7 +72,7 @@ def follow(store: Store, settings: Settings, changed: Iterable[NamedNode]) -> Fo
     inference = minter.graph(INFERENCE_GRAPH)
     changed = [g for g in changed if g != inference]
     axioms = read_axioms(store, settings)
-    kept = stored_prints(store, settings)
+    kept = stored_prints(store, settings, changed)
     if kept is None or axioms.transitive or minter.graph(ONTOLOGY_GRAPH) in changed:
         return full_run(store, settings, axioms, started)
     inputs = {g.value for g in input_graphs(store, settings)}
@@ -123,7 +123,7 @@ def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
         store.remove_graph(inference)
     state = _state_graph(settings)
     store.replace_graph(state, [q for graph, p in prints.items()
-                                for q in _state_quads(state, graph, p)])
+                                for q in fingerprint_quads(state, graph, p)])
     return Followed(nodes=None, removed=0, added=count, seconds=time.perf_counter() - started)
 
 
@@ -140,13 +140,18 @@ def node_prints(types: set[tuple], edges: set[tuple]) -> dict[str, str]:
             for node, own in lines.items()}
 
 
-def stored_prints(store: Store, settings: Settings) -> dict[str, dict[str, str]] | None:
-    """Graph IRI → its kept node fingerprints; None when no full run recorded them."""
+def stored_prints(store: Store, settings: Settings, graphs: Iterable[NamedNode] | None = None
+                  ) -> dict[str, dict[str, str]] | None:
+    """Graph IRI → its kept node fingerprints (of `graphs` only, when given: a change reads
+    the state of the graphs it changed, not the whole region's); None when no full run
+    recorded them."""
     state = _state_graph(settings)
-    rows = list(store.query(f"SELECT ?g ?p WHERE {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> "
-                            "?p } }"))
-    if not rows:
+    if not store.query(f"ASK {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> ?p }} }}"):
         return None
+    only = ("VALUES ?g { " + " ".join(str(g) for g in graphs) + " } "
+            if graphs is not None else "")
+    rows = store.query(f"SELECT ?g ?p WHERE {{ {only}GRAPH {state} {{ ?g "
+                       f"<{RG.contentHash.value}> ?p }} }}")
     prints: dict[str, dict[str, str]] = defaultdict(dict)
     for row in rows:
         prints[row["g"].value].update(json.loads(row["p"].value))
@@ -157,7 +162,7 @@ def _state_graph(settings: Settings) -> NamedNode:
     return Minter(settings.base).graph(*STATE)
 
 
-def _state_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> list[Quad]:
+def fingerprint_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> list[Quad]:
     """A graph's fingerprints as JSON literals of at most about PRINTS_PER_LITERAL
     characters each (read back merged by `stored_prints`)."""
     parts: list[dict[str, str]] = []
@@ -227,7 +232,7 @@ def _replace(store: Store, settings: Settings, nodes: list[str], triples: list[T
     graphs = " ".join(f"<{g}>" for g in sorted(prints))
     parts.append(f"DELETE {{ GRAPH {state} {{ ?g ?p ?o }} }} WHERE {{ VALUES ?g {{ {graphs} }} "
                  f"GRAPH {state} {{ ?g ?p ?o }} }}")
-    kept = [q for g, p in sorted(prints.items()) if p for q in _state_quads(state, g, p)]
+    kept = [q for g, p in sorted(prints.items()) if p for q in fingerprint_quads(state, g, p)]
     if kept:
         body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in kept)
         parts.append(f"INSERT DATA {{ GRAPH {state} {{\n{body}\n}} }}")

@@ -120,3 +120,49 @@ def test_a_change_naming_its_subjects_follows_the_index(demo_store, demo_setting
         else:
             assert d not in listed  # restricted: no longer listed
     store.close()
+
+
+def test_the_index_follows_a_change_before_the_next_page_asks(demo_store, demo_settings,
+                                                                monkeypatch):
+    """The catalog view brings a kept index up to date in a thread after the change's other
+    views: the first page after a change finds it followed (a process that never listed the
+    catalog builds nothing)."""
+    import threading
+
+    from regiongraph import journal
+    from regiongraph.change import apply_change
+    from regiongraph.settings import Settings
+    from regiongraph.store import open_store
+
+    settings = Settings(store="memory", base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    follow = model.follow_index
+    followed: list[str] = []
+
+    def counted(*args, **kwargs):
+        followed.append(threading.current_thread().name)
+        return follow(*args, **kwargs)
+
+    monkeypatch.setattr(model, "follow_index", counted)
+    d = model.catalog_index(store, settings).entries[0].iri
+    g = next(row["g"].value for row in store.query(
+        f"SELECT ?g WHERE {{ GRAPH ?g {{ <{d}> a <http://www.w3.org/ns/dcat#Dataset> }} }}"))
+
+    def write() -> list[str]:
+        store.update(f"INSERT DATA {{ GRAPH <{g}> {{ <{d}> <http://purl.org/dc/terms/modified> "
+                     '"2032-01-02T03:04:05Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> } }')
+        return [g]
+
+    assert apply_change(store, settings, "harvest", write, subjects=[d]).failures == {}
+    for thread in threading.enumerate():
+        if thread.name == "catalog-index":
+            thread.join(timeout=60)
+    assert followed == ["catalog-index"]
+    index = model.catalog_index(store, settings)
+    assert followed == ["catalog-index"], "the page found the index followed"
+    assert model.seen_version(store, settings) == journal.version(store, settings)
+    whole = model.build_index(store, settings, index.version, index.last_modified)
+    assert index.entries == whole.entries
+    assert {e.iri: e for e in index.entries}[d].modified.year == 2032
+    store.close()

@@ -98,3 +98,43 @@ def test_a_violation_a_change_causes_tells_the_communitys_data_leader(forum_site
     assert len(told) > len(before) and mesquite in told[0].context
     assert [e for e in kinds_for(forum_site, "lena-park", "new-violation")
             if e.object == dataset] == []
+
+
+def _violation_events_about(site, node: str) -> int:
+    rows = site["store"].query(f"""SELECT (COUNT(?e) AS ?n) WHERE {{ GRAPH ?g {{
+        ?e <https://w3id.org/regiongraph/ns#eventKind>
+           <https://w3id.org/regiongraph/concepts/event/new-violation> ;
+           <https://www.w3.org/ns/activitystreams#object> <{node}> }} }}""")
+    return int(next(iter(rows))["n"].value)
+
+
+def test_a_full_runs_violations_are_no_news_and_each_run_is_told_once(forum_site):
+    """Only what a re-validation after a change found is news: a later change does not
+    announce what a full run found before it, and following the view again tells nobody
+    twice (each run is looked at once)."""
+    from regiongraph.rules.incremental import revalidate
+    from regiongraph.sparql.update import apply_update
+
+    store, settings = forum_site["store"], forum_site["settings"]
+    rows = [r for r in store.query(f"""
+        SELECT ?d ?g WHERE {{ GRAPH ?g {{ ?d a <http://www.w3.org/ns/dcat#Dataset> ;
+          <http://purl.org/dc/terms/title> ?t }}
+          FILTER(STRSTARTS(STR(?g), "{forum_site['minter'].base}graph/source/")) }}
+        ORDER BY DESC(?d)""") if _violation_events_about(forum_site, r["d"].value) == 0]
+    (quiet, graph), (changed, _) = [(r["d"].value, r["g"].value) for r in rows[:2]]
+    # a title lost outside the change path, found by a full run: no news
+    store.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{quiet}> "
+                 f"<http://purl.org/dc/terms/title> ?t }} }}")
+    assert any(r.focus == quiet for r in revalidate(store, settings, [], full=True).checked.results)
+    # a later change elsewhere re-validates incrementally: still no news about `quiet`
+    apply_update(store, settings, f"INSERT DATA {{ GRAPH <{graph}> {{ <{changed}> "
+                                  f"<http://www.w3.org/ns/dcat#keyword> \"re-checked\" }} }}")
+    assert _violation_events_about(forum_site, quiet) == 0
+    # a title lost through the change path is news, told once however often the view runs
+    apply_update(store, settings, f"DELETE WHERE {{ GRAPH <{graph}> {{ <{changed}> "
+                                  f"<http://purl.org/dc/terms/title> ?t }} }}")
+    told = _violation_events_about(forum_site, changed)
+    assert told >= 1
+    derived.follow(store, settings, [forum_site["minter"].graph("registry")])
+    assert _violation_events_about(forum_site, changed) == told
+    assert _violation_events_about(forum_site, quiet) == 0

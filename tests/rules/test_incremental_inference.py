@@ -232,3 +232,20 @@ def test_fingerprints_are_kept_in_literals_a_remote_engine_accepts(generated):
     for graph in inference.input_graphs(store, settings):
         assert kept[graph.value] == inference.node_prints(
             *relevant_rows(store, [graph], axioms))
+
+
+def test_a_change_reads_the_kept_fingerprints_of_its_graphs_only(generated):
+    """The state of the graphs a change wrote, not the whole region's (at 10k datasets
+    the whole state is 52 graphs, 38k nodes)."""
+    store, settings = generated
+    inference.full_run(store, settings)
+    graphs = inference.input_graphs(store, settings)
+    everything = inference.stored_prints(store, settings)
+    assert len(everything) > 2
+    some = inference.stored_prints(store, settings, graphs[:2])
+    assert some == {g.value: everything[g.value] for g in graphs[:2]}
+    assert inference.stored_prints(store, settings, []) == {}
+    state = Minter(settings.base).graph(*inference.STATE)
+    store.update(f"DROP GRAPH {state}")
+    assert inference.stored_prints(store, settings, graphs[:2]) is None
+    inference.full_run(store, settings)  # the module's region keeps its state

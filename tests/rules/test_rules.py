@@ -52,3 +52,18 @@ def test_focus_limited_validation_matches_full():
     partial = validate(store, settings, today=DAY, focus=[project])
     assert partial.pairs == {p for p in full.pairs if p[0] == project}
     assert partial.focus_checked == 1
+
+
+def test_the_shapes_of_a_day_are_compiled_once():
+    """A re-validation after each change asks for the day's shapes: the same compiled set
+    is answered for the same day, another day gets its own dates."""
+    import datetime as dt
+
+    shapes = load_shapes()
+    day = dt.date(2026, 11, 25)
+    first = shapes.for_day(day)
+    assert shapes.for_day(day) is first
+    assert any("2026-11-25" in check.body for check in first.checks)
+    later = shapes.for_day(day + dt.timedelta(days=1))
+    assert later is not first and any("2026-11-26" in check.body for check in later.checks)
+    assert not any("$today" in check.body for check in later.checks)
