@@ -377,6 +377,12 @@ REQUEST_FAULTS = re.compile(r"^The custom function <[^>]*> is not supported|"
                             r"^The graph <[^>]*> (does not exist|already exists)")
 
 
+# A snapshot that lost a table file to the writer's compaction between the query helper's
+# check (`EmbeddedStore.outdated`) and the query's read: the helper reopens it for the
+# next query, so asking again succeeds. Not the request's fault, nor a broken store.
+SNAPSHOT_LOST_A_FILE = "IO error: No such file or directory"
+
+
 def request_fault(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and bool(REQUEST_FAULTS.match(str(error)))
 
@@ -392,6 +398,9 @@ def problem_for(error: BaseException, timeout: float) -> HTTPProblem:
         return HTTPProblem(400, f"syntax: {error}")
     if isinstance(error, QueryTimeout):
         return HTTPProblem(503, str(error), {"Retry-After": "1"})
+    if SNAPSHOT_LOST_A_FILE in str(error):
+        return HTTPProblem(503, "the store was compacting under this query's snapshot; "
+                                "ask again", {"Retry-After": "1"})
     if isinstance(error, ValueError):
         return HTTPProblem(400, str(error))
     if isinstance(error, ModuleNotFoundError):

@@ -533,11 +533,15 @@ class _Data:
 
     def target(self, ticket: Ticket) -> Store:
         """The store `ticket.reader` reads, by the server's rule (`member.view_of`)."""
-        if ticket.key != self.key or ticket.dump or self.provisional:
+        if ticket.key != self.key or ticket.dump or self.provisional or self._outdated():
             self._refresh(ticket)
         assert self.store is not None
         self.settings.today = ticket.today  # the server's day, even if moved while it runs
         return view_of(self.store, self.settings, ticket.reader)
+
+    def _outdated(self) -> bool:
+        """The snapshot lost a file to the writer's compaction (`EmbeddedStore.outdated`)."""
+        return self.store is not None and _is_embedded(self.store) and self.store.outdated()
 
     def _refresh(self, ticket: Ticket) -> None:
         from pyoxigraph import RdfFormat
