@@ -47,7 +47,6 @@ process. So one client sending runaways back to back holds a few processes, not 
 
 import asyncio
 import datetime as dt
-import functools
 import gc
 import os
 import pickle
@@ -63,6 +62,7 @@ import weakref
 from collections import Counter, deque
 from dataclasses import dataclass
 
+from regiongraph.lifetime import die_with_parent
 from regiongraph.settings import Settings
 from regiongraph.sparql.execute import Output, QueryJob, QueryTimeout, evaluate, produce
 from regiongraph.sparql.member import STEWARD, Reader, hand_over, view_of
@@ -610,7 +610,7 @@ def _query_process(channel: socket.socket, target: Store) -> None:
     try:
         # The collector would walk (and so copy) every page of the zygote's heap.
         gc.disable()
-        _die_with_parent()
+        die_with_parent()
         for name in ("SIGINT", "SIGTERM", "SIGCHLD"):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
         _send(channel, b"P", str(os.getpid()).encode())
@@ -644,20 +644,6 @@ def _import_once() -> None:
     """Import in the zygote what every query process needs, so that a fork does not pay
     for it again (each import is CPU and pages a query would spend before its first row)."""
     import regiongraph.sparql_results  # noqa: F401 - `find_format`, in every query process
-
-    _libc()
-
-
-@functools.cache
-def _libc():
-    import ctypes
-
-    return ctypes.CDLL(None)
-
-
-def _die_with_parent() -> None:
-    pr_set_pdeathsig = 1
-    _libc().prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 def _send(channel: socket.socket, kind: bytes, data: bytes) -> None:
