@@ -281,6 +281,7 @@ class EmbeddedStore:
         self._store.bulk_load(source, RdfFormat.N_QUADS, to_graph=graph)
 
     def _load_in_helper(self, source: BinaryIO, graph: NamedNode) -> tuple[int, str]:
+        source.flush()  # what is still in our buffer, the helper would not read
         fd = source.fileno()
         done = subprocess.run(
             [sys.executable, "-m", "regiongraph.store.bulk", str(self.path), str(fd),

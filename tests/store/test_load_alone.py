@@ -17,12 +17,17 @@ GRAPH = NamedNode("https://example.org/graph/big")
 OTHER = NamedNode("https://example.org/graph/other")
 
 
-def spool_of(n: int):
+def spool_of(n: int, tail: bytes = b""):
+    """N-Triples of `n` triples written 5k at a time (a small peak of its own), then
+    `tail`, which stays in the file object's buffer: the helper must see it too."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it (a with block)
-    spool.write(serialize((Triple(NamedNode(f"https://example.org/d/{i // 25}"),
-                                  NamedNode(f"https://example.org/p{i % 25}"),
-                                  Literal(f"value {i}")) for i in range(n)),
-                          format=RdfFormat.N_TRIPLES))
+    for start in range(0, n, 5_000):
+        spool.write(serialize((Triple(NamedNode(f"https://example.org/d/{i // 25}"),
+                                      NamedNode(f"https://example.org/p{i % 25}"),
+                                      Literal(f"value {i}"))
+                               for i in range(start, min(n, start + 5_000))),
+                              format=RdfFormat.N_TRIPLES))
+    spool.write(tail)
     return spool
 
 
@@ -36,17 +41,17 @@ def test_the_batch_is_the_helpers_memory_and_readers_see_the_old_store(tmp_path)
             seen.add((store.count(GRAPH), store.count(OTHER)))
 
     reader = threading.Thread(target=read)
-    with spool_of(200_000) as spool:
+    with spool_of(200_000, f"{OTHER} {OTHER} {OTHER} {OTHER} .\n".encode()) as spool:
         reader.start()
         try:
             store.load_alone(spool, GRAPH)
         finally:
             stop.set()
             reader.join()
-    assert store.count(GRAPH) == 200_000
-    assert seen <= {(0, 1), (200_000, 1)} and (0, 1) in seen  # old or whole, never a part
+    assert (store.count(GRAPH), store.count(OTHER)) == (200_000, 2)  # the tail's quad too
+    assert seen <= {(0, 1), (200_000, 2)} and (0, 1) in seen  # old or whole, never a part
     store.update(f"INSERT DATA {{ GRAPH {OTHER} {{ {GRAPH} {GRAPH} {OTHER} }} }}")
-    assert store.count(OTHER) == 2  # the writer's handle is back
+    assert store.count(OTHER) == 3  # the writer's handle is back
     helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert helpers > 100, f"the helper's peak was {helpers:.0f} MB: did it load?"
     store.close()
