@@ -20,7 +20,7 @@ from regiongraph.change import catch_up_in_background
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
-from regiongraph.store import Store, open_store
+from regiongraph.store import Store, StoreBusyError, open_store
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -150,6 +150,13 @@ def _routers():
     return found
 
 
+async def _store_busy(_request, error: Exception):
+    """A write that waited too long for the store (a bulk load held it): try again soon."""
+    from fastapi.responses import PlainTextResponse
+
+    return PlainTextResponse(f"{error}\n", status_code=503, headers={"Retry-After": "5"})
+
+
 def _add_site_handlers(app: FastAPI) -> None:
     """Error pages for browsers (JSON errors for API clients) and the favicon."""
     from pathlib import Path
@@ -159,6 +166,7 @@ def _add_site_handlers(app: FastAPI) -> None:
     from starlette.exceptions import HTTPException
 
     app.add_exception_handler(HTTPException, error_page)
+    app.add_exception_handler(StoreBusyError, _store_busy)
     icon = Path(__file__).parent / "static" / "favicon.ico"
 
     @app.get("/favicon.ico", include_in_schema=False)

@@ -72,16 +72,31 @@ RESTORE_MARK = ".restore-"
 """`<store>.restore-<hex>`: the sibling directory a restore loads into, then swaps in."""
 
 
+HANDOFF_WAIT = 30.0
+"""Seconds a write waits while `load_alone` has handed the store to its helper; then it
+gives up (StoreBusyError, a 503): a writer that still holds an iterator of the writer's
+handle would otherwise wait for the handle it keeps from closing."""
+
+
 def _one_writer(method):
-    """One write at a time in this process (pyoxigraph serialises them anyway), so that
-    `load_alone` can hand the store to its helper with no write in flight."""
+    """A write waits while `load_alone` has handed the store over, and is counted while it
+    runs, so that the handover starts with no write in flight."""
 
     @functools.wraps(method)
-    def locked(self, *args, **kwargs):
-        with self._writing:
+    def counted(self, *args, **kwargs):
+        with self._handover:
+            if not self._handover.wait_for(lambda: not self._handed_over, HANDOFF_WAIT):
+                raise StoreBusyError(f"a bulk load held the store at {self.path} for over "
+                                     f"{HANDOFF_WAIT:g} s; nothing was written, try again")
+            self._writes_in_flight += 1
+        try:
             return method(self, *args, **kwargs)
+        finally:
+            with self._handover:
+                self._writes_in_flight -= 1
+                self._handover.notify_all()
 
-    return locked
+    return counted
 
 
 class EmbeddedStore:
@@ -89,8 +104,10 @@ class EmbeddedStore:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self.description = f"oxigraph:{self.path}" if self.path else "memory"
-        self._writing = threading.RLock()
-        """Held by every write, and by `load_alone` while a helper holds the store."""
+        self._handover = threading.Condition()
+        self._handed_over = False
+        """True while `load_alone`'s helper holds the store (writes wait, `_one_writer`)."""
+        self._writes_in_flight = 0
         self._store = self._open()
         self._unflushed = 0
         if not read_only:
@@ -253,23 +270,32 @@ class EmbeddedStore:
             for line in out:
                 yield line.rstrip(b"\n")
 
-    @_one_writer
     def load_alone(self, source: BinaryIO, graph: NamedNode) -> None:
         """Bulk-load N-Quads from `source` (its lines without a graph go into `graph`) as
         one all-or-nothing batch, in a helper process when the store is on disk
         (`regiongraph.store.bulk`): the batch's memory (~800 B a quad) is the helper's,
         given back whole when it exits, not the server's heap's. Meanwhile readers read a
-        snapshot of the store as it was and writers wait. Where the helper cannot open
-        the store (something in this process still holds it), the load runs here."""
+        snapshot of the store as it was and writers wait (up to HANDOFF_WAIT). Where the
+        helper cannot open the store (something in this process still holds it), the
+        load runs here."""
         if self.path is None or self.read_only or not hasattr(source, "fileno"):
             self._load_here(source, graph)
             return
-        self.flush()
-        self._store = self._open_snapshot()  # the writer's handle closes with its last user
+        with self._handover:
+            self._handover.wait_for(lambda: not self._handed_over and not self._writes_in_flight)
+            self._handed_over = True
         try:
-            status, said = self._load_in_helper(source, graph)
+            self._store.flush()
+            self._unflushed = 0
+            self._store = self._open_snapshot()  # the writer's handle closes with its last user
+            try:
+                status, said = self._load_in_helper(source, graph)
+            finally:
+                self._store = self._reopen_writer()
         finally:
-            self._store = self._reopen_writer()
+            with self._handover:
+                self._handed_over = False
+                self._handover.notify_all()
         if status == HELPER_BUSY:
             self._load_here(source, graph)
         elif status != 0:

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
 
@@ -79,3 +80,44 @@ def test_the_batch_grows_this_process_by_far_less_than_a_load_here(tmp_path):
         capture_output=True, text=True, timeout=300).stdout) for how in ("helper", "here")}
     assert growth["here"] > 50, growth
     assert growth["helper"] < growth["here"] / 4, growth
+
+
+def test_a_writer_holding_an_iterator_gives_up_instead_of_waiting_forever(tmp_path,
+                                                                          monkeypatch):
+    """A thread that reads (its iterator keeps the writer's handle open) and then writes
+    while the store is handed over would wait for the handle it keeps from closing: it
+    gives up after HANDOFF_WAIT (a 503 through the API), its iterator goes with it, and
+    the load ends."""
+    from regiongraph.store import StoreBusyError
+    from regiongraph.store import embedded
+
+    monkeypatch.setattr(embedded, "HANDOFF_WAIT", 1.0)
+    store = EmbeddedStore(tmp_path / "store")
+    store.add([Quad(GRAPH, GRAPH, OTHER, OTHER)] + [Quad(NamedNode(f"https://example.org/s{i}"), GRAPH, GRAPH, OTHER)
+               for i in range(100)])
+    reading, outcome = threading.Event(), {}
+
+    def read_then_write() -> None:
+        rows = iter(store.quads(OTHER))
+        next(rows)
+        reading.set()
+        deadline = time.monotonic() + 30
+        while not store._handed_over and time.monotonic() < deadline:
+            time.sleep(0.001)
+        try:
+            store.update(f"INSERT DATA {{ GRAPH {OTHER} {{ {OTHER} {OTHER} {OTHER} }} }}")
+            outcome["write"] = "written"
+        except StoreBusyError:
+            outcome["write"] = "gave up"
+
+    writer = threading.Thread(target=read_then_write)
+    writer.start()
+    reading.wait(timeout=30)
+    with spool_of(10_000) as spool:
+        store.load_alone(spool, GRAPH)
+    writer.join(timeout=60)
+    assert outcome == {"write": "gave up"}
+    assert store.count(GRAPH) == 10_000
+    store.update(f"INSERT DATA {{ GRAPH {OTHER} {{ {OTHER} {OTHER} {OTHER} }} }}")
+    assert store.count(OTHER) == 102
+    store.close()
