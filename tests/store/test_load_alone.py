@@ -88,8 +88,7 @@ def test_a_writer_holding_an_iterator_gives_up_instead_of_waiting_forever(tmp_pa
     while the store is handed over would wait for the handle it keeps from closing: it
     gives up after HANDOFF_WAIT (a 503 through the API), its iterator goes with it, and
     the load ends."""
-    from regiongraph.store import StoreBusyError
-    from regiongraph.store import embedded
+    from regiongraph.store import StoreBusyError, embedded
 
     monkeypatch.setattr(embedded, "HANDOFF_WAIT", 1.0)
     store = EmbeddedStore(tmp_path / "store")
