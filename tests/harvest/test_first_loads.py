@@ -64,6 +64,22 @@ def test_a_region_load_bulk_loads_its_new_sources_once(tmp_path, monkeypatch):
     store.close()
 
 
+def test_a_batch_is_loaded_whenever_it_holds_max_quads(tmp_path, monkeypatch):
+    """Its memory is bounded: a bulk load holds ~1 KB a quad until it ends."""
+    from regiongraph.harvest.engine import FirstLoads
+
+    monkeypatch.setattr(FirstLoads, "MAX_QUADS", 1)
+    calls = _watch(monkeypatch)
+    store, summary = _load(tmp_path, "store")
+    harvested = [r for r in summary.reports if r.written_graphs]
+    assert len(calls) == len(harvested) > 5
+    assert sum(len(r.duplicates) for r in summary.reports) > 0  # found in the store now
+    for report in harvested:
+        [(graph, quads)] = report.written_graphs.items()
+        assert quads == store.count(pyoxigraph.NamedNode(graph)) > 0
+    store.close()
+
+
 def test_the_one_load_stores_what_loading_sources_one_by_one_stores(tmp_path, monkeypatch):
     together, summary = _load(tmp_path, "together")
     shared = sum(len(r.duplicates) for r in summary.reports)
