@@ -162,6 +162,8 @@ class FirstLoads:
         """(dataset IRI, graph IRI) of every `a dcat:Dataset` staged."""
         self.values: list[tuple[NamedNode, str, str, object]] = []
         """(predicate, subject IRI, graph IRI, object) of every identifier and landing page."""
+        self.holders: dict[tuple[NamedNode, object], set[tuple[str, str]]] = {}
+        """(predicate, object) → (subject IRI, graph IRI): `values` to look up."""
 
     def add(self, graph: NamedNode, triples: IO[bytes], state: list[Quad] | None) -> None:
         """Stage a graph's N-Triples spool (and the state quads that ride along)."""
@@ -185,6 +187,12 @@ class FirstLoads:
                 self.datasets.add((subject.value, graph.value))
             elif predicate in (DCT.identifier, DCAT.landingPage):
                 self.values.append((predicate, subject.value, graph.value, obj))
+                self.holders.setdefault((predicate, obj), set()).add((subject.value, graph.value))
+
+    def datasets_with(self, predicate: NamedNode, value: object, graph: NamedNode) -> set[str]:
+        """Staged datasets of graphs other than `graph` with `predicate` `value`."""
+        return {subject for subject, holder in self.holders.get((predicate, value), ())
+                if holder != graph.value and (subject, holder) in self.datasets}
 
     def others(self, graph: NamedNode) -> "Iterator[tuple[NamedNode, str, object]]":
         """(predicate, dataset IRI, value) of the staged datasets of graphs other than
@@ -212,6 +220,7 @@ class FirstLoads:
         self.quads = 0
         self.datasets.clear()
         self.values.clear()
+        self.holders.clear()
 
     def close(self) -> None:
         self.spool.close()
@@ -811,14 +820,14 @@ class _Run:
         as a plain literal, a landing page in one of its `page_spellings`."""
         if self.batch is None:
             return
-        wanted = {Literal(v) for v in identifiers}
-        spellings = {iri for v in pages for iri in page_spellings(v)}
-        for predicate, dataset, value in self.batch.others(self.graph):
-            if predicate == DCT.identifier:
-                if value in wanted:
-                    by_identifier.setdefault(value.value, set()).add(dataset)  # type: ignore[attr-defined]
-            elif isinstance(value, NamedNode) and value.value in spellings:
-                by_page.setdefault(normalise_url(value.value), set()).add(dataset)
+        for value in identifiers:
+            found = self.batch.datasets_with(DCT.identifier, Literal(value), self.graph)
+            if found:
+                by_identifier.setdefault(value, set()).update(found)
+        for iri in {iri for v in pages for iri in page_spellings(v)}:
+            found = self.batch.datasets_with(DCAT.landingPage, NamedNode(iri), self.graph)
+            if found:
+                by_page.setdefault(normalise_url(iri), set()).update(found)
 
     def others_by(self, kind: str, values: list[str]) -> dict[str, set[str]]:
         """Datasets of the other sources with one of these identifiers, or (`kind` "page")
