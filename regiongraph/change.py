@@ -68,6 +68,11 @@ VIEWS: list[View] = [
     View("geo", "regiongraph.geo.index:follow",
          seen="regiongraph.geo.index:seen_version", mark="regiongraph.geo.index:mark_version"),
     View("notify", "regiongraph.notify.derived:follow"),
+    # After every view that writes: the query helper opens its data again now, not at the
+    # first query after the change.
+    View("queries-settled", "regiongraph.sparql.workers:settle",
+         seen="regiongraph.sparql.workers:seen_settled",
+         mark="regiongraph.sparql.workers:mark_settled", local=True),
     # Last, in a thread: the catalog index of this process follows off the change's request.
     View("catalog", "regiongraph.exports.model:follow", seen="regiongraph.exports.model:"
          "seen_version", mark="regiongraph.exports.model:mark_version", local=True),

@@ -493,7 +493,8 @@ class _Run:
         of the document it came from (`state`) in the same write.
 
         On the embedded store the spool goes to Oxigraph's bulk loader in Rust straight
-        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1); the
+        into the graph when it is empty (a bulk load is all-or-nothing, NOTES.md §1), in a
+        helper process whose memory the batch is (`EmbeddedStore.load_alone`); the
         state rides along as N-Quads lines naming their graph (the spool's own lines have
         none, and land in the source graph). A graph holding data, and other backends, get
         the triples through `Store.replace_graph`, which writes only the difference on the
@@ -513,8 +514,7 @@ class _Run:
             if state is not None:
                 spool.seek(0, 2)
                 spool.write(serialize(state, format=RdfFormat.N_QUADS))
-            spool.seek(0)
-            self.store.oxigraph.bulk_load(spool, RdfFormat.N_QUADS, to_graph=self.graph)
+            self.store.load_alone(spool, self.graph)
             return self.written()
         spool.seek(0)
         return self.store.replace_graph(self.graph, parse(spool, RdfFormat.N_TRIPLES),

@@ -15,11 +15,16 @@ small writes such as the rules' state and the validation reports of a re-validat
 import ctypes
 import errno
 import fcntl
+import functools
 import glob
 import itertools
+import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -39,6 +44,9 @@ from regiongraph.store.base import (
     in_graph,
     one_update,
 )
+from regiongraph.store.bulk import BUSY as HELPER_BUSY
+
+log = logging.getLogger(__name__)
 
 
 def geo_functions() -> dict:
@@ -64,11 +72,25 @@ RESTORE_MARK = ".restore-"
 """`<store>.restore-<hex>`: the sibling directory a restore loads into, then swaps in."""
 
 
+def _one_writer(method):
+    """One write at a time in this process (pyoxigraph serialises them anyway), so that
+    `load_alone` can hand the store to its helper with no write in flight."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._writing:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 class EmbeddedStore:
     def __init__(self, path: str | Path | None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self.description = f"oxigraph:{self.path}" if self.path else "memory"
+        self._writing = threading.RLock()
+        """Held by every write, and by `load_alone` while a helper holds the store."""
         self._store = self._open()
         self._unflushed = 0
         if not read_only:
@@ -149,6 +171,7 @@ class EmbeddedStore:
 
     # writes -------------------------------------------------------------
 
+    @_one_writer
     def replace_graph(self, graph: NamedNode, triples: Iterable[Triple | Quad], *,
                       then: str = "") -> int:
         items = iter(triples)
@@ -230,6 +253,56 @@ class EmbeddedStore:
             for line in out:
                 yield line.rstrip(b"\n")
 
+    @_one_writer
+    def load_alone(self, source: BinaryIO, graph: NamedNode) -> None:
+        """Bulk-load N-Quads from `source` (its lines without a graph go into `graph`) as
+        one all-or-nothing batch, in a helper process when the store is on disk
+        (`regiongraph.store.bulk`): the batch's memory (~800 B a quad) is the helper's,
+        given back whole when it exits, not the server's heap's. Meanwhile readers read a
+        snapshot of the store as it was and writers wait. Where the helper cannot open
+        the store (something in this process still holds it), the load runs here."""
+        if self.path is None or self.read_only or not hasattr(source, "fileno"):
+            self._load_here(source, graph)
+            return
+        self.flush()
+        self._store = self._open_snapshot()  # the writer's handle closes with its last user
+        try:
+            status, said = self._load_in_helper(source, graph)
+        finally:
+            self._store = self._reopen_writer()
+        if status == HELPER_BUSY:
+            self._load_here(source, graph)
+        elif status != 0:
+            raise StoreError(f"the bulk load into {graph.value} failed ({said.strip()[-300:]}); "
+                             "the graph was not changed")
+
+    def _load_here(self, source: BinaryIO, graph: NamedNode) -> None:
+        source.seek(0)
+        self._store.bulk_load(source, RdfFormat.N_QUADS, to_graph=graph)
+
+    def _load_in_helper(self, source: BinaryIO, graph: NamedNode) -> tuple[int, str]:
+        source.flush()  # what is still in our buffer, the helper would not read
+        fd = source.fileno()
+        done = subprocess.run(
+            [sys.executable, "-m", "regiongraph.store.bulk", str(self.path), str(fd),
+             graph.value, str(os.getpid())],
+            pass_fds=[fd], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        return done.returncode, done.stderr
+
+    def _reopen_writer(self) -> OxStore:
+        """The writer's handle again. RocksDB locks a store once per process: an iterator
+        of this process that still holds the old handle is waited for."""
+        waited = time.monotonic()
+        while True:
+            try:
+                return self._open()
+            except StoreBusyError:
+                if time.monotonic() - waited > 10:
+                    log.warning("the store at %s is still held in this process; waiting to "
+                                "reopen it for writing", self.path)
+                    waited = time.monotonic()
+                time.sleep(0.05)
+
     def _bulk(self, quads: Iterable[Quad], cleanup: NamedNode) -> None:
         try:
             self._store.bulk_extend(quads)
@@ -238,6 +311,7 @@ class EmbeddedStore:
                 self._store.remove_graph(cleanup)
             raise
 
+    @_one_writer
     def add(self, quads: Iterable[Quad]) -> int:
         counter = _Counter(quads)
         self._store.extend(counter)
@@ -250,10 +324,12 @@ class EmbeddedStore:
         if self._unflushed >= FLUSH_AFTER:
             self.flush()
 
+    @_one_writer
     def remove_graph(self, graph: NamedNode) -> None:
         if self._store.contains_named_graph(graph):
             self._store.remove_graph(graph)
 
+    @_one_writer
     def update(self, sparql: str) -> None:
         self._store.update(sparql)
         self._wrote(len(sparql) // 80)  # a data block's triple: about 80 characters
@@ -309,6 +385,7 @@ class EmbeddedStore:
         serialize(counter, output, RdfFormat.N_QUADS)
         return counter.n
 
+    @_one_writer
     def restore(self, source: BinaryIO) -> int:
         """Replace everything with the dump; a crash at any moment leaves the old or the new.
 
@@ -360,6 +437,7 @@ class EmbeddedStore:
             shutil.rmtree(fresh, ignore_errors=True)
         return counter.n if exchanged else None
 
+    @_one_writer
     def backup(self, target: Path) -> None:
         """A consistent copy of the live store in the new directory `target` (pyoxigraph
         `Store.backup`: hard links where it can, so cheap on the same file system)."""
@@ -379,11 +457,13 @@ class EmbeddedStore:
             raise StoreError(f"the backup into {target} failed: {error}; "
                              "the partial copy was removed") from None
 
+    @_one_writer
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
             self._store.flush()
         self._unflushed = 0
 
+    @_one_writer
     def optimize(self) -> None:
         if self.path is not None and not self.read_only:
             self._store.optimize()

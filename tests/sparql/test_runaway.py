@@ -290,7 +290,14 @@ def test_the_helper_prepares_its_public_view_before_the_first_query(demo_store, 
         original = getattr(public, name)
         monkeypatch.setattr(public, name, lambda *a, _n=name, _o=original, **k: (
             followed.append(_n), _o(*a, **k))[1])
+    # every view followed: the helper opens its data again now (`settle`), so the next
+    # query forks from it at once
+    provisional = data.store
+    data.prepare(Ticket(key, anyone, REFERENCE_DAY, prepare=True, settled=True))
+    assert data.store is not provisional and not data.provisional
+    settled = data.store
     view = data.target(Ticket(key, anyone, REFERENCE_DAY))
+    assert data.store is settled, "the first query after the change opened the data again"
     assert view is prepared.view and followed == [] and not data.provisional
     assert key[0] == journal.version(data.store, settings)
     assert sorted(map(str, view.quads())) == sorted(

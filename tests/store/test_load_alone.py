@@ -1,0 +1,81 @@
+"""A first harvest's bulk load runs in a helper process (`EmbeddedStore.load_alone`): its
+batch (~800 B a quad) is the helper's memory, given back whole when it exits, and the
+server's heap never grows by it. Readers meanwhile read the store as it was."""
+
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Triple, serialize
+
+from regiongraph.store.embedded import EmbeddedStore
+
+GRAPH = NamedNode("https://example.org/graph/big")
+OTHER = NamedNode("https://example.org/graph/other")
+
+
+def spool_of(n: int, tail: bytes = b""):
+    """N-Triples of `n` triples written 5k at a time (a small peak of its own), then
+    `tail`, which stays in the file object's buffer: the helper must see it too."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller closes it (a with block)
+    for start in range(0, n, 5_000):
+        spool.write(serialize((Triple(NamedNode(f"https://example.org/d/{i // 25}"),
+                                      NamedNode(f"https://example.org/p{i % 25}"),
+                                      Literal(f"value {i}"))
+                               for i in range(start, min(n, start + 5_000))),
+                              format=RdfFormat.N_TRIPLES))
+    spool.write(tail)
+    return spool
+
+
+def test_the_batch_is_the_helpers_memory_and_readers_see_the_old_store(tmp_path):
+    store = EmbeddedStore(tmp_path / "store")
+    store.add([Quad(GRAPH, GRAPH, GRAPH, OTHER)])
+    seen, stop = set(), threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.add((store.count(GRAPH), store.count(OTHER)))
+
+    reader = threading.Thread(target=read)
+    with spool_of(200_000, f"{OTHER} {OTHER} {OTHER} {OTHER} .\n".encode()) as spool:
+        reader.start()
+        try:
+            store.load_alone(spool, GRAPH)
+        finally:
+            stop.set()
+            reader.join()
+    assert (store.count(GRAPH), store.count(OTHER)) == (200_000, 2)  # the tail's quad too
+    assert seen <= {(0, 1), (200_000, 2)} and (0, 1) in seen  # old or whole, never a part
+    store.update(f"INSERT DATA {{ GRAPH {OTHER} {{ {GRAPH} {GRAPH} {OTHER} }} }}")
+    assert store.count(OTHER) == 3  # the writer's handle is back
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert helpers > 100, f"the helper's peak was {helpers:.0f} MB: did it load?"
+    store.close()
+
+
+def test_the_batch_grows_this_process_by_far_less_than_a_load_here(tmp_path):
+    """The same 200k-quad load, measured as peak RSS growth of a fresh process: through the
+    helper, and straight into Oxigraph's bulk loader here."""
+    script = textwrap.dedent("""
+        import resource, sys
+        sys.path.insert(0, ".")
+        from tests.store.test_load_alone import GRAPH, spool_of
+        from regiongraph.store.embedded import EmbeddedStore
+        store = EmbeddedStore(sys.argv[1])
+        spool = spool_of(200_000)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        if sys.argv[2] == "helper":
+            store.load_alone(spool, GRAPH)
+        else:
+            store._load_here(spool, GRAPH)
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+    """)
+    growth = {how: int(subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / how), how], check=True,
+        capture_output=True, text=True, timeout=300).stdout) for how in ("helper", "here")}
+    assert growth["here"] > 50, growth
+    assert growth["helper"] < growth["here"] / 4, growth
