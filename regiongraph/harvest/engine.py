@@ -207,7 +207,7 @@ class FirstLoads:
         if staged:
             self.spool.seek(0)
             try:
-                store.oxigraph.bulk_load(self.spool, RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+                store.load_alone(self.spool)  # type: ignore[attr-defined]
             except Exception as error:  # noqa: BLE001 - all-or-nothing: each staged one failed
                 for run, _report in staged:
                     run.failed(f"the bulk load of the region's new sources failed: {error}")

@@ -15,27 +15,19 @@ from regiongraph.store import open_store
 from regiongraph.store.embedded import EmbeddedStore
 
 
-class _Watched:
-    """The store's pyoxigraph object as the harvest engine sees it, its bulk loads counted
-    (and, with `fail`, refused as a full disk would)."""
-
-    def __init__(self, inner: pyoxigraph.Store, calls: list[int], fail: bool) -> None:
-        self._inner, self._calls, self._fail = inner, calls, fail
-
-    def bulk_load(self, *args, **kwargs):
-        self._calls.append(1)
-        if self._fail:
-            raise OSError("No space left on device")
-        return self._inner.bulk_load(*args, **kwargs)
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-
 def _watch(monkeypatch, fail: bool = False) -> list[int]:
+    """Count the store's bulk loads (`EmbeddedStore.load_alone`), and with `fail`, refuse
+    them as a full disk would."""
     calls: list[int] = []
-    monkeypatch.setattr(EmbeddedStore, "oxigraph",
-                        property(lambda self: _Watched(self._store, calls, fail)))
+    original = EmbeddedStore.load_alone
+
+    def watched(self, source, graph=None):
+        calls.append(1)
+        if fail:
+            raise OSError("No space left on device")
+        return original(self, source, graph)
+
+    monkeypatch.setattr(EmbeddedStore, "load_alone", watched)
     return calls
 
 
