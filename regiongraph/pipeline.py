@@ -229,7 +229,8 @@ def harvest_region_sources(
     from regiongraph.harvest import harvest_sources
 
     # Unchanged sources log no report: loading a region twice must change nothing.
-    for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False):
+    for report in harvest_sources(store, settings, sources, progress=say, log_unchanged=False,
+                                  together=True):
         summary.reports.append(report)
         for graph, n in report.written_graphs.items():
             summary.written[graph] = n

@@ -7,6 +7,7 @@ and the server's heap never grows by it. The server hands its store over (it rea
 snapshot meanwhile) and takes it back after.
 
 Usage (by `load_alone` only): python -m regiongraph.store.bulk STORE FD GRAPH PARENT_PID
+(GRAPH "": every line names its graph)
 """
 
 import os
@@ -29,7 +30,7 @@ def main(path: str, fd: int, graph: str, parent: int) -> int:
         return BUSY
     with os.fdopen(fd, "rb") as source:
         source.seek(0)
-        store.bulk_load(source, RdfFormat.N_QUADS, to_graph=NamedNode(graph))
+        store.bulk_load(source, RdfFormat.N_QUADS, to_graph=NamedNode(graph) if graph else None)
     store.flush()
     return 0
 

@@ -270,7 +270,7 @@ class EmbeddedStore:
             for line in out:
                 yield line.rstrip(b"\n")
 
-    def load_alone(self, source: BinaryIO, graph: NamedNode) -> None:
+    def load_alone(self, source: BinaryIO, graph: NamedNode | None = None) -> None:
         """Bulk-load N-Quads from `source` (its lines without a graph go into `graph`) as
         one all-or-nothing batch, in a helper process when the store is on disk
         (`regiongraph.store.bulk`): the batch's memory (~800 B a quad) is the helper's,
@@ -299,19 +299,19 @@ class EmbeddedStore:
         if status == HELPER_BUSY:
             self._load_here(source, graph)
         elif status != 0:
-            raise StoreError(f"the bulk load into {graph.value} failed ({said.strip()[-300:]}); "
-                             "the graph was not changed")
+            raise StoreError(f"the bulk load into {graph.value if graph else 'the store'} "
+                             f"failed ({said.strip()[-300:]}); nothing was changed")
 
-    def _load_here(self, source: BinaryIO, graph: NamedNode) -> None:
+    def _load_here(self, source: BinaryIO, graph: NamedNode | None) -> None:
         source.seek(0)
         self._store.bulk_load(source, RdfFormat.N_QUADS, to_graph=graph)
 
-    def _load_in_helper(self, source: BinaryIO, graph: NamedNode) -> tuple[int, str]:
+    def _load_in_helper(self, source: BinaryIO, graph: NamedNode | None) -> tuple[int, str]:
         source.flush()  # what is still in our buffer, the helper would not read
         fd = source.fileno()
         done = subprocess.run(
             [sys.executable, "-m", "regiongraph.store.bulk", str(self.path), str(fd),
-             graph.value, str(os.getpid())],
+             graph.value if graph else "", str(os.getpid())],
             pass_fds=[fd], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
         return done.returncode, done.stderr
 

@@ -253,9 +253,9 @@ def test_a_graphs_state_is_a_few_literals_and_an_older_one_is_still_read(region,
 
     store, settings, _folder = region
     minter = Minter(settings.base)
+    key = hash_key(store, minter)
     graph = minter.graph("source", "ocotillo-datajson")
     state = _state_graph(minter, graph)
-    key = hash_key(store, minter)
     prints = fingerprints(store, graph, key)
     assert len(prints) > 100
     assert stored_fingerprints(store, minter, graph) == prints
