@@ -20,7 +20,7 @@ from regiongraph.change import catch_up_in_background
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
-from regiongraph.store import Store, StoreBusyError, open_store
+from regiongraph.store import Store, StoreBusyError, open_store, served
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def lifespan(app: FastAPI):
         owned = store is None
         app.state.store = store if store is not None else open_store(settings)
+        served(app.state.store)
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
         stop_delivery = start_delivery_loop(app.state.store, settings)

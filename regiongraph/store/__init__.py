@@ -20,6 +20,16 @@ from regiongraph.store.base import (
 )
 
 
+def served(store: Store) -> None:
+    """Mark `store` as the one a server shares between its threads: a first harvest's bulk
+    load then stays in the server (`EmbeddedStore.load_alone`). Handing the store to a
+    helper process means closing the writer's handle, which closes only with its last
+    user; in the 32-client soak some thread of the server kept it open, and the harvest
+    waited for it to close, for ever."""
+    if hasattr(store, "loads_alone"):
+        store.loads_alone = False  # type: ignore[attr-defined]
+
+
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     """The configured store, refused if its data was minted under another base.
 
@@ -164,5 +174,5 @@ __all__ = [
     "DATA_MODEL_VERSION", "GraphCounts", "Store", "StoreBusyError", "StoreError",
     "TripleResults", "backup", "check_base", "check_model_version", "model_version",
     "one_update", "open_store", "record_base", "recorded_base", "recorded_model_version",
-    "set_model_version",
+    "served", "set_model_version",
 ]

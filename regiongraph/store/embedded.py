@@ -108,6 +108,9 @@ class EmbeddedStore:
         self._handed_over = False
         """True while `load_alone`'s helper holds the store (writes wait, `_one_writer`)."""
         self._writes_in_flight = 0
+        self.loads_alone = True
+        """Whether `load_alone` may hand the store to a helper process: not in a server
+        (`regiongraph.store.served`), whose threads may hold the writer's handle."""
         self._store = self._open()
         self._unflushed = 0
         if not read_only:
@@ -278,7 +281,8 @@ class EmbeddedStore:
         snapshot of the store as it was and writers wait (up to HANDOFF_WAIT). Where the
         helper cannot open the store (something in this process still holds it), the
         load runs here."""
-        if self.path is None or self.read_only or not hasattr(source, "fileno"):
+        if self.path is None or self.read_only or not self.loads_alone \
+                or not hasattr(source, "fileno"):
             self._load_here(source, graph)
             return
         with self._handover:

@@ -136,3 +136,17 @@ def test_a_writer_holding_an_iterator_gives_up_instead_of_waiting_forever(tmp_pa
     store.update(f"INSERT DATA {{ GRAPH {OTHER} {{ {OTHER} {OTHER} {OTHER} }} }}")
     assert store.count(OTHER) == 102
     store.close()
+
+
+def test_a_served_store_loads_in_the_server(tmp_path):
+    """A server's threads may hold the writer's handle, which then never closes for a
+    helper: the store a server shares loads its batch itself."""
+    from regiongraph.store import served
+
+    store = EmbeddedStore(tmp_path / "store")
+    served(store)
+    rows = iter(store.quads())  # a reader's iterator of the writer's handle, still open
+    with spool_of(1_000) as spool:
+        store.load_alone(spool, GRAPH)
+    assert store.count(GRAPH) == 1_000 and list(rows) == []
+    store.close()
