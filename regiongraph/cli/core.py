@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from regiongraph.change import VIEWS
 from regiongraph.cli.app import app, console, out, state
 from regiongraph.errors import RegiongraphError
 
@@ -202,7 +203,8 @@ def update(
 @app.command()
 def refresh(
     view: Annotated[list[str] | None, typer.Option(
-        "--view", help="Only this view (rules, publishable, search, geo); repeatable.")] = None,
+        "--view", help=f"Only this view ({', '.join(v.name for v in VIEWS)}); "
+                       "repeatable.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Bring every derived view up to the store version (after a view failed to follow).
