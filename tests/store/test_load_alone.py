@@ -38,8 +38,11 @@ def test_the_batch_is_the_helpers_memory_and_readers_see_the_old_store(tmp_path)
     seen, stop = set(), threading.Event()
 
     def read() -> None:
+        """Both counts by one query: one snapshot, whichever handle the store holds."""
         while not stop.is_set():
-            seen.add((store.count(GRAPH), store.count(OTHER)))
+            counts = {row["g"].value: int(row["n"].value) for row in store.query(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")}
+            seen.add((counts.get(GRAPH.value, 0), counts.get(OTHER.value, 0)))
 
     reader = threading.Thread(target=read)
     with spool_of(200_000, f"{OTHER} {OTHER} {OTHER} {OTHER} .\n".encode()) as spool:
