@@ -112,16 +112,19 @@ HASH_BYTES = 10
 
 
 def hash_key(store: Store, minter: Minter) -> bytes:
-    """The store's secret key of the line hashes: made once, by one update that adds it
-    only where none is kept (two processes starting at once keep one), in a bookkeeping
-    graph no route shows to a member. Fingerprints kept before it (unkeyed) all differ
-    once, and the next follow re-checks every node of their graphs."""
+    """The store's secret key of the line hashes: read, and made once where none is kept,
+    by one update that adds it only if still missing (two processes starting at once keep
+    one), in a bookkeeping graph no route shows to a member. Fingerprints kept before it
+    (unkeyed) all differ once, and the next follow re-checks every node of their graphs."""
     graph = minter.graph(STATE_GRAPH, "key").value
     find = f"GRAPH <{graph}> {{ <{graph}> <{RG.hashKey.value}> ?k }}"
-    store.update(f"INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG.hashKey.value}> "
-                 f"\"{secrets.token_hex(32)}\" }} }} WHERE {{ FILTER NOT EXISTS {{ {find} }} }}")
-    kept = store.query(f"SELECT ?k WHERE {{ {find} }}")
-    return bytes.fromhex(min(row["k"].value for row in kept))
+    for _attempt in range(2):
+        kept = [row["k"].value for row in store.query(f"SELECT ?k WHERE {{ {find} }}")]
+        if kept:
+            return bytes.fromhex(min(kept))
+        store.update(f"INSERT {{ GRAPH <{graph}> {{ <{graph}> <{RG.hashKey.value}> "
+                     f"\"{secrets.token_hex(32)}\" }} }} WHERE {{ FILTER NOT EXISTS {{ {find} }} }}")
+    raise RuntimeError(f"the store kept no hash key in {graph}")
 
 
 def _hex(total: int) -> str:
