@@ -145,7 +145,7 @@ class EmbeddedStore:
             try:
                 self._files_at_open = self._table_files()
                 return OxStore.read_only(str(self.path))
-            except RuntimeError as error:
+            except (RuntimeError, OSError) as error:  # pyoxigraph raises either, by file
                 if "No such file or directory" not in str(error) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
