@@ -269,9 +269,17 @@ def kept_approvals(store: Store, settings: Settings,
     """Today's publishable datasets (of `among`, or all) and their approvals, read from
     the kept set after catching it up (the journal since it was judged, then the calendar
     since that day); None when it cannot be kept (a read-only store, a failing view):
-    judge in full then."""
+    judge in full then.
+
+    A read-only snapshot (the query helper's, a CLI beside a running server) cannot write
+    the catch-up: a kept set behind its journal or its day is not tried there, which
+    would fail the view and log it, but judged in full straight away."""
     try:
-        if _state(store, settings)[0] != journal.version(store, settings):
+        seen, judged = _state(store, settings)
+        if getattr(store, "read_only", False) and (
+                seen != journal.version(store, settings) or judged != _today(None)):
+            return None
+        if seen != journal.version(store, settings):
             from regiongraph.change import refresh
 
             refresh(store, settings, views=["publishable"])
