@@ -24,8 +24,12 @@ def served(store: Store) -> None:
     """Mark `store` as the one a server shares between its threads: a first harvest's bulk
     load then stays in the server (`EmbeddedStore.load_alone`). Handing the store to a
     helper process means closing the writer's handle, which closes only with its last
-    user; in the 32-client soak some thread of the server kept it open, and the harvest
-    waited for it to close, for ever."""
+    user, and a thread-shared process cannot promise one: pyoxigraph's query results and
+    quad iterators are "unsendable" (pyo3), so one that becomes cyclic garbage and is
+    collected by the garbage collector on another thread is leaked, not dropped, and keeps
+    the store open for the life of the process (measured: an unfinished `QuerySolutions`
+    in a cycle, collected on the main thread: the handover waits for ever; collected on
+    its own thread: it completes). The 32-client soak hung that way."""
     if hasattr(store, "loads_alone"):
         store.loads_alone = False  # type: ignore[attr-defined]
 
