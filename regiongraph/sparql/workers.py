@@ -79,6 +79,9 @@ killed (it checks the deadline between rows; a query computing its first row can
 PREPARE_LIMIT = 300.0
 """Seconds a query waits for the zygote to prepare its data (a new version, a tier's view
 built for the first time) before it is refused; not counted against its time limit."""
+SETTLE_WAIT = 5.0
+"""Seconds the `queries-settled` view waits for the helper to say it opened the changed
+data; then the change goes on, and the next query waits for the rest as before."""
 EXIT_WAIT = 2.0
 """Seconds a time-out answer waits for its killed process to exit (normally milliseconds)."""
 _HEADER = struct.Struct(">cI")
@@ -107,6 +110,8 @@ class Ticket:
     settled: bool = False
     """With `prepare`: every view has followed `key` (`settle`): open the data again now,
     not at the next query, which then forks from it at once."""
+    ack: int | None = None
+    """With `prepare`: the number the zygote sends back on the control socket once done."""
 
 
 # -- the server side ------------------------------------------------------------------------
@@ -189,6 +194,7 @@ class QueryProcesses:
         self._control: socket.socket | None = None
         self._shipped: tuple | None = None
         self._slots: dict[asyncio.AbstractEventLoop, Slots] = {}
+        self._acks = 0
 
     def _ensure_zygote(self) -> socket.socket:
         if self._zygote is not None and self._zygote.poll() is None and self._control:
@@ -237,26 +243,49 @@ class QueryProcesses:
                     if attempt == 2:
                         raise
 
-    def prepare(self, *, settled: bool = False) -> None:
+    def prepare(self, *, settled: bool = False, wait: float = 0.0) -> bool:
         """Have a running helper bring its public view to the store version now, between
         requests (`follow`), or open its data again once every view has followed
         (`settled`); a helper not started, or on a memory store (which would need a dump),
-        is left to its next query."""
+        is left to its next query. `wait`: seconds to wait for the helper to be done;
+        True when it said so in time."""
         from regiongraph.change import cache_key
         from regiongraph.membership import Tier
 
         store = self._store()
         if store is None or getattr(store, "path", None) is None or not _is_embedded(store):
-            return
+            return False
         with self._lock:
             if self._zygote is None or self._zygote.poll() is not None or not self._control:
-                return
+                return False
+            self._acks += 1
             ticket = Ticket(cache_key(store, self.settings), Tier(frozenset()),
-                            self.settings.today, prepare=True, settled=settled)
+                            self.settings.today, prepare=True, settled=settled,
+                            ack=self._acks if wait > 0 else None)
             try:
                 self._control.send(pickle.dumps(ticket))
             except OSError:
-                return  # the helper died: the next query starts another
+                return False  # the helper died: the next query starts another
+            return wait > 0 and self._await_ack(self._control, self._acks, wait)
+
+    @staticmethod
+    def _await_ack(control: socket.socket, number: int, wait: float) -> bool:
+        """Read the zygote's acknowledgements until `number` comes (an older one is from a
+        wait that gave up); the control socket keeps its blocking mode for query tickets."""
+        deadline = time.monotonic() + wait
+        try:
+            while (left := deadline - time.monotonic()) > 0:
+                control.settimeout(left)
+                said = control.recv(_CONTROL_BYTES)
+                if not said:
+                    return False  # the helper is gone
+                if int(said) >= number:
+                    return True
+            return False
+        except (OSError, ValueError):  # a timeout is an OSError; nothing more to wait for
+            return False
+        finally:
+            control.settimeout(None)
 
     async def start(self, job: QueryJob, *, reader: Reader, client: str | None,
                     fmt_name: str, graph: bool, cap: int | None, deadline: float,
@@ -339,10 +368,18 @@ def follow(store: Store, settings: Settings, changed: list) -> None:
 
 def settle(store: Store, settings: Settings, changed: list) -> None:
     """The `queries-settled` view, after every other: the helpers open their data again
-    now, with every view's writes in it. Left to the next query, that reopening (0.17-0.25
-    s at 10k datasets) was the first query's own wait."""
+    now, with every view's writes in it, and the change waits until they have (at most
+    SETTLE_WAIT), so that its request answers once the first query after it can fork at
+    once: measured at 10k datasets, a query sent right after a 1% re-harvest's answer
+    still waited 0.2-0.5 s for that reopening (the public view's catch-up of the changed
+    graphs, then the snapshot). A change of bookkeeping alone (a sign-in, the audit)
+    shows no reader anything new, and does not wait."""
+    from regiongraph.iri import is_bookkeeping
+
+    shown = any(not is_bookkeeping(settings.base, str(getattr(g, "value", g)))
+                for g in changed)
     for processes in list(_processes.get(store, {}).values()):
-        processes.prepare(settled=True)
+        processes.prepare(settled=True, wait=SETTLE_WAIT if shown else 0.0)
 
 
 def seen_settled(store: Store, settings: Settings) -> int:
@@ -624,6 +661,8 @@ def _zygote(control_fd: int) -> None:
                 data.prepare(ticket)
             except Exception:  # noqa: BLE001 - the next query prepares again, and says why
                 data.provisional = True
+            if ticket.ack is not None:
+                control.send(str(ticket.ack).encode())  # done, or failed: nothing to wait for
             continue
         channel = socket.socket(fileno=fds[0])
         try:

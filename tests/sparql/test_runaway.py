@@ -329,3 +329,49 @@ def test_query_slots_per_client_and_a_cancelled_waiter_leaks_none():
         assert await slots.acquire("a", 0.05) and await slots.acquire("a", 0.05) is False
 
     asyncio.run(scenario())
+
+
+def test_a_change_answers_once_the_helper_has_opened_its_data(demo_store, tmp_path):
+    """The `queries-settled` view waits for the helper to say it opened the changed data
+    (`QueryProcesses.prepare(wait=)`), so the first query after a change's request forks
+    from data already open. Seen from outside: a write made right after the change without
+    the change path (no journal entry, so no reopening) stays out of the steward's next
+    query, which reads the data the helper opened during the change."""
+    from regiongraph.change import apply_change
+    from regiongraph.sparql.workers import _processes
+
+    settings = Settings(store=str(tmp_path / "store"), index="memory", admin_token=TOKEN,
+                        today=REFERENCE_DAY)
+    dump = io.BytesIO()
+    demo_store.dump(dump)
+    dump.seek(0)
+    store = open_store(settings)
+    store.restore(dump)
+    admin = {"Authorization": f"Bearer {TOKEN}"}
+    later, graph = NamedNode("https://example.org/later"), NamedNode("https://example.org/g")
+    with serve_app(create_app(settings, store=store)) as url:
+        sparql = url + "/sparql"
+        warm_up(sparql, {})  # the helper holds a public view: it prepares for each change
+        warm_up(sparql, admin)
+
+        def write() -> list[NamedNode]:
+            store.add([Quad(later, NamedNode("https://example.org/p"), Literal("journalled"),
+                            graph)])
+            return [graph.value]
+
+        assert apply_change(store, settings, "test", write).failures == {}
+        store.update(f"INSERT DATA {{ GRAPH {graph} {{ {later} <https://example.org/p> "
+                     '"behind the journal" } }')
+
+        def asked(value: str) -> bool:
+            answer = httpx.get(sparql, headers={**admin, "Accept": "application/json"},
+                               params={"query": f'ASK {{ GRAPH ?g {{ {later} ?p "{value}" }} }}'},
+                               timeout=30)
+            assert answer.status_code == 200, answer.text
+            return answer.json()["boolean"]
+
+        assert asked("journalled")
+        assert not asked("behind the journal"), "the helper opened its data after the change"
+        [processes] = _processes.get(store, {}).values()
+        assert processes.prepare(settled=True, wait=5.0) is True  # the helper said so
+    store.close()
