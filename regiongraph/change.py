@@ -15,6 +15,7 @@ change or by `regiongraph refresh`; it never stops the others. Caches (the publi
 the catalog index, the region snapshot) key on the store version alone.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -93,6 +94,12 @@ def apply_change(store: Store, settings: Settings, road: str,
                  write: Callable[[], Iterable[str]], *, subjects: Iterable[str] = (),
                  at_least: int = 0) -> Applied:
     """Run `write` (it returns the IRIs of the graphs it changed), journal it, refresh views."""
+    with _changing(store):
+        return _apply(store, settings, road, write, subjects, at_least)
+
+
+def _apply(store: Store, settings: Settings, road: str, write: Callable[[], Iterable[str]],
+           subjects: Iterable[str], at_least: int) -> Applied:
     begun = journal.begin(store, settings, road)
     started = time.monotonic()
     try:
@@ -111,6 +118,37 @@ def apply_change(store: Store, settings: Settings, road: str,
     failures = refresh(store, settings)
     settle(store)  # memory stays flat over changes: regiongraph.memory
     return Applied(version=version, graphs=graphs, failures=failures)
+
+
+READ_WAIT = 1.0
+"""Seconds a reader waits for a view another thread is bringing up to date (`refresh`'s
+`wait`) before it answers without it."""
+_writers: "weakref.WeakKeyDictionary[Store, list[int]]" = weakref.WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _changing(store: Store):
+    """Count the thread writing a change of `store` until its views have followed."""
+    me = threading.get_ident()
+    with _writers_lock:
+        _writers.setdefault(store, []).append(me)
+    try:
+        yield
+    finally:
+        with _writers_lock:
+            _writers[store].remove(me)
+
+
+def changing_elsewhere(store: Store) -> bool:
+    """Whether another thread of this process is writing a change of `store` and bringing
+    its views up to date. A reader then leaves the views to that thread and answers from
+    them as they stand, or by the rule itself (`visibility.kept_approvals`): following a
+    view itself, or queueing behind the writer for its lock, held reads of the 32-client
+    soak 5 s at a time, up to the client's 30 s limit."""
+    me = threading.get_ident()
+    with _writers_lock:
+        return any(thread != me for thread in _writers.get(store, ()))
 
 
 _locks: dict[str, threading.Lock] = {name: threading.Lock()

@@ -266,30 +266,81 @@ INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{RG.seenVersion.value}> {int(versio
 
 def kept_approvals(store: Store, settings: Settings,
                    among: Iterable[str] | None = None) -> dict[str, set[str]] | None:
-    """Today's publishable datasets (of `among`, or all) and their approvals, read from
-    the kept set after catching it up (the journal since it was judged, then the calendar
-    since that day); None when it cannot be kept (a read-only store, a failing view):
-    judge in full then.
+    """Today's publishable datasets (of `among`, or all) and their approvals, from the kept
+    set; None when it cannot say (no set kept yet, or changes since that may have moved
+    any dataset): judge in full then.
 
-    A read-only snapshot (the query helper's, a CLI beside a running server) cannot write
-    the catch-up: a kept set behind its journal or its day is not tried there, which
-    would fail the view and log it, but judged in full straight away."""
+    A set behind the store's version or today is caught up here only when that can be done
+    at once: not in a read-only snapshot (the query helper's, a CLI beside a server), not
+    while another thread of this process writes a change (its own request brings the view
+    up: `change.changing_elsewhere`), and not when the view's lock stays taken past
+    `READ_WAIT`. Otherwise the kept set is read with the datasets that the changes and days
+    since can have moved judged again, in memory (`_overlaid`): the same answer, no write,
+    no wait behind the writer."""
+    from regiongraph.change import READ_WAIT, changing_elsewhere, refresh
+
     try:
+        today = _today(None)
         seen, judged = _state(store, settings)
-        if getattr(store, "read_only", False) and (
-                seen != journal.version(store, settings) or judged != _today(None)):
+        if judged is None:
             return None
-        if seen != journal.version(store, settings):
-            from regiongraph.change import refresh
-
-            refresh(store, settings, views=["publishable"])
-            if _state(store, settings)[0] != journal.version(store, settings):
-                return None
-        follow_calendar(store, settings, _today(None))
+        if not getattr(store, "read_only", False) and not changing_elsewhere(store):
+            if seen != journal.version(store, settings):
+                refresh(store, settings, views=["publishable"], wait=READ_WAIT)
+                seen, judged = _state(store, settings)
+            if seen == journal.version(store, settings) and judged != today \
+                    and _KEPT_LOCK.acquire(timeout=READ_WAIT):
+                try:
+                    follow_calendar(store, settings, today)
+                finally:
+                    _KEPT_LOCK.release()
+                seen, judged = _state(store, settings)
+        if (seen, judged) == (journal.version(store, settings), today):
+            return read_kept(store, settings, among)
+        return _overlaid(store, settings, among)
     except Exception as error:  # noqa: BLE001 - the full judgement still answers
-        log.warning("the kept public set could not catch up (%s); judging in full", error)
+        log.warning("the kept public set could not be read (%s); judging in full", error)
         return None
-    return read_kept(store, settings, among)
+
+
+def _overlaid(store: Store, settings: Settings, among: Iterable[str] | None
+              ) -> dict[str, set[str]]:
+    """Today's answer while the kept set lags: built once per store version and day and
+    shared by the readers that ask meanwhile (`_JUDGED_NOW`), so that 32 readers beside a
+    harvest judge its datasets once, not each."""
+    now = _JUDGED_NOW.get(store, settings)
+    if among is None:
+        return dict(now)
+    return {dataset: now[dataset] for dataset in set(among) if dataset in now}
+
+
+def _judged_now(store: Store, settings: Settings) -> dict[str, set[str]]:
+    """The kept set brought to now in memory: the datasets the changes and days since it
+    was kept can have moved (those `follow` would rewrite) judged again, the rest read; the
+    whole region judged when that may be any dataset."""
+    today = _today(None)
+    seen, judged = _state(store, settings)
+    entries = journal.since(store, settings, seen)
+    graphs = {g for change in entries for g in change.graphs}
+    moved: set[str] | None = set()
+    if entries:
+        moved = named_datasets(store, settings, graphs, entries)
+        if moved is None:
+            subjects = {s for change in entries for s in change.subjects}
+            moved = datasets_to_rejudge(store, settings, graphs, subjects)
+    if moved is None or judged is None:
+        return judge(store, settings, today)
+    if judged != today:
+        moved |= calendar_datasets(store, settings, judged, today)
+    kept = read_kept(store, settings)
+    for dataset in moved:
+        kept.pop(dataset, None)
+    if moved:
+        kept.update(judge(store, settings, today, moved))
+    return kept
+
+
+_JUDGED_NOW = VersionedCache(_judged_now)
 
 
 def read_kept(store: Store, settings: Settings, among: Iterable[str] | None = None

@@ -223,6 +223,60 @@ def test_a_search_beside_a_write_answers_from_the_index_as_it_stands(served):
     assert "Traffic counts renamed beside a reader" in _search_titles(url, "renamed beside reader")
 
 
+def test_reads_beside_a_change_neither_wait_for_its_views_nor_see_a_stale_verdict(served,
+                                                                                   monkeypatch):
+    """A change restricts a published dataset, and its `publishable` view is slow to follow
+    (it holds the view's lock). Meanwhile, in other threads: who may see what (the kept
+    public set) answers at once, by the rule for what the change can have moved (the
+    dataset is no longer published), and a search answers from its index as it stands.
+    Before, both queued behind the view for its lock: 5 s a read in the 32-client soak."""
+    from regiongraph import visibility
+    from regiongraph.search import index_for
+
+    url, store, settings, catalog = served
+    dataset = _dataset(settings)
+    assert dataset in visibility.publishing_approvals(store, settings)
+    index_for(store, settings)  # built before the change
+    following, release = threading.Event(), threading.Event()
+    follow = visibility.follow
+
+    def a_slow_follow(*args, **kwargs):  # stands in for a long re-judgement under load
+        following.set()
+        release.wait(60)
+        return follow(*args, **kwargs)
+
+    monkeypatch.setattr(visibility, "follow", a_slow_follow)
+
+    def restrict() -> list[str]:
+        store.update(f"DELETE {{ GRAPH <{_graph(settings)}> {{ <{dataset}> <{ACCESS}> ?l }} }} "
+                     f"INSERT {{ GRAPH <{_graph(settings)}> {{ <{dataset}> <{ACCESS}> "
+                     f"<{RESTRICTED}> }} }} WHERE {{ OPTIONAL {{ GRAPH <{_graph(settings)}> "
+                     f"{{ <{dataset}> <{ACCESS}> ?l }} }} }}")
+        return [_graph(settings)]
+
+    writer = threading.Thread(target=apply_change, args=(store, settings, "test", restrict),
+                              kwargs={"subjects": [dataset]})
+    writer.start()
+    assert following.wait(60)
+    answers: dict[str, object] = {}
+    readers = [threading.Thread(target=lambda: answers.setdefault(
+                   "published", visibility.publishing_approvals(store, settings))),
+               threading.Thread(target=lambda: answers.setdefault(
+                   "index", index_for(store, settings)))]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(20)
+    waited = [reader.is_alive() for reader in readers]
+    release.set()
+    writer.join(120)
+    assert waited == [False, False], "a read queued behind the change's views"
+    published = answers["published"]
+    assert dataset not in published
+    assert published == visibility.judge(store, settings, visibility._today(None))
+    assert visibility.read_kept(store, settings) == published  # the view followed after
+
+
 class Died(BaseException):
     """The writer's process ended here (a kill -9): nothing after it ran."""
 

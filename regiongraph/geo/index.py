@@ -289,9 +289,10 @@ def geo_index(store: Store, settings: Settings) -> GeoIndex:
             if not index.complete:
                 index.rebuild(store, settings)
     elif index.version != journal.version(store, settings):
-        from regiongraph.change import refresh
+        from regiongraph.change import READ_WAIT, changing_elsewhere, refresh
 
-        refresh(store, settings, views=["geo"])
+        if not changing_elsewhere(store):  # else that change's request brings it up
+            refresh(store, settings, views=["geo"], wait=READ_WAIT)
     return index
 
 

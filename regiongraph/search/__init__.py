@@ -94,11 +94,6 @@ def open_index(store: Store, settings: Settings) -> SearchIndex:
         return found
 
 
-READ_WAIT = 1.0
-"""Seconds a search waits for the index another thread is bringing up to date (a write's
-own request) before it answers from the index as it stands (`change.refresh`)."""
-
-
 def index_for(store: Store, settings: Settings) -> SearchIndex:
     """The index, built whole from the store first if it never was.
 
@@ -111,9 +106,10 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
             if not index.complete:
                 rebuild(store, settings, index=index)
     elif index.version != journal.version(store, settings):
-        from regiongraph.change import refresh
+        from regiongraph.change import READ_WAIT, changing_elsewhere, refresh
 
-        refresh(store, settings, views=["search"], wait=READ_WAIT)
+        if not changing_elsewhere(store):  # else that change's request brings it up
+            refresh(store, settings, views=["search"], wait=READ_WAIT)
     if index.visible_on != _today():
         # Approvals start and expire by date: re-check visibility once a day.
         with index._lock:
