@@ -322,16 +322,10 @@ def _judged_now(store: Store, settings: Settings) -> dict[str, set[str]]:
     seen, judged = _state(store, settings)
     entries = journal.since(store, settings, seen)
     graphs = {g for change in entries for g in change.graphs}
-    moved: set[str] | None = set()
-    if entries:
-        moved = named_datasets(store, settings, graphs, entries)
-        if moved is None:
-            subjects = {s for change in entries for s in change.subjects}
-            moved = datasets_to_rejudge(store, settings, graphs, subjects)
-    if moved is None or judged is None:
+    moved = None if judged is None else moved_since(store, settings, entries, graphs,
+                                                    judged, today)
+    if moved is None:
         return judge(store, settings, today)
-    if judged != today:
-        moved |= calendar_datasets(store, settings, judged, today)
     kept = read_kept(store, settings)
     for dataset in moved:
         kept.pop(dataset, None)
@@ -379,13 +373,25 @@ def follow(store: Store, settings: Settings, changed: list[NamedNode]) -> None:
             return
         entries = journal.since(store, settings, seen)
         graphs = {str(getattr(g, "value", g)) for g in changed}
+        _keep(store, settings, today, moved_since(store, settings, entries, graphs,
+                                                  judged, today))
+
+
+def moved_since(store: Store, settings: Settings, entries: Sequence[journal.Change],
+                graphs: set[str], judged: dt.date, today: dt.date) -> set[str] | None:
+    """The datasets whose verdict the changes `entries` (to `graphs`) and the days from
+    `judged` to `today` can have moved; None = any dataset. The one choice of what to
+    re-judge: the view rewrites these (`follow`), a reader judges these in memory while the
+    view lags (`_judged_now`)."""
+    datasets: set[str] | None = set()
+    if entries or graphs:
         datasets = named_datasets(store, settings, graphs, entries)
         if datasets is None:
             subjects = {s for c in entries for s in c.subjects}
             datasets = datasets_to_rejudge(store, settings, graphs, subjects)
-        if datasets is not None and judged != today:
-            datasets |= calendar_datasets(store, settings, judged, today)
-        _keep(store, settings, today, datasets)
+    if datasets is not None and judged != today:
+        datasets |= calendar_datasets(store, settings, judged, today)
+    return datasets
 
 
 def follow_calendar(store: Store, settings: Settings, day: dt.date) -> int:

@@ -160,10 +160,9 @@ class FirstLoads:
         """The runs whose graphs wait in the spool."""
         self.datasets: set[tuple[str, str]] = set()
         """(dataset IRI, graph IRI) of every `a dcat:Dataset` staged."""
-        self.values: list[tuple[NamedNode, str, str, object]] = []
-        """(predicate, subject IRI, graph IRI, object) of every identifier and landing page."""
         self.holders: dict[tuple[NamedNode, object], set[tuple[str, str]]] = {}
-        """(predicate, object) → (subject IRI, graph IRI): `values` to look up."""
+        """(predicate, object) → (subject IRI, graph IRI) of every identifier and landing
+        page staged."""
 
     def add(self, graph: NamedNode, triples: IO[bytes], state: list[Quad] | None) -> None:
         """Stage a graph's N-Triples spool (and the state quads that ride along)."""
@@ -186,7 +185,6 @@ class FirstLoads:
             if predicate == RDF.type and obj == DCAT.Dataset:
                 self.datasets.add((subject.value, graph.value))
             elif predicate in (DCT.identifier, DCAT.landingPage):
-                self.values.append((predicate, subject.value, graph.value, obj))
                 self.holders.setdefault((predicate, obj), set()).add((subject.value, graph.value))
 
     def datasets_with(self, predicate: NamedNode, value: object, graph: NamedNode) -> set[str]:
@@ -197,9 +195,10 @@ class FirstLoads:
     def others(self, graph: NamedNode) -> "Iterator[tuple[NamedNode, str, object]]":
         """(predicate, dataset IRI, value) of the staged datasets of graphs other than
         `graph`: what the store would answer for them once they are loaded."""
-        for predicate, subject, holder, obj in self.values:
-            if holder != graph.value and (subject, holder) in self.datasets:
-                yield predicate, subject, obj
+        for (predicate, obj), holders in self.holders.items():
+            for subject, holder in holders:
+                if holder != graph.value and (subject, holder) in self.datasets:
+                    yield predicate, subject, obj
 
     def load(self, store: Store) -> None:
         """Bulk-load every staged graph at once, count what each holds, start afresh."""
@@ -219,7 +218,6 @@ class FirstLoads:
         self.spool.truncate()
         self.quads = 0
         self.datasets.clear()
-        self.values.clear()
         self.holders.clear()
 
     def close(self) -> None:
