@@ -74,10 +74,24 @@ def test_the_query_helper_reopens_a_snapshot_that_lost_a_file_to_compaction(tmp_
     write("t")
     writer.optimize()  # compacts: the files the snapshot opened with are deleted
     assert first.outdated()
+    _until_table_files_settle(path)  # RocksDB deletes obsolete files in the background
     data.target(ticket)
     assert data.store is not first and not data.store.outdated()
     assert len(data.store.oxigraph) == 30_000
     writer.close()
+
+
+def _until_table_files_settle(path, quiet: float = 0.5, patience: float = 10.0) -> None:
+    """Wait until the store's table files stay the same for `quiet` seconds."""
+    import time
+
+    deadline = time.monotonic() + patience
+    files, since = set(path.glob("*.sst")), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = set(path.glob("*.sst"))
+        if now != files:
+            files, since = now, time.monotonic()
 
 
 def test_a_query_that_lost_a_file_mid_read_is_told_to_ask_again():
