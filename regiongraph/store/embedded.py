@@ -34,6 +34,7 @@ from typing import BinaryIO
 from pyoxigraph import NamedNode, Quad, RdfFormat, Triple, Variable, serialize
 from pyoxigraph import Store as OxStore
 
+from regiongraph.memory import trim
 from regiongraph.store.base import (
     STAGING_PREFIX,
     GraphCounts,
@@ -68,6 +69,18 @@ the next open replay that log first: 16 s after a replacing 20k-record harvest, 
 by the soak suite, against a 10 s goal. A flush per small write costs 10-400 ms and piles
 up files, so it comes only once this much is written: a reopen replays at most about this
 much, plus the one write a kill caught right after its commit."""
+PIECE_QUADS = 50_000
+"""A served store bulk-loads a first load this many quads at a time (`_load_in_pieces`).
+
+Oxigraph's bulk loader holds a whole call's quads, about 800 bytes each, until it ends:
+a 20k-record data.json (540k quads) grew a server by 492 MB in one call. A piece this
+size holds about 45 MB and adds ~0.1 s a call (its table files written and ingested)."""
+REMOVE_CHUNK = 50_000
+"""Quads one update deletes while an unfinished load is undone: removing a graph in one
+transaction held 852 MB and took 29 s at 540k quads; by this many, 8.7 s, under 200 MB."""
+UNFINISHED = NamedNode(STAGING_PREFIX + "unfinished-load")
+"""Graph and predicate of the mark `<graph> UNFINISHED <graph>` a load in pieces keeps
+while it runs: at the next open, the graph it names is removed (`_undo_unfinished_loads`)."""
 RESTORE_MARK = ".restore-"
 """`<store>.restore-<hex>`: the sibling directory a restore loads into, then swaps in."""
 
@@ -114,6 +127,7 @@ class EmbeddedStore:
         self._store = self._open()
         self._unflushed = 0
         if not read_only:
+            self._undo_unfinished_loads()
             self._drop_orphan_staging()
 
     def _open(self) -> OxStore:
@@ -183,6 +197,24 @@ class EmbeddedStore:
         assert self.path is not None
         for leftover in self.path.parent.glob(f"{glob.escape(self.path.name)}{RESTORE_MARK}*"):
             shutil.rmtree(leftover, ignore_errors=True)
+
+    def _undo_unfinished_loads(self) -> None:
+        """A first load killed between its pieces left part of its graph: remove it, so the
+        graph is the old one (empty) again, as a bulk load killed midway leaves it."""
+        for mark in list(self._store.quads_for_pattern(None, UNFINISHED, None, UNFINISHED)):
+            log.warning("removing the unfinished first load of %s (its writer stopped "
+                        "between two pieces)", mark.subject)
+            self._remove_in_chunks(mark.subject)
+            self._store.remove(mark)
+
+    def _remove_in_chunks(self, graph: NamedNode) -> None:
+        while self._store.contains_named_graph(graph):
+            self._store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {{ SELECT "
+                               f"?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT "
+                               f"{REMOVE_CHUNK} }} }}")
+            self._store.flush()
+            if next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is None:
+                self._store.remove_graph(graph)
 
     def _drop_orphan_staging(self) -> None:
         for graph in list(self._store.named_graphs()):
@@ -308,7 +340,28 @@ class EmbeddedStore:
 
     def _load_here(self, source: BinaryIO, graph: NamedNode | None) -> None:
         source.seek(0)
+        if graph is not None and self.path is not None and not self.loads_alone:
+            self._load_in_pieces(source, graph)
+            return
         self._store.bulk_load(source, RdfFormat.N_QUADS, to_graph=graph)
+
+    def _load_in_pieces(self, source: BinaryIO, graph: NamedNode) -> None:
+        """A server's first load of `graph`, PIECE_QUADS lines at a time, so its memory is a
+        piece's, not the graph's. Each piece is all-or-nothing, the whole is not: a mark
+        kept meanwhile makes the next open remove what a kill left (`UNFINISHED`), and a
+        failure removes it here; either way the graph is empty again, as it was. Readers
+        may see the graph grow while it loads; the views follow once it is whole."""
+        mark = f"GRAPH {UNFINISHED} {{ {graph} {UNFINISHED} {graph} }}"
+        self._store.update(f"INSERT DATA {{ {mark} }}")
+        try:
+            for piece in _pieces(source, PIECE_QUADS):
+                self._store.bulk_load(piece, RdfFormat.N_QUADS, to_graph=graph)
+                trim()
+        except BaseException:
+            self._remove_in_chunks(graph)  # should this fail too, the mark stays for the open
+            self._store.update(f"DELETE DATA {{ {mark} }}")
+            raise
+        self._store.update(f"DELETE DATA {{ {mark} }}")
 
     def _load_in_helper(self, source: BinaryIO, graph: NamedNode | None) -> tuple[int, str]:
         source.flush()  # what is still in our buffer, the helper would not read
@@ -506,6 +559,12 @@ class EmbeddedStore:
     def oxigraph(self) -> OxStore:
         """The underlying pyoxigraph store, for benchmarks and the SPARQL service."""
         return self._store
+
+
+def _pieces(source: BinaryIO, lines: int) -> Iterator[bytes]:
+    """N-Quads from `source`, `lines` lines at a time (one statement a line)."""
+    while piece := b"".join(itertools.islice(source, lines)):
+        yield piece
 
 
 def _exchange_while_closed(fresh: Path, path: Path) -> bool:
