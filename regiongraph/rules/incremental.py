@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from regiongraph.iri import INFERENCE_GRAPH, ONTOLOGY_GRAPH, Minter
+from regiongraph.memory import trim_after
 from regiongraph.namespaces import RG
-from regiongraph.rules.inference import fingerprint_quads
+from regiongraph.rules.inference import cut_short, fingerprint_quads, keep_state
 from regiongraph.rules.reports import latest_header, store_report
 from regiongraph.rules.shapes import shape_files
 from regiongraph.rules.validate import Report, data_graphs, validate
@@ -151,6 +152,8 @@ def stored_fingerprints(store: Store, minter: Minter, graph: NamedNode) -> dict[
     earlier version, one triple per node (read until the graph's next `remember`)."""
     found: dict[str, str] = {}
     for quad in store.quads(_state_graph(minter, graph)):
+        if quad.predicate == RDF_TYPE:
+            continue  # the mark of a rewrite (`keep_state`)
         kept = quad.object.value
         if kept.startswith("{"):
             found.update(json.loads(kept))
@@ -172,7 +175,7 @@ def remember(store: Store, minter: Minter, graph: NamedNode, prints: dict[str, s
     if before is not None and before == prints:
         return
     state = _state_graph(minter, graph)
-    store.replace_graph(state, fingerprint_quads(state, graph.value, prints))
+    keep_state(store, state, fingerprint_quads(state, graph.value, prints))
 
 
 @dataclass
@@ -211,6 +214,8 @@ def changed_subjects(store: Store, settings: Settings, graphs: Iterable[NamedNod
         if not records and {k for k in before.keys() - now.keys()
                             if not k.startswith(INCOMING)}:
             changes.vanished = True
+        if cut_short(store, _state_graph(minter, graph)):
+            changes.vanished = True  # what it lacks may have gone since: nothing tells
         changes.prints[graph] = (before, now)
     return changes
 
@@ -221,7 +226,9 @@ def remember_all(store: Store, settings: Settings) -> None:
     key = hash_key(store, minter)
     for graph in data_graphs(store, settings):
         if graph != inference:
-            remember(store, minter, graph, fingerprints(store, graph, key))
+            state = _state_graph(minter, graph)  # the fingerprints' dict gone, its quads kept
+            keep_state(store, state, fingerprint_quads(state, graph.value,
+                                                       fingerprints(store, graph, key)))
 
 
 def _linked(store: Store, nodes: set[str], pattern: str) -> set[str]:
@@ -304,11 +311,13 @@ class Revalidation:
 
 def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedNode], *,
                today: dt.date | None = None, full: bool = False,
-               inferred: Iterable[str] = ()) -> Revalidation:
+               inferred: Iterable[str] = (), keep_results: bool = True) -> Revalidation:
     """Validate what `changed_graphs` touched and store the merged report; `full`: validate
     everything (`POST /admin/revalidate`, `regiongraph validate`), whatever changed.
-    `inferred`: nodes whose inferences changed (a type inferred anew makes a focus node)."""
-    started = time.perf_counter()
+    `inferred`: nodes whose inferences changed (a type inferred anew makes a focus node).
+    `keep_results`: False leaves the returned report without its results (the stored one
+    has them)."""
+    started, step = time.perf_counter(), time.monotonic()
     day = today or dt.datetime.now(dt.UTC).date()
     changes = None if full else _changes(store, settings, changed_graphs, day)
     if changes is not None:
@@ -316,13 +325,20 @@ def revalidate(store: Store, settings: Settings, changed_graphs: Iterable[NamedN
     focus = None if full else _focus(store, settings, changes)
     report = validate(store, settings, focus=focus, today=day)
     report.shapes = shapes_fingerprint()
+    trim_after(step)  # the queries' freed memory, before the report's writes add theirs
     iri = store_report(store, settings, report, focus)
+    done = Revalidation(report=iri, checked=report, focus_checked=report.focus_checked,
+                        seconds=0.0)
+    if not keep_results:
+        report.results = []  # stored: a view has no use for them, and they are not held
+    del report               # beside the fingerprints read next (40k results: ~75 MB)
+    trim_after(step)
     if focus is None:
         remember_all(store, settings)
     else:
         changes.remember(store, settings)
-    return Revalidation(report=iri, checked=report, focus_checked=report.focus_checked,
-                        seconds=time.perf_counter() - started)
+    done.seconds = time.perf_counter() - started
+    return done
 
 
 def _changes(store: Store, settings: Settings, changed_graphs: Iterable[NamedNode],

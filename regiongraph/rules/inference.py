@@ -40,7 +40,7 @@ from regiongraph.rules.reasoning import (
     relevant_rows,
 )
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, one_update
 
 STATE = ("rules-state", "inference")
 FULL_RUN_ABOVE = 20_000
@@ -122,8 +122,8 @@ def full_run(store: Store, settings: Settings, axioms: Axioms | None = None,
     if not triples:
         store.remove_graph(inference)
     state = _state_graph(settings)
-    store.replace_graph(state, [q for graph, p in prints.items()
-                                for q in fingerprint_quads(state, graph, p)])
+    keep_state(store, state, [q for graph in list(prints)
+                              for q in fingerprint_quads(state, graph, prints.pop(graph))])
     return Followed(nodes=None, removed=0, added=count, seconds=time.perf_counter() - started)
 
 
@@ -146,7 +146,8 @@ def stored_prints(store: Store, settings: Settings, graphs: Iterable[NamedNode] 
     the state of the graphs it changed, not the whole region's); None when no full run
     recorded them."""
     state = _state_graph(settings)
-    if not store.query(f"ASK {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> ?p }} }}"):
+    if not store.query(f"ASK {{ GRAPH {state} {{ ?g <{RG.contentHash.value}> ?p }} }}") \
+            or cut_short(store, state):
         return None
     only = ("VALUES ?g { " + " ".join(str(g) for g in graphs) + " } "
             if graphs is not None else "")
@@ -177,6 +178,33 @@ def fingerprint_quads(state: NamedNode, graph: str, prints: dict[str, str]) -> l
     return [Quad(NamedNode(graph), RG.contentHash,
                  Literal(json.dumps(part, sort_keys=True, separators=(",", ":"))), state)
             for part in parts or [{}]]
+
+
+LARGE_STATE = 1_000_000
+"""Characters of fingerprints past which a state is written in pieces (`keep_state`)."""
+STATE_PIECE = 100
+
+
+def keep_state(store: Store, state: NamedNode, quads: list[Quad]) -> None:
+    """Make the graph `state` hold these fingerprints. A small state is one transaction. A
+    large one is not: a transaction holds all its text several times over (a 20k-record
+    graph's 1,081 literals, 17 MB, peaked 110 MB over the write as one update; 23 MB
+    STATE_PIECE quads at a time). Its graph is typed `rg:UnfinishedState` meanwhile, so
+    one cut short is found (`cut_short`) and its readers run in full instead of trusting
+    it: a node missing from it would hide its own removal."""
+    if sum(len(q.object.value) for q in quads) <= LARGE_STATE:
+        store.replace_graph(state, quads)
+        return
+    mark = f"GRAPH {state} {{ {state} a <{RG.UnfinishedState.value}> }}"
+    store.update(one_update(f"DROP SILENT GRAPH {state}", f"INSERT DATA {{ {mark} }}"))
+    for start in range(0, len(quads), STATE_PIECE):
+        store.add(quads[start:start + STATE_PIECE])
+    store.update(f"DELETE DATA {{ {mark} }}")
+
+
+def cut_short(store: Store, state: NamedNode) -> bool:
+    """Whether the rewrite of `state` stopped before its end (`keep_state`)."""
+    return bool(store.query(f"ASK {{ GRAPH {state} {{ {state} a <{RG.UnfinishedState.value}> }} }}"))
 
 
 def _touching(store: Store, axioms: Axioms, nodes: list[str], inputs: set[str]

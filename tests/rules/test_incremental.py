@@ -273,3 +273,55 @@ def test_a_graphs_state_is_a_few_literals_and_an_older_one_is_still_read(region,
     assert latest_report(store, settings).results == validate(store, settings, today=DAY).results
     assert stored_fingerprints(store, minter, graph) == fingerprints(store, graph, key)
     assert len(list(store.quads(state))) < len(prints) // 20
+
+
+class DiesAfterOnePiece:
+    """The store as a rewrite of a large state sees it when its process is killed after
+    the first hundred quads: every later write is refused."""
+
+    def __init__(self, store):
+        self._store, self._pieces = store, 0
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def add(self, quads):
+        self._pieces += 1
+        if self._pieces > 1:
+            raise StoreBusyError("killed for the test")
+        return self._store.add(quads)
+
+
+def test_a_state_rewrite_cut_short_is_not_trusted(region, tmp_path, monkeypatch):
+    """A large state is rewritten a piece at a time (`inference.keep_state`). One cut
+    short lacks nodes, and a node it lacks may be removed next, unseen: its stale results
+    would stay. Its mark makes the next run a full one, which writes it whole again."""
+    from regiongraph.iri import Minter
+    from regiongraph.rules import inference
+    from regiongraph.rules.incremental import _state_graph, fingerprints, hash_key
+
+    monkeypatch.setattr(inference, "LARGE_STATE", 0)  # every state is large here
+    store, settings, _folder = region
+    minter = Minter(settings.base)
+    graph = minter.graph("source", "ocotillo-datajson")
+    state = _state_graph(minter, graph)
+    prints = fingerprints(store, graph, hash_key(store, minter))
+    monkeypatch.setattr(inference, "PRINTS_PER_LITERAL", 200)  # a literal a few nodes
+    quads = inference.fingerprint_quads(state, graph.value, prints)
+    assert len(quads) > inference.STATE_PIECE
+    with pytest.raises(StoreBusyError):
+        inference.keep_state(DiesAfterOnePiece(store), state, quads)
+    assert inference.cut_short(store, state)
+    assert 0 < len(list(store.quads(state))) < len(quads)
+
+    victim_iri, written = harvest_without_keywords(store, settings, tmp_path, drop_second=True)
+    run = revalidate(store, settings, written, today=DAY)
+    assert run.focus_checked is None, "a full run, not one trusting the cut state"
+    report = latest_report(store, settings)
+    assert report.results == validate(store, settings, today=DAY).results
+    assert (victim_iri, SHAPES + "DatasetKeywordsOrThemes") in report.pairs
+    assert not inference.cut_short(store, state)
+    from regiongraph.rules.incremental import stored_fingerprints
+
+    assert stored_fingerprints(store, minter, graph) == fingerprints(
+        store, graph, hash_key(store, minter))

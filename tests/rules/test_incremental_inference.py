@@ -249,3 +249,27 @@ def test_a_change_reads_the_kept_fingerprints_of_its_graphs_only(generated):
     store.update(f"DROP GRAPH {state}")
     assert inference.stored_prints(store, settings, graphs[:2]) is None
     inference.full_run(store, settings)  # the module's region keeps its state
+
+
+def test_an_inference_state_cut_short_means_a_full_run(demo_copy, demo_settings, monkeypatch):
+    """The region's fingerprints rewritten a piece at a time and cut short after the
+    first piece: the next change is followed by a full run, exact as ever."""
+    from regiongraph.store import StoreBusyError
+    from tests.rules.test_incremental import DiesAfterOnePiece
+
+    store, settings = demo_copy, demo_settings
+    monkeypatch.setattr(inference, "LARGE_STATE", 0)
+    monkeypatch.setattr(inference, "PRINTS_PER_LITERAL", 400)
+    inference.full_run(store, settings)
+    assert inference.stored_prints(store, settings) is not None
+    state = Minter(settings.base).graph(*inference.STATE)
+    quads = list(store.quads(state))
+    assert len(quads) > inference.STATE_PIECE
+    with pytest.raises(StoreBusyError):
+        inference.keep_state(DiesAfterOnePiece(store), state, quads)
+    assert inference.stored_prints(store, settings) is None
+    registry = Minter(settings.base).graph(REGISTRY_GRAPH)
+    store.update(f"INSERT DATA {{ GRAPH {registry} {{ <{RG}x> a <{DCAT}Dataset> }} }}")
+    assert inference.follow(store, settings, [registry]).nodes is None
+    assert _inferred(store, settings) == {str(t) for t in infer(store, settings)}
+    assert inference.stored_prints(store, settings) is not None
