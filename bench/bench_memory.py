@@ -15,7 +15,9 @@ Per size, each step in its own process (bench/harness.py):
   pyoxigraph's memory store with quads removed and new ones added every cycle (does it
   keep removed quads?); a disk store (RocksDB) rewriting 10% of a graph's literals every
   cycle, without and with `flush()` after each; a 300k-quad memory view copied into a fresh
-  store and the old one dropped every cycle, without and with glibc's `malloc_trim(0)`.
+  store and the old one dropped every cycle, without and with glibc's `malloc_trim(0)`;
+  a disk store read whole, opened afresh, again and again, then closed (RocksDB's read
+  side: caches and table readers that pyoxigraph does not let us size).
   `MEMORY_PROBES=0` skips them, `MEMORY_PROBES=only` runs them alone.
 """
 
@@ -182,6 +184,40 @@ def probe_dropped_views(count: int, quads: int, trim: bool) -> dict:
     return {"rss": rss, "length": len(view)}
 
 
+def probe_read_side(count: int, quads: int) -> dict:
+    """A disk store of `quads` quads (a title each of `quads // 4` subjects and three
+    links), opened afresh; every cycle reads all of it once (SPARQL, every subject's
+    IRI decoded), trimmed. Then the store is closed. RSS after the marks, and closed."""
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    def rows():
+        graph = NamedNode("https://bench.example/g")
+        for i in range(quads // 4):
+            subject = NamedNode(f"https://bench.example/dataset/{i}")
+            yield Quad(subject, NamedNode("https://bench.example/title"),
+                       Literal(f"A dataset title number {i}"), graph)
+            for k in range(3):
+                yield Quad(subject, NamedNode(f"https://bench.example/link{k}"),
+                           NamedNode(f"https://bench.example/node/{i}/{k}"), graph)
+
+    with tempfile.TemporaryDirectory(prefix="rg-bench-read-") as path:
+        store = Store(path)
+        store.bulk_extend(rows())
+        del store
+        store = Store(path)
+        _trim()
+        rss = {0: _rss_parts()["rss"]}
+        for cycle in range(1, count + 1):
+            read = sum(1 for _ in store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }"))
+            _trim()
+            if cycle in _marks(count):
+                rss[cycle] = _rss_parts()["rss"]
+        del store
+        _trim()
+        closed = _rss_parts()["rss"]
+    return {"rss": rss, "length": read, "closed": closed}
+
+
 # --- the section ----------------------------------------------------------------------------
 
 
@@ -206,12 +242,15 @@ def _probe_rows(rows: list[list[str]]) -> None:
          "bench.bench_memory:probe_dropped_views", (10, 100_000, False)),
         ("the same, malloc_trim(0) after each",
          "bench.bench_memory:probe_dropped_views", (10, 100_000, True)),
+        ("disk store of 700k quads opened afresh: read whole, 10 cycles, trimmed; then closed",
+         "bench.bench_memory:probe_read_side", (10, 700_000)),
     ]
     for label, target, args in probes:
         m = measure(label, target, *args)
         rss = {int(k): v for k, v in m.result["rss"].items()}
-        rows.append(["probe", label, f"{m.seconds:.1f}", _marks_text(rss), _growth(rss),
-                     "—", f"{m.peak_mb:.0f}"])
+        closed = f"; closed: {m.result['closed']:.0f}" if "closed" in m.result else ""
+        rows.append(["probe", label, f"{m.seconds:.1f}", _marks_text(rss) + closed,
+                     _growth(rss), "—", f"{m.peak_mb:.0f}"])
 
 
 def run(ctx: Context) -> Section:

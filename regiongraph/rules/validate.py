@@ -24,6 +24,7 @@ from pyoxigraph import NamedNode
 from regiongraph.iri import is_bookkeeping
 from regiongraph.rules.shapes import ShapeSet, load_shapes
 from regiongraph.settings import Settings
+from regiongraph.memory import trim_after
 from regiongraph.store import Store
 
 VIOLATION = "http://www.w3.org/ns/shacl#Violation"
@@ -128,6 +129,7 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
             mine = [f for f in focus_list if types.get(f, set()) & classes]
             chunks = [mine[i:i + FOCUS_CHUNK] for i in range(0, len(mine), FOCUS_CHUNK)]
         for chunk in chunks:
+            step = time.monotonic()
             rows = store.query(check.query(compiled.prefixes, chunk, subclasses),
                                union_default_graph=True)
             for row in rows:
@@ -140,6 +142,8 @@ def validate(store: Store, settings: Settings, *, focus: Iterable[str] | None = 
                     value = bound.value if bound is not None else None
                 found.add((this.value, check.shape, check.severity, check.message, check.path,
                            value))
+            del rows
+            trim_after(step)  # a long check's freed query memory, before the next one's
     communities = community_of(store, graphs, {f for f, *_ in found})
     results = [
         Result(focus=f, shape=shape, severity=severity, message=_render(message, f, value),
