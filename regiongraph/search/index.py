@@ -51,12 +51,6 @@ MIN_FUZZY_LENGTH = 4
 FACET_SIZE = 20
 
 
-
-WRITER_HEAP = 16_000_000
-"""Bytes of tantivy's indexing buffer (its minimum is 15 MB a thread): a full buffer is
-written out as a segment. At 64 MB, a 10k-row first harvest's search update peaked 66 MB
-over its start in the server, the top of that harvest's growth."""
-
 class SearchIndexError(RegiongraphError):
     """The index cannot be opened or written (busy, or its directory is not an index)."""
 
@@ -180,7 +174,7 @@ class SearchIndex:
         """
         with self._lock:
             try:
-                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+                writer = self.index.writer(heap_size=64_000_000, num_threads=1)
             except ValueError as error:
                 raise SearchIndexError(
                     f"the search index at {self.path} is being written by another process "
