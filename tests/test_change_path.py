@@ -233,7 +233,7 @@ def test_reads_beside_a_change_neither_wait_for_its_views_nor_see_a_stale_verdic
     from regiongraph import visibility
     from regiongraph.search import index_for
 
-    url, store, settings, catalog = served
+    _url, store, settings, _catalog = served
     dataset = _dataset(settings)
     assert dataset in visibility.publishing_approvals(store, settings)
     index_for(store, settings)  # built before the change

@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pyoxigraph import NamedNode
 
 from regiongraph.iri import is_bookkeeping
+from regiongraph.memory import trim_after
 from regiongraph.rules.shapes import ShapeSet, load_shapes
 from regiongraph.settings import Settings
-from regiongraph.memory import trim_after
 from regiongraph.store import Store
 
 VIOLATION = "http://www.w3.org/ns/shacl#Violation"

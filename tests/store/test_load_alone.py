@@ -61,42 +61,53 @@ def test_the_batch_is_the_helpers_memory_and_readers_see_the_old_store(tmp_path)
     store.close()
 
 
+GROWTH_SCRIPT = textwrap.dedent("""
+    import sys, threading, time
+    sys.path.insert(0, ".")
+    from tests.store.test_load_alone import GRAPH, spool_of
+    from regiongraph.store import served
+    from regiongraph.store.embedded import EmbeddedStore
+
+    def rss():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 // 2**20
+
+    store = EmbeddedStore(sys.argv[1])
+    if sys.argv[2] == "pieces":
+        served(store)
+    spool = spool_of(200_000)
+    before, peak, done = rss(), [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    if sys.argv[2] == "helper":
+        store.load_alone(spool, GRAPH)
+    else:
+        store._load_here(spool, GRAPH)
+    done.set()
+    sampler.join()
+    assert store.count(GRAPH) == 200_000
+    print(max(0, peak[0] - before))
+""")
+
+
+def load_growth(tmp_path, *ways: str) -> dict[str, int]:
+    """The peak RSS growth (MB) of a fresh process over its RSS just before, sampled every
+    5 ms, while it first-loads 200k quads each way: `helper` (`load_alone` in a helper
+    process), `here` (one bulk load in this process), `pieces` (a served store's
+    `_load_here`)."""
+    return {how: int(subprocess.run(
+        [sys.executable, "-c", GROWTH_SCRIPT, str(tmp_path / how), how], check=True,
+        capture_output=True, text=True, timeout=300).stdout) for how in ways}
+
+
 def test_the_batch_grows_this_process_by_far_less_than_a_load_here(tmp_path):
-    """The same 200k-quad load, measured as the peak RSS growth of a fresh process (sampled
-    every 5 ms) over its RSS just before: through the helper, and straight into
-    Oxigraph's bulk loader here."""
-    script = textwrap.dedent("""
-        import sys, threading, time
-        sys.path.insert(0, ".")
-        from tests.store.test_load_alone import GRAPH, spool_of
-        from regiongraph.store.embedded import EmbeddedStore
-
-        def rss():
-            with open("/proc/self/statm") as statm:
-                return int(statm.read().split()[1]) * 4096 // 2**20
-
-        store = EmbeddedStore(sys.argv[1])
-        spool = spool_of(200_000)
-        before, peak, done = rss(), [0], threading.Event()
-
-        def sample():
-            while not done.is_set():
-                peak[0] = max(peak[0], rss())
-                time.sleep(0.005)
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        if sys.argv[2] == "helper":
-            store.load_alone(spool, GRAPH)
-        else:
-            store._load_here(spool, GRAPH)
-        done.set()
-        sampler.join()
-        print(max(0, peak[0] - before))
-    """)
-    growth = {how: int(subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / how), how], check=True,
-        capture_output=True, text=True, timeout=300).stdout) for how in ("helper", "here")}
+    growth = load_growth(tmp_path, "helper", "here")
     assert growth["here"] > 50, growth
     assert growth["helper"] < growth["here"] / 4, growth
 
