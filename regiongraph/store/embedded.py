@@ -314,7 +314,8 @@ class EmbeddedStore:
         given back whole when it exits, not the server's heap's. Meanwhile readers read a
         snapshot of the store as it was and writers wait (up to HANDOFF_WAIT). Where the
         helper cannot open the store (something in this process still holds it), the
-        load runs here."""
+        load runs here. A served store (`regiongraph.store.served`) never hands over: it
+        loads here, a graph's lines in pieces (`_load_in_pieces`)."""
         if self.path is None or self.read_only or not self.loads_alone \
                 or not hasattr(source, "fileno"):
             self._load_here(source, graph)
