@@ -145,6 +145,8 @@ class EmbeddedStore:
             return opened
         except OSError as error:
             if "lock" in str(error).lower():
+                if _bulk_helpers_ended(self.path):
+                    return self._open()
                 raise StoreBusyError(
                     f"the store at {self.path} is in use by another process "
                     "(a running `regiongraph serve`?)") from None
@@ -562,6 +564,54 @@ class EmbeddedStore:
     def oxigraph(self) -> OxStore:
         """The underlying pyoxigraph store, for benchmarks and the SPARQL service."""
         return self._store
+
+
+HELPER_EXIT_WAIT = 10.0
+"""Seconds an open waits for a bulk-load helper (`load_alone`), or a process on its way
+out, that holds the store's lock. A helper whose loader was killed is killed too
+(PR_SET_PDEATHSIG), but lets the lock go only once the kernel has torn it down (its
+batch: hundreds of MB), a moment after the loader's death is seen: a kill -9 soak round
+that opened the store at once found it "in use by another process"."""
+
+
+def _bulk_helpers_ended(path: Path) -> bool:
+    """Whether the store's lock was held by helpers or exiting processes only, and they
+    let it go within HELPER_EXIT_WAIT (a helper still loading after that serves a live
+    loader: the store is busy)."""
+    waited = time.monotonic()
+    found = False
+    while holders := [pid for pid in _lock_holders(path) if _exiting_or_helper(pid)]:
+        found = True
+        if time.monotonic() - waited > HELPER_EXIT_WAIT:
+            log.warning("processes %s still hold the store at %s", holders, path)
+            return False
+        time.sleep(0.05)
+    return found
+
+
+def _lock_holders(path: Path) -> list[int]:
+    """Pids holding RocksDB's lock on the store at `path` (Linux `/proc/locks`)."""
+    try:
+        inode = os.stat(path / "LOCK").st_ino
+        held = Path("/proc/locks").read_text(encoding="ascii").splitlines()
+    except OSError:
+        return []
+    pids = []
+    for line in held:  # "1: POSIX  ADVISORY  WRITE 4242 fd:00:1234 0 EOF"; "->" a waiter
+        fields = line.split()
+        if len(fields) > 5 and fields[1] != "->" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            pids.append(int(fields[4]))
+    return pids
+
+
+def _exiting_or_helper(pid: int) -> bool:
+    """A process running `regiongraph.store.bulk`, or one whose memory is already gone
+    (exiting: its command line reads empty)."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # gone meanwhile
+    return not args or b"regiongraph.store.bulk" in args.split(b"\0")
 
 
 def _pieces(source: BinaryIO, lines: int) -> Iterator[bytes]:

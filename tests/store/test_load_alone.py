@@ -164,3 +164,50 @@ def test_a_served_store_loads_in_the_server(tmp_path):
         store.load_alone(spool, GRAPH)
     assert store.count(GRAPH) == 1_000 and list(rows) == []
     store.close()
+
+
+def test_an_open_right_after_a_killed_loader_waits_for_its_dying_helper(tmp_path):
+    """kill -9 of a process whose helper is loading: the helper is killed with it, but lets
+    the store go only once the kernel has torn it down. An open at once waits for that
+    (`_bulk_helpers_ended`) instead of calling the store busy; the graph is still old."""
+    import os
+    import signal
+
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, ".")
+        from tests.store.test_load_alone import GRAPH, spool_of
+        from regiongraph.store.embedded import EmbeddedStore
+
+        store = EmbeddedStore(sys.argv[1])
+        store.load_alone(spool_of(600_000), GRAPH)
+    """)
+    path = tmp_path / "store"
+    EmbeddedStore(path).close()
+    loader = subprocess.Popen([sys.executable, "-c", script, str(path)])
+    deadline = time.monotonic() + 120
+    while not helpers_on(path):
+        assert loader.poll() is None and time.monotonic() < deadline, "no helper started"
+        time.sleep(0.01)
+    time.sleep(1.5)  # the helper has opened the store and is loading
+    assert helpers_on(path), "the helper ended before the kill"
+    os.kill(loader.pid, signal.SIGKILL)
+    loader.wait(timeout=30)
+    store = EmbeddedStore(path)
+    assert store.count(GRAPH) == 0
+    store.close()
+
+
+def helpers_on(path) -> list[str]:
+    """The bulk-load helpers (`regiongraph.store.bulk`) running on the store at `path`."""
+    from pathlib import Path
+
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"regiongraph.store.bulk" in args and str(path).encode() in args:
+            found.append(cmdline.parent.name)
+    return found
