@@ -525,25 +525,38 @@ async def run_query(
                        limits=settings.limits)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
-        out = await start_query(request, store, settings, principal, job, fmt, deadline)
     except (HTTPProblem, OperationRefused, LimitExceeded) as error:
         observe.sparql_query("error")
         return problem_for(error, timeout).response()
-    except Exception as error:  # noqa: BLE001 - the process could not start: an answer
+    except Exception as error:  # noqa: BLE001 - a query that cannot be read: an answer
         observe.sparql_query(observe.query_outcome(error))
         return problem_for(error, timeout).response()
+    for attempt in (1, 2):
+        try:
+            out = await start_query(request, store, settings, principal, job, fmt, deadline)
+        except (HTTPProblem, OperationRefused, LimitExceeded) as error:
+            observe.sparql_query("error")
+            return problem_for(error, timeout).response()
+        except Exception as error:  # noqa: BLE001 - the process could not start: an answer
+            observe.sparql_query(observe.query_outcome(error))
+            return problem_for(error, timeout).response()
+        try:
+            first = await out.get(timeout=max(0.0, out.deadline - time.monotonic()))
+        except TimeoutError:
+            await out.stopped()  # the 503 goes once the query's process has exited
+            observe.sparql_query("timeout")
+            return problem_for(QueryTimeout(
+                f"the query ran longer than the time limit of {timeout:g} s and was stopped"
+            ), timeout).response()
+        # Nothing sent yet, and the helper reopens its snapshot for the next query: the
+        # query runs again, once, rather than answering "ask again" (a 503 under load).
+        if not (attempt == 1 and first[0] == "error"
+                and SNAPSHOT_LOST_A_FILE in str(first[1])):
+            break
     # Every principal reads a view (never the store itself): the audit looks at what a
     # person was shown, and records what they see only as a member.
     seen = DatasetsSeen(settings.base) if principal.person else None
     deadline = out.deadline  # a process's time starts once its data is ready
-    try:
-        first = await out.get(timeout=max(0.0, deadline - time.monotonic()))
-    except TimeoutError:
-        await out.stopped()  # the 503 goes once the query's process has exited
-        observe.sparql_query("timeout")
-        return problem_for(QueryTimeout(
-            f"the query ran longer than the time limit of {timeout:g} s and was stopped"
-        ), timeout).response()
     if first[0] == "error":
         observe.sparql_query(observe.query_outcome(first[1]))
         return problem_for(first[1], timeout).response()

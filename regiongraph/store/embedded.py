@@ -132,7 +132,7 @@ class EmbeddedStore:
             self._undo_unfinished_loads()
             self._drop_orphan_staging()
 
-    def _open(self) -> OxStore:
+    def _open(self, again: bool = True) -> OxStore:
         if self.path is None:
             return OxStore()
         try:
@@ -145,8 +145,8 @@ class EmbeddedStore:
             return opened
         except OSError as error:
             if "lock" in str(error).lower():
-                if _bulk_helpers_ended(self.path):
-                    return self._open()
+                if again and _holders_let_go(self.path):
+                    return self._open(again=False)
                 raise StoreBusyError(
                     f"the store at {self.path} is in use by another process "
                     "(a running `regiongraph serve`?)") from None
@@ -574,19 +574,19 @@ batch: hundreds of MB), a moment after the loader's death is seen: a kill -9 soa
 that opened the store at once found it "in use by another process"."""
 
 
-def _bulk_helpers_ended(path: Path) -> bool:
-    """Whether the store's lock was held by helpers or exiting processes only, and they
-    let it go within HELPER_EXIT_WAIT (a helper still loading after that serves a live
-    loader: the store is busy)."""
+def _holders_let_go(path: Path) -> bool:
+    """Whether the store's lock is free now, or held only by helpers and exiting processes
+    that let it go within HELPER_EXIT_WAIT. False: a live process holds it (a server, this
+    process's own handle, a helper still loading for a live loader): the store is busy."""
     waited = time.monotonic()
-    found = False
-    while holders := [pid for pid in _lock_holders(path) if _exiting_or_helper(pid)]:
-        found = True
+    while holders := _lock_holders(path):
+        if not all(_exiting_or_helper(pid) for pid in holders):
+            return False
         if time.monotonic() - waited > HELPER_EXIT_WAIT:
             log.warning("processes %s still hold the store at %s", holders, path)
             return False
         time.sleep(0.05)
-    return found
+    return True
 
 
 def _lock_holders(path: Path) -> list[int]:

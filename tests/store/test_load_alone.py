@@ -169,7 +169,7 @@ def test_a_served_store_loads_in_the_server(tmp_path):
 def test_an_open_right_after_a_killed_loader_waits_for_its_dying_helper(tmp_path):
     """kill -9 of a process whose helper is loading: the helper is killed with it, but lets
     the store go only once the kernel has torn it down. An open at once waits for that
-    (`_bulk_helpers_ended`) instead of calling the store busy; the graph is still old."""
+    (`_holders_let_go`) instead of calling the store busy; the graph is still old."""
     import os
     import signal
 
