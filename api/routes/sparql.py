@@ -507,6 +507,26 @@ def server_timing(out: QueueOutput | RunningQuery, began: float) -> str:
     return ", ".join(f"{name};dur={seconds * 1000:.1f}" for name, seconds in timing.items())
 
 
+async def first_answer(request: Request, store: Store, settings: Settings,
+                       principal: Principal, job: QueryJob, fmt: ResultFormat,
+                       deadline: float) -> tuple[QueueOutput | RunningQuery, tuple]:
+    """Start `job` and wait for its first item; QueryTimeout once its process has exited
+    when none comes in time. A snapshot that lost a table file (SNAPSHOT_LOST_A_FILE) gets
+    the query run again, once: nothing is sent yet, and the helper reopens its snapshot for
+    the next query, so the client gets its answer rather than "ask again"."""
+    for attempt in (1, 2):
+        out = await start_query(request, store, settings, principal, job, fmt, deadline)
+        try:
+            first = await out.get(timeout=max(0.0, out.deadline - time.monotonic()))
+        except TimeoutError:
+            await out.stopped()  # the 503 goes once the query's process has exited
+            raise QueryTimeout(f"the query ran longer than the time limit of "
+                               f"{settings.query_timeout:g} s and was stopped") from None
+        if attempt == 2 or first[0] != "error" or SNAPSHOT_LOST_A_FILE not in str(first[1]):
+            break
+    return out, first
+
+
 async def run_query(
     request: Request, store: Store, settings: Settings, *, text: str,
     default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
@@ -525,34 +545,13 @@ async def run_query(
                        limits=settings.limits)
         assert job.info is not None
         fmt = choose_format(request, explicit_format, graph=job.info.is_graph)
+        out, first = await first_answer(request, store, settings, principal, job, fmt, deadline)
     except (HTTPProblem, OperationRefused, LimitExceeded) as error:
         observe.sparql_query("error")
         return problem_for(error, timeout).response()
-    except Exception as error:  # noqa: BLE001 - a query that cannot be read: an answer
+    except Exception as error:  # noqa: BLE001 - unreadable, not started or too slow: an answer
         observe.sparql_query(observe.query_outcome(error))
         return problem_for(error, timeout).response()
-    for attempt in (1, 2):
-        try:
-            out = await start_query(request, store, settings, principal, job, fmt, deadline)
-        except (HTTPProblem, OperationRefused, LimitExceeded) as error:
-            observe.sparql_query("error")
-            return problem_for(error, timeout).response()
-        except Exception as error:  # noqa: BLE001 - the process could not start: an answer
-            observe.sparql_query(observe.query_outcome(error))
-            return problem_for(error, timeout).response()
-        try:
-            first = await out.get(timeout=max(0.0, out.deadline - time.monotonic()))
-        except TimeoutError:
-            await out.stopped()  # the 503 goes once the query's process has exited
-            observe.sparql_query("timeout")
-            return problem_for(QueryTimeout(
-                f"the query ran longer than the time limit of {timeout:g} s and was stopped"
-            ), timeout).response()
-        # Nothing sent yet, and the helper reopens its snapshot for the next query: the
-        # query runs again, once, rather than answering "ask again" (a 503 under load).
-        if not (attempt == 1 and first[0] == "error"
-                and SNAPSHOT_LOST_A_FILE in str(first[1])):
-            break
     # Every principal reads a view (never the store itself): the audit looks at what a
     # person was shown, and records what they see only as a member.
     seen = DatasetsSeen(settings.base) if principal.person else None

@@ -248,8 +248,8 @@ def update(store: Store, settings: Settings, changed: list[NamedNode] | list[str
         fresh = _fresh(reader, candidates, index.stored_state(sorted(candidates)), tally)
         first = next(fresh, None)
         gone = [iri for iri in stale if iri not in candidates]
-        written, deleted = index.write(itertools.chain([first], fresh), gone) \
-            if first is not None else index.write((), gone) if gone else (0, 0)
+        written, deleted = (0, 0) if first is None and not gone else index.write(
+            itertools.chain([first] if first is not None else [], fresh), gone)
         if full:
             graphs_now = sorted(tally.graphs)
             index.remember(visible_on=day, stamps=reader.harvest_stamps(

@@ -212,18 +212,19 @@ class EmbeddedStore:
             self._store.remove(mark)
 
     def _remove_in_chunks(self, graph: NamedNode) -> None:
-        while self._store.contains_named_graph(graph):
+        """Remove a graph nobody reads (a leftover) REMOVE_CHUNK quads an update."""
+        while next(iter(self._store.quads_for_pattern(None, None, None, graph)), None):
             self._store.update(f"DELETE {{ GRAPH {graph} {{ ?s ?p ?o }} }} WHERE {{ {{ SELECT "
                                f"?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT "
                                f"{REMOVE_CHUNK} }} }}")
             self._store.flush()
-            if next(iter(self._store.quads_for_pattern(None, None, None, graph)), None) is None:
-                self._store.remove_graph(graph)
+        if self._store.contains_named_graph(graph):
+            self._store.remove_graph(graph)
 
     def _drop_orphan_staging(self) -> None:
         for graph in list(self._store.named_graphs()):
             if isinstance(graph, NamedNode) and graph.value.startswith(STAGING_PREFIX):
-                self._store.remove_graph(graph)
+                self._remove_in_chunks(graph)
 
     # writes -------------------------------------------------------------
 
