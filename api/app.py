@@ -20,6 +20,7 @@ from regiongraph.change import catch_up_in_background
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
+from regiongraph.sparql.workers import prime as prime_queries
 from regiongraph.store import Store, StoreBusyError, open_store, served
 
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         served(app.state.store)
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
+        prime_queries(app.state.store, settings)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield

@@ -615,20 +615,30 @@ class PublicNodes:
     ontology_graph: str = ""
 
     def object_allowed(self, term: object) -> bool:
-        if isinstance(term, Literal):
-            return True
-        if isinstance(term, NamedNode):
-            iri = term.value
-            if iri in self.private or iri.startswith(PD):
-                return False
-            if iri in self.public:
-                return True
-            return not iri.startswith(self.base)
-        return isinstance(term, BlankNode)
+        return self.allows(_term_of(term))
 
     def subject_public(self, term: object) -> bool:
-        return (isinstance(term, NamedNode) and term.value in self.public
-                and term.value not in self.private)
+        return isinstance(term, NamedNode) and self.iri_public(term.value)
+
+    def iri_public(self, iri: str) -> bool:
+        return iri in self.public and iri not in self.private
+
+    def iri_allowed(self, iri: str) -> bool:
+        if self.iri_personal(iri):
+            return False
+        if iri in self.public:
+            return True
+        return not iri.startswith(self.base)
+
+    def iri_personal(self, iri: str) -> bool:
+        return iri in self.private or iri.startswith(PD)
+
+    def allows(self, term: "Term") -> bool:
+        """The object rule on a term of either form (`_term_of`, `_token_of`)."""
+        kind, value = term
+        if kind is IRI:
+            return self.iri_allowed(value)
+        return kind is LITERAL or kind is BLANK
 
 
 def _values(store: Store, query: str) -> set[str]:
@@ -832,43 +842,85 @@ def public_quads_among(quads: Iterable[Quad], nodes: PublicNodes) -> Iterator[Qu
     """Those of `quads` safe to show anonymously: the whole store, or whole graphs (blank
     nodes reachable from public subjects are followed within their graph, with the same
     object rule, so a graph's blank nodes must all be among `quads`)."""
-    blank_quads: dict[tuple[object, str], list[Quad]] = {}
-    pending: deque[tuple[object, str]] = deque()
-    for quad in quads:
-        graph = quad.graph_name
-        graph_key = getattr(graph, "value", "")
-        if is_bookkeeping(nodes.base, graph_key):  # reports, fingerprints, the journal...
+    return _shown(((q, getattr(q.graph_name, "value", ""), _term_of(q.subject),
+                    _term_of(q.object)) for q in quads), nodes)
+
+
+def public_lines_among(lines: Iterable[bytes], graph: str, nodes: PublicNodes
+                       ) -> Iterator[bytes]:
+    """Those of one whole graph's N-Triples lines, as Oxigraph serialises them, safe to
+    show: the rule of `public_quads_among` judged on the lines' terms, so a view built
+    from lines (`regiongraph.sparql.public`) makes no Python object for a quad."""
+    return _shown(((line, graph, *_line_terms(line)) for line in lines), nodes)
+
+
+Term = tuple[str, str]
+"""(kind, value): an IRI, a blank node's label, or a literal (or anything else) without
+its value, which no rule reads."""
+IRI, BLANK, LITERAL, OTHER = "iri", "blank", "literal", "other"
+
+
+def _term_of(term: object) -> Term:
+    if isinstance(term, NamedNode):
+        return IRI, term.value
+    if isinstance(term, BlankNode):
+        return BLANK, term.value
+    return (LITERAL if isinstance(term, Literal) else OTHER), ""
+
+
+def _line_terms(line: bytes) -> tuple[Term, Term]:
+    """The subject and object of an N-Triples line (IRIs hold no space, and Oxigraph
+    writes one space between terms and ` .` at the end)."""
+    subject_end = line.find(b" ")
+    object_start = line.find(b" ", subject_end + 1) + 1
+    return _token_of(line[:subject_end]), _token_of(line[object_start:-2])
+
+
+def _token_of(token: bytes) -> Term:
+    if token[:1] == b"<" and token[:2] != b"<<":
+        return IRI, token[1:-1].decode()
+    if token[:2] == b"_:":
+        return BLANK, token[2:].decode()
+    return (LITERAL if token[:1] == b'"' else OTHER), ""
+
+
+def _shown(parts: Iterable[tuple[object, str, Term, Term]], nodes: PublicNodes
+           ) -> Iterator:
+    """The items whose (graph, subject, object) the public view shows: the one rule, for
+    quads and for lines alike."""
+    blank_items: dict[tuple[str, str], list[tuple[object, Term]]] = {}
+    pending: deque[tuple[str, str]] = deque()
+    hidden: dict[str, bool] = {}
+    for item, graph, subject, obj in parts:
+        if graph not in hidden:
+            hidden[graph] = is_bookkeeping(nodes.base, graph)
+        if hidden[graph]:
+            continue  # reports, fingerprints, the journal...
+        if graph == nodes.ontology_graph:
+            if not _personal(subject, nodes) and not _personal(obj, nodes):
+                yield item
             continue
-        if graph_key == nodes.ontology_graph:
-            if _mentions_personal_data(quad, nodes):
-                continue
-            yield quad
+        if subject[0] is BLANK:
+            blank_items.setdefault((graph, subject[1]), []).append((item, obj))
             continue
-        if isinstance(quad.subject, BlankNode):
-            blank_quads.setdefault((graph, quad.subject.value), []).append(quad)
+        if subject[0] is not IRI or not nodes.iri_public(subject[1]) or not nodes.allows(obj):
             continue
-        if not nodes.subject_public(quad.subject) or not nodes.object_allowed(quad.object):
-            continue
-        yield quad
-        if isinstance(quad.object, BlankNode):
-            pending.append((graph, quad.object.value))
-    seen: set[tuple[object, str]] = set()
+        yield item
+        if obj[0] is BLANK:
+            pending.append((graph, obj[1]))
+    seen: set[tuple[str, str]] = set()
     while pending:
         key = pending.popleft()
         if key in seen:
             continue
         seen.add(key)
-        for quad in blank_quads.get(key, []):
-            if not nodes.object_allowed(quad.object):
+        for item, obj in blank_items.get(key, []):
+            if not nodes.allows(obj):
                 continue
-            yield quad
-            if isinstance(quad.object, BlankNode):
-                pending.append((key[0], quad.object.value))
+            yield item
+            if obj[0] is BLANK:
+                pending.append((key[0], obj[1]))
 
 
-def _mentions_personal_data(quad: Quad, nodes: PublicNodes) -> bool:
-    for term in (quad.subject, quad.object):
-        if isinstance(term, NamedNode) and (term.value.startswith(PD)
-                                            or term.value in nodes.private):
-            return True
-    return False
+def _personal(term: Term, nodes: PublicNodes) -> bool:
+    return term[0] is IRI and nodes.iri_personal(term[1])

@@ -256,3 +256,74 @@ def test_a_source_cannot_publish_itself(attacked, demo_settings, demo_store, min
     triples = {(q.subject, q.predicate, q.object) for q in public}
     assert (counts, DCT.relation, BlankNode("evil1")) in triples
     assert not any(q.subject == BlankNode("evil1") for q in public)
+
+
+def _lines(quads) -> set[bytes]:
+    from pyoxigraph import RdfFormat, serialize
+
+    return set(serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES).splitlines())
+
+
+def test_lines_are_judged_as_quads_are(attacked, demo_settings, minter):
+    """`public_lines_among` (the view read as Oxigraph's N-Triples lines) keeps exactly the
+    lines of what `public_quads_among` keeps, graph by graph: blank nodes followed, private
+    objects dropped, the ontology without personal data, bookkeeping hidden; literals that
+    look like terms do not fool the line reader."""
+    tricky = minter.graph("source", "tricky")
+    counts = NamedNode(ds(minter, "saguaro", "traffic-counts-2025"))
+    confidential = NamedNode(ds(minter, "saguaro", "911-calls"))
+    attacked.add([
+        Quad(counts, DCT.description, Literal(f"see _:b1 and <{confidential.value}> . ok"),
+             tricky),
+        Quad(counts, DCT.title, Literal('a "quoted" title\nwith a line', language="en"),
+             tricky),
+        Quad(confidential, DCT.description, Literal("<http://example.org/x> ."), tricky),
+        Quad(counts, DCT.relation, BlankNode("t1"), tricky),
+        Quad(BlankNode("t1"), DCT.relation, BlankNode("t2"), tricky),
+        Quad(BlankNode("t2"), DCT.source, confidential, tricky),
+        Quad(BlankNode("t2"), DCT.title, Literal("kept"), tricky),
+        Quad(BlankNode("orphan"), DCT.title, Literal("never reached"), tricky),
+        Quad(minter.iri("person", "maria-delgado"), RDF.type, FOAF.Person,
+             minter.graph(ONTOLOGY_GRAPH)),
+    ])
+    nodes = visibility.public_nodes(attacked, demo_settings, REFERENCE_DAY)
+    judged = 0
+    for graph in attacked.graph_names():
+        name = NamedNode(graph)
+        by_lines = set(visibility.public_lines_among(attacked.ntriples_lines(name), graph,
+                                                     nodes))
+        assert by_lines == _lines(visibility.public_quads_among(attacked.quads(name), nodes)), \
+            graph
+        judged += len(by_lines)
+    shown = set(visibility.public_lines_among(attacked.ntriples_lines(tricky), tricky.value,
+                                              nodes))
+    assert any(b"see _:b1" in line for line in shown)
+    assert any(b'"kept"' in line for line in shown)
+    assert not any(b"never reached" in line or b"911-calls> <" in line for line in shown)
+    assert judged > 1000
+
+
+def test_the_view_read_as_lines_equals_the_rule_and_keeps_blank_labels(attacked, demo_settings):
+    """The anonymous SPARQL view, built from lines (`public._build`), holds exactly
+    `public_quads`, with the store's own blank node labels: so a later change to a graph
+    with blank nodes is followed by its changed lines, not re-read whole."""
+    from regiongraph.sparql import public
+
+    settings = demo_settings.model_copy(update={"today": REFERENCE_DAY})
+    evil = next(g for g in attacked.graph_names() if g.endswith("/evil"))
+    counts = NamedNode(next(q.subject.value for q in attacked.quads(NamedNode(evil))
+                            if q.predicate == DCT.relation))
+    attacked.add([Quad(counts, DCT.relation, BlankNode("fine"), NamedNode(evil)),
+                  Quad(BlankNode("fine"), DCT.title, Literal("fine"), NamedNode(evil))])
+    view = public.kept_public(attacked, settings).view
+    expected = set(visibility.public_quads(attacked, settings, REFERENCE_DAY))
+    assert set(view.quads()) == expected
+    assert any(isinstance(q.subject, BlankNode) for q in expected)
+    nodes = visibility.public_nodes(attacked, settings, REFERENCE_DAY)
+    from pyoxigraph import RdfFormat
+
+    held = set(view.oxigraph.dump(format=RdfFormat.N_TRIPLES,
+                                  from_graph=NamedNode(evil)).splitlines())
+    assert held == set(visibility.public_lines_among(attacked.ntriples_lines(NamedNode(evil)),
+                                                     evil, nodes))
+    assert any(line.startswith(b"_:fine ") for line in held)

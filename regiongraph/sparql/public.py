@@ -24,7 +24,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 from pyoxigraph import Store as OxStore
 
 from regiongraph import journal
@@ -34,9 +34,11 @@ from regiongraph.memory import trim
 from regiongraph.settings import Settings
 from regiongraph.store import Store
 from regiongraph.store.embedded import EmbeddedStore
-from regiongraph.visibility import PublicNodes, public_quads_among
+from regiongraph.visibility import PublicNodes, public_lines_among, public_quads_among
 
 MENTION_CHUNK = 500
+LOAD_CHUNK = 50_000
+"""Lines handed to Oxigraph's parser at once when the view reads a graph."""
 NodesOf = Callable[[Store, Settings], PublicNodes]
 
 
@@ -116,20 +118,63 @@ def _build(store: Store, settings: Settings, key: tuple[int, str],
            nodes_of: NodesOf = _public_nodes) -> KeptView:
     nodes = nodes_of(store, settings)
     view = EmbeddedStore(None)
-    view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
-    return KeptView(key=key, view=view, nodes=nodes, lines=_line_hashes(store, settings))
+    kept = KeptView(key=key, view=view, nodes=nodes)
+    if getattr(store, "ntriples_lines", None) is None:  # a remote store: quads it is
+        view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
+        return kept
+    shown = [NamedNode(g) for g in store.graph_names() if not is_bookkeeping(settings.base, g)]
+    for graph, lines in store.graphs_as_lines(shown):
+        _read_lines(kept, graph, lines, nodes)
+    view.oxigraph.bulk_extend(public_quads_among(store.quads(DefaultGraph()), nodes))
+    return kept
 
 
-def _line_hashes(store: Store, settings: Settings) -> dict[str, array]:
-    """Every shown graph's line hashes as the view is built from it, so the first change
-    after a build is followed by difference too (`_follow_difference`); none for a store
-    that cannot serialise a graph. The store is read once more, in Rust (~8 bytes kept a
-    quad)."""
-    lines_of = getattr(store, "ntriples_lines", None)
-    if lines_of is None:
-        return {}
-    return {graph: array("q", {hash(line) for line in lines_of(NamedNode(graph))})
-            for graph in store.graph_names() if not is_bookkeeping(settings.base, graph)}
+def _read_lines(kept: KeptView, graph: NamedNode, lines: Iterable[bytes], nodes: PublicNodes
+                ) -> int:
+    """Make the view's `graph` hold exactly the store's public lines of it, and remember
+    every line's hash for the next change (`_follow_difference`): one read of the graph,
+    serialised by Oxigraph, judged line by line without a Python object per quad
+    (`visibility.public_lines_among`). Measured on a 10k-dataset store: 5.3 s to judge
+    its 604k quads as objects plus 3.8 s to read their lines for the hashes, against
+    ... as lines once. Returns how many quads left the view."""
+    hashes: list[int] = []
+
+    def remembered():
+        for line in lines:
+            hashes.append(hash(line))
+            yield line
+
+    shown = public_lines_among(remembered(), graph.value, nodes)
+    view = kept.view.oxigraph
+    held = set(view.dump(format=RdfFormat.N_TRIPLES, from_graph=graph).splitlines())
+    if not held:  # the graph is new to the view (always so while it is built)
+        _add_lines(view, graph, shown)
+        gone = []
+    else:
+        wanted = set(shown)
+        gone = [line for line in held if line not in wanted]
+        for triple in _triples(gone):
+            view.remove(Quad(triple.subject, triple.predicate, triple.object, graph))
+        _add_lines(view, graph, (line for line in wanted if line not in held))
+    kept.lines[graph.value] = array("q", hashes)
+    return len(gone)
+
+
+def _add_lines(view: OxStore, graph: NamedNode, lines: Iterable[bytes]) -> None:
+    """Add N-Triples lines to the view's `graph`, LOAD_CHUNK at a time: parsed by Oxigraph,
+    except those with a blank node, which are parsed here so that their labels stay the
+    store's (`Store.load` gives blank nodes new labels, and `_follow_difference` compares
+    lines)."""
+    plain: list[bytes] = []
+    blank: list[bytes] = []
+    for line in lines:
+        (blank if b"_:" in line else plain).append(line)
+        if len(plain) >= LOAD_CHUNK:
+            view.load(b"\n".join(plain), format=RdfFormat.N_TRIPLES, to_graph=graph)
+            plain.clear()
+    if plain:
+        view.load(b"\n".join(plain), format=RdfFormat.N_TRIPLES, to_graph=graph)
+    view.extend(Quad(t.subject, t.predicate, t.object, graph) for t in _triples(blank))
 
 
 def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, str],
@@ -148,15 +193,17 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
         graphs.discard(journal.DEFAULT_GRAPH)
         graphs.add("")
     view = kept.view.oxigraph
+    by_lines = getattr(store, "ntriples_lines", None) is not None
     for graph in sorted(graphs):
         if graph and is_bookkeeping(settings.base, graph):
             continue  # never shown (`public_quads_among`): nothing to read
         name = NamedNode(graph) if graph else None
-        if name is not None and graph not in mentioning and _follow_difference(
+        if name is None or not by_lines:
+            quads = store.quads(name) if name is not None else _default_graph_quads(store)
+            kept.removed += _rewrite_graph(view, name, set(public_quads_among(quads, nodes)))
+        elif graph in mentioning or graph not in kept.lines or not _follow_difference(
                 store, kept, name, nodes):
-            continue
-        quads = store.quads(name) if name is not None else _default_graph_quads(store)
-        kept.removed += _rewrite_graph(view, name, set(public_quads_among(quads, nodes)))
+            kept.removed += _read_lines(kept, name, store.ntriples_lines(name), nodes)
     kept.nodes, kept.key = nodes, key
     if kept.removed > len(view):
         fresh = EmbeddedStore(None)
@@ -213,8 +260,6 @@ def _rewrite_graph(view: OxStore, graph: NamedNode | None, wanted: set) -> int:
     """Make the view's `graph` hold exactly `wanted`, touching only the quads that differ;
     returns how many were removed. pyoxigraph's memory store keeps every removed quad, so
     a graph dropped and re-added whole left its whole size behind on each change."""
-    from pyoxigraph import DefaultGraph
-
     target = graph if graph is not None else DefaultGraph()
     held = set(view.quads_for_pattern(None, None, None, target))
     gone = held - wanted
@@ -225,8 +270,6 @@ def _rewrite_graph(view: OxStore, graph: NamedNode | None, wanted: set) -> int:
 
 
 def _default_graph_quads(store: Store):
-    from pyoxigraph import DefaultGraph
-
     return (q for q in store.quads() if q.graph_name == DefaultGraph())
 
 

@@ -27,7 +27,9 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -60,6 +62,8 @@ def geo_functions() -> dict:
 
 SMALL_GRAPH = 2_000
 """Up to this many quads, replace_graph writes in one update instead of staging."""
+READ_AHEAD = 2
+"""Graphs `graphs_as_lines` serialises ahead of its reader, each in a thread of its own."""
 FLUSH_AFTER = 20_000
 """Quads written (about) since the last flush past which the store flushes its memtables.
 
@@ -304,11 +308,36 @@ class EmbeddedStore:
         """The graph as N-Triples lines, serialised by Oxigraph (fast: no Python object
         per quad), read back from a temporary file one at a time (a 540k-quad graph held
         as one buffer and a list of its lines took 180 MB)."""
-        with tempfile.TemporaryFile() as out:
+        return _lines_of(self._dumped(graph))
+
+    def graphs_as_lines(self, graphs: Iterable[NamedNode]
+                        ) -> Iterator[tuple[NamedNode, Iterator[bytes]]]:
+        """Each graph with its lines (as `ntriples_lines`), serialised up to READ_AHEAD
+        graphs ahead in threads while the caller reads the lines of the one before.
+        Oxigraph's dump lets go of the GIL: the 53 graphs of a 10k-dataset store dump in
+        3.1 s in one thread, 1.7 s in two, and the caller's Python work overlaps them.
+        The threads have ended when the iteration has, so the query helper, which forks
+        right after, never forks with a thread inside pyoxigraph."""
+        with ThreadPoolExecutor(READ_AHEAD, thread_name_prefix="graph-dump") as pool:
+            ahead: deque = deque()
+            for graph in graphs:
+                ahead.append((graph, pool.submit(self._dumped, graph)))
+                if len(ahead) > READ_AHEAD:
+                    done, dumped = ahead.popleft()
+                    yield done, _lines_of(dumped.result())
+            while ahead:
+                done, dumped = ahead.popleft()
+                yield done, _lines_of(dumped.result())
+
+    def _dumped(self, graph: NamedNode) -> BinaryIO:
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by its reader (`_lines_of`)
+        try:
             self._store.dump(out, RdfFormat.N_TRIPLES, from_graph=graph)
-            out.seek(0)
-            for line in out:
-                yield line.rstrip(b"\n")
+        except BaseException:
+            out.close()
+            raise
+        out.seek(0)
+        return out
 
     def load_alone(self, source: BinaryIO, graph: NamedNode | None = None) -> None:
         """Bulk-load N-Quads from `source` (its lines without a graph go into `graph`) as
@@ -667,3 +696,9 @@ class _Counter:
         item = next(self._items)
         self.n += 1
         return item
+
+
+def _lines_of(dumped: BinaryIO) -> Iterator[bytes]:
+    with dumped:
+        for line in dumped:
+            yield line.rstrip(b"\n")

@@ -375,3 +375,42 @@ def test_a_change_answers_once_the_helper_has_opened_its_data(demo_store, tmp_pa
         [processes] = _processes.get(store, {}).values()
         assert processes.prepare(settled=True, wait=5.0) is True  # the helper said so
     store.close()
+
+
+def test_a_starting_server_has_its_helper_build_the_public_view(demo_store, tmp_path):
+    """At start (`workers.prime`) the query helper is started and told to build the public
+    view, so the first anonymous query forks from a view already built instead of waiting
+    for a whole-region read. A `build` ticket builds the view in a helper that holds none
+    (a plain prepare ticket does not: the test above), the next query finds it; a served
+    disk store's helper runs before any query is asked, and answers from that view."""
+    from regiongraph.change import cache_key
+    from regiongraph.membership import Tier
+    from regiongraph.sparql import public
+    from regiongraph.sparql.workers import Ticket, _Data, _processes
+    from tests.sparql.conftest import copy_of
+
+    settings = Settings(store=str(tmp_path / "store"), index="memory", admin_token=TOKEN,
+                        today=REFERENCE_DAY)
+    store = copy_of(demo_store, settings)
+    store.flush()
+    anyone = Tier(frozenset())
+    data = _Data(settings.model_copy())
+    data.prepare(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY, prepare=True,
+                        build=True))
+    assert public.holds_view(data.store)
+    built = public._views[data.store]
+    assert set(built.view.quads()) == set(public.build_public_store(store, settings).quads())
+    assert data.target(Ticket(cache_key(store, settings), anyone, REFERENCE_DAY)) is built.view
+    named = sum(1 for q in built.view.quads() if isinstance(q.graph_name, NamedNode))
+    data.store.close()
+    with serve_app(create_app(settings, store=store)) as url:
+        processes = _processes[store][id(settings)]
+        assert processes._zygote is not None and processes._zygote.poll() is None, \
+            "the helper did not start with the server"
+        assert processes.prepare(wait=60), "the helper never finished its first tickets"
+        answer = httpx.get(url + "/sparql", params={
+            "query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        assert answer.status_code == 200, answer.text
+        assert int(answer.json()["results"]["bindings"][0]["n"]["value"]) == named
+    store.close()
