@@ -273,6 +273,15 @@ def test_the_view_follows_a_graph_by_its_changed_lines(demo_copy, demo_settings,
         return quads(graph)
 
     monkeypatch.setattr(store, "quads", spying_quads)
+    from regiongraph.sparql import public
+
+    judged_whole = public._read_lines
+
+    def spying_read_lines(kept, graph, lines, nodes):
+        read.append(graph.value)
+        return judged_whole(kept, graph, lines, nodes)
+
+    monkeypatch.setattr(public, "_read_lines", spying_read_lines)
     for serial in range(3):
         assert apply_update(store, settings, PREFIXES + f"""
             DELETE {{ GRAPH <{g}> {{ <{d}> dct:title ?t }} }}

@@ -195,17 +195,22 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
         graphs.discard(journal.DEFAULT_GRAPH)
         graphs.add("")
     view = kept.view.oxigraph
-    by_lines = getattr(store, "ntriples_lines", None) is not None
-    for graph in sorted(graphs):
-        if graph and is_bookkeeping(settings.base, graph):
-            continue  # never shown (`public_quads_among`): nothing to read
-        name = NamedNode(graph) if graph else None
-        if name is None or not by_lines:
+    shown = sorted(g for g in graphs if not g or not is_bookkeeping(settings.base, g))
+    if getattr(store, "graphs_as_lines", None) is None:  # a remote store: quads it is
+        for graph in shown:
+            name = NamedNode(graph) if graph else None
             quads = store.quads(name) if name is not None else _default_graph_quads(store)
             kept.removed += _rewrite_graph(view, name, set(public_quads_among(quads, nodes)))
-        elif graph in mentioning or graph not in kept.lines or not _follow_difference(
-                store, kept, name, nodes):
-            kept.removed += _read_lines(kept, name, store.ntriples_lines(name), nodes)
+    else:
+        if "" in shown:
+            kept.removed += _rewrite_graph(view, None, set(public_quads_among(
+                store.quads(DefaultGraph()), nodes)))
+        named = [NamedNode(g) for g in shown if g]
+        for name, lines in store.graphs_as_lines(named):  # read ahead, two in threads
+            if name.value in mentioning or name.value not in kept.lines:
+                kept.removed += _read_lines(kept, name, lines, nodes)
+            elif not _follow_difference(kept, name, lines, nodes):
+                kept.removed += _read_lines(kept, name, store.ntriples_lines(name), nodes)
     kept.nodes, kept.key = nodes, key
     if kept.removed > len(view):
         fresh = EmbeddedStore(None)
@@ -215,29 +220,28 @@ def catch_up(store: Store, settings: Settings, kept: KeptView, key: tuple[int, s
     return len(graphs)
 
 
-def _follow_difference(store: Store, kept: KeptView, graph: NamedNode, nodes: PublicNodes
-                       ) -> bool:
+def _follow_difference(kept: KeptView, graph: NamedNode, lines: Iterable[bytes],
+                       nodes: PublicNodes) -> bool:
     """Bring one graph of the view up to date by the lines that changed in the store
-    since the view last read it, instead of reading the whole graph again; False when
-    it cannot (a store that cannot serialise a graph, a graph not read before, a changed
-    line with a blank node): the caller then re-reads the graph whole.
+    since the view last read it (`lines`: the graph's lines now), instead of judging the
+    whole graph again; False when it cannot (a changed line with a blank node): the
+    caller then re-reads the graph whole.
 
     Exact when no node the graph mentions changed its public standing (the caller
     re-reads those graphs whole): the view's quads of unchanged lines keep their verdict,
     removed lines leave the view, and added lines are judged with today's nodes. Both
     sides are N-Triples lines serialised by Oxigraph, so no Python object is made for a
     quad that did not change (a re-harvest of 1% of a 60k-quad graph, or the rules view
-    re-deriving a few nodes of a 30k-quad inference graph, reads ~1% of it)."""
-    lines_of = getattr(store, "ntriples_lines", None)
-    if lines_of is None:
-        return False
-    now = {hash(line): line for line in lines_of(graph)}
-    before = kept.lines.get(graph.value)
+    re-deriving a few nodes of a 30k-quad inference graph, judges ~1% of it)."""
+    known = set(kept.lines.get(graph.value, ()))
+    now: set[int] = set()
+    came: list[bytes] = []
+    for line in lines:
+        line_hash = hash(line)
+        now.add(line_hash)
+        if line_hash not in known:
+            came.append(line)
     kept.lines[graph.value] = array("q", now)
-    if before is None:
-        return False
-    known = set(before)
-    came = [now[h] for h in now.keys() - known]
     if not came and len(known) == len(now):
         return True
     view = kept.view.oxigraph
@@ -249,8 +253,7 @@ def _follow_difference(store: Store, kept: KeptView, graph: NamedNode, nodes: Pu
     for triple in _triples(gone):
         view.remove(Quad(triple.subject, triple.predicate, triple.object, graph))
     kept.removed += len(gone)
-    view.extend(public_quads_among(
-        (Quad(t.subject, t.predicate, t.object, graph) for t in _triples(came)), nodes))
+    _add_lines(view, graph, public_lines_among(came, graph.value, nodes))
     return True
 
 
