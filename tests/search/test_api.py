@@ -102,12 +102,13 @@ def test_a_busy_index_is_a_503_not_a_500(tmp_path):
     (folder / "regiongraph-search.json").write_text('{"schema": 0}')
     holder = None
     try:
+        from regiongraph.search import open_index
+
+        open_index(store, settings)  # the directory is now a current, empty index
+        holder = tantivy.Index(build_schema(), path=str(folder), reuse=True).writer()
+        # held before the server starts: its own build at start (`search.prime`) fails too
         with TestClient(create_app(settings, store=store)) as client:
             client.get("/health")
-            from regiongraph.search import open_index
-
-            open_index(store, settings)  # the directory is now a current, empty index
-            holder = tantivy.Index(build_schema(), path=str(folder), reuse=True).writer()
             response = client.get("/search", params={"q": "bike"})
             assert response.status_code == 503
             assert "being written by another process" in response.json()["detail"]
