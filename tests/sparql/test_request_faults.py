@@ -140,3 +140,24 @@ def test_a_query_whose_snapshot_lost_a_file_runs_again_once(demo_service, monkey
         assert answer.status_code == 200 and answer.json()["boolean"] is True
     else:
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "1")
+
+
+def test_a_response_streaming_longer_than_the_body_timeout_is_not_cut(demo_store):
+    """The body timeout covers the request's body only: a response that streams for longer
+    (a large result, /data.json at 100k datasets) is not cut off while the server listens
+    for the client's disconnect."""
+    settings = Settings(store="memory", admin_token=TOKEN, body_timeout=0.5,
+                        query_timeout=120)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    rows = 300_000
+    query = (f"SELECT ?a ?c ?f WHERE {{ ?a ?b ?c . ?d ?e ?f }} LIMIT {rows}")
+    with serve_app(create_app(settings, store=store)) as url:
+        started = time.monotonic()
+        answer = httpx.post(url + "/sparql", data={"query": query}, headers={
+            **ADMIN, "Accept": "application/sparql-results+json"}, timeout=120)
+        took = time.monotonic() - started
+    store.close()
+    assert answer.status_code == 200, answer.text[:300]
+    assert len(answer.json()["results"]["bindings"]) == rows
+    assert took > 2 * settings.body_timeout, f"the stream took {took:.2f} s: too short a test"
