@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
         prime_queries(app.state.store, settings)
-        indexing = prime_search(app.state.store, settings)
+        indexing = prime_search(app.state.store, settings, after=catching_up)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield

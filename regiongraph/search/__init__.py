@@ -109,7 +109,9 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
         with index._lock:
             if not index.complete:
                 rebuild(store, settings, index=index)
-    elif index.version != journal.version(store, settings):
+    # A rebuild keeps the version it started from: a change committed meanwhile (its view
+    # skipped the index, not yet complete) is followed now, not left until the next one.
+    if index.version != journal.version(store, settings):
         from regiongraph.change import READ_WAIT, changing_elsewhere, refresh
 
         if not changing_elsewhere(store):  # else that change's request brings it up
@@ -122,19 +124,30 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
     return index
 
 
-def prime(store: Store, settings: Settings) -> threading.Thread | None:
+def prime(store: Store, settings: Settings, after: threading.Thread | None = None
+          ) -> threading.Thread | None:
     """At a server's start, in a thread: a disk index never built (a store just loaded,
     an index deleted by hand, a new schema version) is built before anyone searches,
     instead of by the first search, which waited for it (8.3 s after a 10k-dataset
     region load, bench/RESULTS.md "Changes"); one built is brought in step. Searches
     meanwhile wait for it, as they waited behind that first one. A memory index (tests,
-    a memory store) is still built by its first search."""
+    a memory store) is still built by its first search.
+
+    It starts `after` the start's catch-up (`change.catch_up_in_background`), which may
+    journal a killed writer's change (`journal.recover`): a build beside it kept the
+    version it started from, and the index lagged that change unseen. A change committed
+    while it builds is followed at its end."""
     if index_location(settings) is None:
         return None
 
     def run() -> None:
+        from regiongraph.change import refresh
+
         try:
+            if after is not None:
+                after.join()
             index_for(store, settings)
+            refresh(store, settings, views=["search"])
         except Exception as error:  # noqa: BLE001 - the first search tries again, and says why
             log.warning("the search index was not built at start: %s; the first search "
                         "builds it", error)

@@ -343,3 +343,47 @@ def test_a_starting_server_builds_a_disk_index_never_built(demo_store, tmp_path)
         assert found.status_code == 200, found.text
         assert found.json()["count"] > 0
     store.close()
+
+
+def test_a_change_during_the_first_build_is_followed_at_its_end(demo_store, tmp_path,
+                                                                monkeypatch):
+    """A build keeps the store version it started from; a change committed while it ran
+    skipped the index (not yet complete). The build's caller follows that change at its
+    end, instead of leaving the index behind it until the next change or search (a server
+    that started beside a writer's recovered change showed that lag after `/ready`)."""
+    from pyoxigraph import Literal, Quad
+
+    from regiongraph import journal
+    from regiongraph.search import index_for, open_index
+    from tests.sparql.conftest import copy_of
+
+    settings = Settings(store=str(tmp_path / "store"), index=str(tmp_path / "index"),
+                        notify_interval=0)
+    store = copy_of(demo_store, settings)
+    graph = NamedNode("https://example.org/graphs/during-the-build")
+    dataset = NamedNode("https://example.org/datasets/during-the-build")
+
+    def write() -> list[NamedNode]:
+        store.add([Quad(dataset, NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                        NamedNode("http://www.w3.org/ns/dcat#Dataset"), graph),
+                   Quad(dataset, NamedNode("http://purl.org/dc/terms/title"),
+                        Literal("Landed during the build"), graph)])
+        return [graph]
+
+    index = open_index(store, settings)
+    finish = index.remember
+    landed: list[int] = []
+
+    def change_then_finish(**kwargs):
+        if kwargs.get("complete") and not landed:  # the build's last step
+            landed.append(journal.version(store, settings))
+            apply_change(store, settings, "test", write)
+        return finish(**kwargs)
+
+    monkeypatch.setattr(index, "remember", change_then_finish)
+    index_for(store, settings)
+    assert landed and journal.version(store, settings) > landed[0]
+    assert index.version == journal.version(store, settings)
+    found = index.search('"landed during the build"', include_private=True)
+    assert found.count == 1
+    store.close()
