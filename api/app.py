@@ -19,7 +19,6 @@ from regiongraph import __version__
 from regiongraph.change import catch_up_in_background
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
-from regiongraph.search import prime as prime_search
 from regiongraph.settings import Settings
 from regiongraph.sparql.workers import prime as prime_queries
 from regiongraph.store import Store, StoreBusyError, open_store, served
@@ -37,15 +36,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
         prime_queries(app.state.store, settings)
-        indexing = prime_search(app.state.store, settings, after=catching_up)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield
         finally:
             stop_delivery()
             catching_up.join(timeout=30)  # not closed under its feet (a long catch-up aside)
-            if indexing is not None:
-                indexing.join(timeout=30)
             from regiongraph.audit import flush
 
             flush(app.state.store)  # the audit's pending records, before closing

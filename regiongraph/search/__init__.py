@@ -22,7 +22,6 @@ place that says what anonymous users may see); anonymous searches filter on it.
 """
 
 import itertools
-import logging
 import threading
 import time
 import weakref
@@ -44,7 +43,6 @@ from regiongraph.store import Store
 _DISK: dict[Path, SearchIndex] = {}
 _MEMORY: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
 _REMOTE: dict[str, SearchIndex] = {}
-log = logging.getLogger(__name__)
 _GUARD = threading.Lock()
 
 
@@ -122,39 +120,6 @@ def index_for(store: Store, settings: Settings) -> SearchIndex:
             if index.visible_on != _today():
                 refresh_visibility(store, settings)
     return index
-
-
-def prime(store: Store, settings: Settings, after: threading.Thread | None = None
-          ) -> threading.Thread | None:
-    """At a server's start, in a thread: a disk index never built (a store just loaded,
-    an index deleted by hand, a new schema version) is built before anyone searches,
-    instead of by the first search, which waited for it (8.3 s after a 10k-dataset
-    region load, bench/RESULTS.md "Changes"); one built is brought in step. Searches
-    meanwhile wait for it, as they waited behind that first one. A memory index (tests,
-    a memory store) is still built by its first search.
-
-    It starts `after` the start's catch-up (`change.catch_up_in_background`), which may
-    journal a killed writer's change (`journal.recover`): a build beside it kept the
-    version it started from, and the index lagged that change unseen. A change committed
-    while it builds is followed at its end."""
-    if index_location(settings) is None:
-        return None
-
-    def run() -> None:
-        from regiongraph.change import refresh
-
-        try:
-            if after is not None:
-                after.join()
-            index_for(store, settings)
-            refresh(store, settings, views=["search"])
-        except Exception as error:  # noqa: BLE001 - the first search tries again, and says why
-            log.warning("the search index was not built at start: %s; the first search "
-                        "builds it", error)
-
-    thread = threading.Thread(target=run, name="search-prime", daemon=True)
-    thread.start()
-    return thread
 
 
 def refresh_visibility(store: Store, settings: Settings) -> UpdateReport:
@@ -375,7 +340,6 @@ __all__ = [
     "open_index",
     "parse_filters",
     "parse_query",
-    "prime",
     "public_iris",
     "rebuild",
     "refresh_visibility",

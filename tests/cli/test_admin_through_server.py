@@ -158,9 +158,7 @@ def test_no_server_or_no_token_is_one_line_saying_what_to_set(served):
 
 def test_a_server_of_another_store_is_not_asked(served, demo_copy):
     _, url = served
-    # holds demo_copy (its index in memory: a disk one it would build at start); `url`
-    # serves another store
-    with regiongraph_server(demo_copy, env={"REGIONGRAPH_INDEX": "memory"}):
+    with regiongraph_server(demo_copy):  # holds demo_copy; `url` serves another store
         done = cli(demo_copy, "reindex", admin_token=TOKEN, server=url)
     assert done.returncode == 2
     assert f"the server at {url} holds " in one_line(done)

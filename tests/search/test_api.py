@@ -106,7 +106,7 @@ def test_a_busy_index_is_a_503_not_a_500(tmp_path):
 
         open_index(store, settings)  # the directory is now a current, empty index
         holder = tantivy.Index(build_schema(), path=str(folder), reuse=True).writer()
-        # held before the server starts: its own build at start (`search.prime`) fails too
+        # held before the server starts, so nothing of the server's can take it first
         with TestClient(create_app(settings, store=store)) as client:
             client.get("/health")
             response = client.get("/search", params={"q": "bike"})

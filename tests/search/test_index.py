@@ -314,37 +314,6 @@ def test_the_same_answers_over_a_remote_sparql_store(oxigraph_url, tmp_path):
         store.close()
 
 
-def test_a_starting_server_builds_a_disk_index_never_built(demo_store, tmp_path):
-    """A served store whose disk index was never built (a region just loaded) gets it at
-    the server's start, in the background (`search.prime`), not at its first search; a
-    search after that answers from it."""
-    import time
-
-    import httpx
-    from regiongraph.api.app import create_app
-
-    from regiongraph.search import open_index
-    from tests.sparql.conftest import copy_of
-    from tests.support import serve_app
-
-    settings = Settings(store=str(tmp_path / "store"), index=str(tmp_path / "index"),
-                        notify_interval=0)
-    store = copy_of(demo_store, settings)
-    store.flush()
-    index = open_index(store, settings)
-    assert not index.complete
-    with serve_app(create_app(settings, store=store)) as url:
-        deadline = time.monotonic() + 60
-        while not index.complete and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert index.complete, "nothing built the index before the first search"
-        found = httpx.get(url + "/search", params={"q": "traffic"},
-                          headers={"Accept": "application/json"}, timeout=60)
-        assert found.status_code == 200, found.text
-        assert found.json()["count"] > 0
-    store.close()
-
-
 def test_a_change_during_the_first_build_is_followed_at_its_end(demo_store, tmp_path,
                                                                 monkeypatch):
     """A build keeps the store version it started from; a change committed while it ran
