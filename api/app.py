@@ -21,6 +21,7 @@ from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
 from regiongraph.sparql.workers import prime as prime_queries
+from regiongraph.sparql.workers import stop as stop_queries
 from regiongraph.store import Store, StoreBusyError, open_store, served
 
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             from regiongraph.audit import flush
 
             flush(app.state.store)  # the audit's pending records, before closing
+            stop_queries(app.state.store)
             if owned:
                 app.state.store.close()
 

@@ -377,6 +377,15 @@ def prime(store: Store, settings: Settings) -> None:
     for_store(store, settings).prime()
 
 
+def stop(store: Store) -> None:
+    """At a server's stop, before it closes the store: its helpers exit now. One left
+    running (busy building its view, `prime`) could open the store again once the server
+    let it go, as a free store is opened, holding it from whoever opens it next (the kill
+    -9 soak's check right after a restart found it "in use by another process")."""
+    for processes in list(_processes.get(store, {}).values()):
+        processes.close()
+
+
 def follow(store: Store, settings: Settings, changed: list) -> None:
     """The `queries` view (`regiongraph.change.VIEWS`): the helpers of `store` started in
     this process prepare their public view for the new version while the server brings
