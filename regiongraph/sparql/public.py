@@ -120,7 +120,7 @@ def _build(store: Store, settings: Settings, key: tuple[int, str],
     nodes = nodes_of(store, settings)
     view = EmbeddedStore(None)
     kept = KeptView(key=key, view=view, nodes=nodes)
-    if getattr(store, "ntriples_lines", None) is None:  # a remote store: quads it is
+    if getattr(store, "graphs_as_lines", None) is None:  # a remote store: quads it is
         view.oxigraph.bulk_extend(public_quads_among(store.quads(), nodes))
         return kept
     shown = [NamedNode(g) for g in store.graph_names() if not is_bookkeeping(settings.base, g)]

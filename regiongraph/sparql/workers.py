@@ -245,10 +245,17 @@ class QueryProcesses:
                     if attempt == 2:
                         raise
 
-    def prime(self) -> bool:
-        """Start the helper now and have it build the public view (`prime`)."""
+    def _on_disk(self) -> Store | None:
+        """The store, if a helper can open it itself (on disk); a memory store's helper
+        needs a dump, which only a query's ticket ships."""
         store = self._store()
         if store is None or getattr(store, "path", None) is None or not _is_embedded(store):
+            return None
+        return store
+
+    def prime(self) -> bool:
+        """Start the helper now and have it build the public view (`prime`)."""
+        if self._on_disk() is None:
             return False
         with self._lock:
             self._ensure_zygote()
@@ -263,8 +270,8 @@ class QueryProcesses:
         from regiongraph.change import cache_key
         from regiongraph.membership import Tier
 
-        store = self._store()
-        if store is None or getattr(store, "path", None) is None or not _is_embedded(store):
+        store = self._on_disk()
+        if store is None:
             return False
         with self._lock:
             if self._zygote is None or self._zygote.poll() is not None or not self._control:

@@ -142,10 +142,12 @@ def test_a_query_whose_snapshot_lost_a_file_runs_again_once(demo_service, monkey
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "1")
 
 
-def test_a_response_streaming_longer_than_the_body_timeout_is_not_cut(demo_store):
+@pytest.mark.parametrize("method", ["GET", "POST form", "POST direct"])
+def test_a_response_streaming_longer_than_the_body_timeout_is_not_cut(demo_store, method):
     """The body timeout covers the request's body only: a response that streams for longer
     (a large result, /data.json at 100k datasets) is not cut off while the server listens
-    for the client's disconnect."""
+    for the client's disconnect, whichever way the query came (no body, a form, the query
+    itself as the body)."""
     settings = Settings(store="memory", admin_token=TOKEN, body_timeout=0.5,
                         query_timeout=120)
     store = open_store(settings)
@@ -154,8 +156,16 @@ def test_a_response_streaming_longer_than_the_body_timeout_is_not_cut(demo_store
     query = (f"SELECT ?a ?c ?f WHERE {{ ?a ?b ?c . ?d ?e ?f }} LIMIT {rows}")
     with serve_app(create_app(settings, store=store)) as url:
         started = time.monotonic()
-        answer = httpx.post(url + "/sparql", data={"query": query}, headers={
-            **ADMIN, "Accept": "application/sparql-results+json"}, timeout=120)
+        headers = {**ADMIN, "Accept": "application/sparql-results+json"}
+        if method == "GET":
+            answer = httpx.get(url + "/sparql", params={"query": query}, headers=headers,
+                               timeout=120)
+        elif method == "POST form":
+            answer = httpx.post(url + "/sparql", data={"query": query}, headers=headers,
+                                timeout=120)
+        else:
+            answer = httpx.post(url + "/sparql", content=query, timeout=120, headers={
+                **headers, "Content-Type": "application/sparql-query"})
         took = time.monotonic() - started
     store.close()
     assert answer.status_code == 200, answer.text[:300]

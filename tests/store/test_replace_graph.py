@@ -104,19 +104,30 @@ def lines(path: Path) -> set[str]:
 
 def test_replace_killed_at_random_moments_keeps_old_or_new(tmp_path):
     # half the triples stay, a quarter change, as many again are new
-    _kill_at_random_moments(tmp_path, triples(16_000, "v"), triples(8_000, "v") + triples(
-        4_000, "w", 8_000) + triples(8_000, "n", 16_000))
+    _assert_old_or_new(*_kill_at_random_moments(
+        tmp_path, triples(16_000, "v"),
+        triples(8_000, "v") + triples(4_000, "w", 8_000) + triples(8_000, "n", 16_000)))
 
 
 def test_a_replace_that_only_adds_killed_at_random_moments_keeps_old_or_new(tmp_path):
     """The only-additions replace is one bulk load (a first harvest's inferences): a kill
     during it leaves the old graph, and no orphan `bulk-*.sst` file once reopened."""
     old = triples(16_000, "v")
-    _kill_at_random_moments(tmp_path, old, old + triples(120_000, "n", 16_000))
+    _assert_old_or_new(*_kill_at_random_moments(tmp_path, old,
+                                                 old + triples(120_000, "n", 16_000)))
+
+
+def _assert_old_or_new(old: set[str], new: set[str], finished: set[str],
+                       after_kills: list[set[str]]) -> None:
+    assert finished == new, "the replace left something else than the new graph"
+    assert all(held in (old, new) for held in after_kills), \
+        "a kill left a mix of the old graph and the new"
+    assert old in after_kills, "no kill landed before the swap: the test proved nothing"
 
 
 def _kill_at_random_moments(tmp_path: Path, old_items: list[Triple], new_items: list[Triple]
-                            ) -> None:
+                            ) -> tuple[set[str], set[str], set[str], list[set[str]]]:
+    """(old, new, the graph after an uninterrupted replace, the graph after each kill)."""
     old_nt, new_nt = tmp_path / "old.nt", tmp_path / "new.nt"
     write_nt(old_nt, old_items)
     write_nt(new_nt, new_items)
@@ -133,9 +144,9 @@ def _kill_at_random_moments(tmp_path: Path, old_items: list[Triple], new_items: 
     child = replace_in_child(whole, new_nt)
     assert child.wait(timeout=300) == 0, child.stderr.read()
     duration = time.monotonic() - started
-    assert _held(whole) == new
+    finished = _held(whole)
 
-    seen = set()
+    after_kills = []
     rng = random.Random(14)
     for kill in range(KILLS):
         target = tmp_path / f"killed{kill}"
@@ -144,10 +155,8 @@ def _kill_at_random_moments(tmp_path: Path, old_items: list[Triple], new_items: 
         time.sleep(rng.uniform(0.3, 1.0) * duration)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=60)
-        held = _held(target)
-        assert held in (old, new), "a kill left a mix of the old graph and the new"
-        seen.add("old" if held == old else "new")
-    assert "old" in seen, "no kill landed before the swap: the test proved nothing"
+        after_kills.append(_held(target))
+    return old, new, finished, after_kills
 
 
 def _held(location: Path) -> set[str]:
