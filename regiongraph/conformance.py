@@ -57,6 +57,12 @@ class Standards:
         self.names = names
         self.aliases = aliases
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Standards) and (self.names, self.aliases) == (
+            other.names, other.aliases)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable dicts inside
+
     @classmethod
     def read(cls, store: Store, graph: NamedNode | None = None) -> Standards:
         """Every standard in the store, or only those `graph` (the registry) describes."""

@@ -59,7 +59,7 @@ def dataset(record: DatasetRecord, *, catalog_modified: str, contact_email: str,
         "title": record.title,
         "description": record.description or record.title,
         "keyword": [k[:1000] for k in keywords[:1000]],
-        "modified": _iso(record.modified) or _iso(record.issued) or catalog_modified,
+        "modified": own_date(record) or catalog_modified,
         "publisher": {"@type": "org:Organization", "name": publisher_name},
         "contactPoint": {
             "@type": "vcard:Contact",
@@ -126,6 +126,11 @@ def _distribution(dist) -> dict[str, Any] | None:
     if dist.conforms_to:
         out["conformsTo"] = dist.conforms_to[0]
     return out
+
+
+def own_date(record: DatasetRecord) -> str | None:
+    """The record's own `modified` (its `issued` when it has none), if ISO 8601."""
+    return _iso(record.modified) or _iso(record.issued)
 
 
 def _iso(value: str | None) -> str | None:

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pyoxigraph import NamedNode
 
 from regiongraph.change import VersionedCache, cache_key
-from regiongraph.conformance import Standard, conformance
+from regiongraph.conformance import Standard, Standards, conformance
 from regiongraph.exports.vocab import FILE_TYPE, access_level_name
 from regiongraph.iri import REGISTRY_GRAPH, Minter
 from regiongraph.journal import last_change
@@ -188,6 +188,13 @@ class CatalogIndex:
     policies: dict[str, frozenset[str]] = field(default_factory=dict)
     """Dataset IRI → the agreements that share it with the member tier this index is for
     (`member_catalog_index`); empty for the public catalog."""
+    rendered: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Profile name → dataset IRI → that profile's encoded record under this index's
+    `may_name`. A profile fills it as it streams (`serializer.datajson_chunks`), and
+    `follow_index` hands on the records no change since can have moved: a whole export
+    after a 1% re-harvest re-reads 1% of the records, not the region."""
+    standards: Standards | None = None
+    """The standards the kept renderings named (renaming one moves every record naming it)."""
     _iris: frozenset[str] | None = None
     _communities: list[str] | None = None
 
@@ -304,9 +311,40 @@ def follow_index(store: Store, settings: Settings, old_key: tuple[int, str],
     kept = [e for e in old.entries if e.iri not in moved]
     fresh = _entries(store, minter, sorted(moved & allowed))
     listed = sorted([*kept, *(e for e in fresh if e.iri not in twins)], key=lambda e: e.iri)
+    standards = Standards.read(store)
     return CatalogIndex(version=version, last_modified=changed, entries=listed,
                         region=old.region, communities=old.communities, base=minter.base,
-                        approvals_source=old.approvals_source, public=public, twins=twins)
+                        approvals_source=old.approvals_source, public=public, twins=twins,
+                        rendered=_kept_renderings(store, old, standards, moved, entries),
+                        standards=standards)
+
+
+def _kept_renderings(store: Store, old: CatalogIndex, standards: Standards, moved: set[str],
+                     changes: list) -> dict[str, dict[str, str]]:
+    """The renderings of `old` that the changes since cannot have moved.
+
+    A record reads its dataset's triples and those of the nodes it links to (`read_records`),
+    and names standards by their names: so a dataset re-judged or moved, one linking to a
+    changed subject, and every one when a standard's name or address moved, is read again.
+    What else a record shows (the registry's agents, the ontology) comes back only with a
+    whole build, which `follow_index` makes for a change to either."""
+    if not old.rendered or standards != old.standards:
+        return {}
+    subjects = sorted({s for change in changes for s in change.subjects})
+    stale = moved | set(subjects) | _linking_to(store, subjects)
+    return {profile: {iri: text for iri, text in kept.items() if iri not in stale}
+            for profile, kept in old.rendered.items()}
+
+
+def _linking_to(store: Store, subjects: list[str]) -> set[str]:
+    """Every subject with a triple pointing at one of `subjects`, in any graph."""
+    found = set()
+    for start in range(0, len(subjects), LOOKUP_BATCH):
+        values = " ".join(f"<{s}>" for s in subjects[start:start + LOOKUP_BATCH])
+        rows = store.query(f"SELECT DISTINCT ?d WHERE {{ VALUES ?s {{ {values} }} ?d ?p ?s }}",
+                           union_default_graph=True)
+        found |= {row[0].value for row in rows if isinstance(row[0], NamedNode)}
+    return found
 
 
 def _entries(store: Store, minter: Minter, iris: list[str]) -> list[IndexEntry]:
@@ -434,7 +472,8 @@ def build_index(store: Store, settings: Settings, version: str,
                         communities=communities, base=minter.base,
                         approvals_source=lambda: visibility.publishing_approvals(
                             store, settings),
-                        public=public, twins=twins, policies=policies or {})
+                        public=public, twins=twins, policies=policies or {},
+                        standards=Standards.read(store))
 
 
 def _agents(store: Store, settings: Settings) -> tuple[Agent, dict[str, Agent]]:

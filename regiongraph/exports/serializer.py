@@ -287,28 +287,42 @@ def write_catalog(store: Store, settings: Settings, output: BinaryIO, syntax: Rd
 def datajson_chunks(store: Store, settings: Settings, *, self_url: str,
                     community: str | None = None,
                     index: CatalogIndex | None = None) -> Iterator[bytes]:
-    """data.json as a stream of byte chunks: the head, then one dataset at a time.
+    """data.json as a stream of byte chunks: the head, then the datasets a batch at a time.
 
-    The whole document never exists in memory: records are read in batches and each is
-    encoded and handed on, so a 100k-dataset catalog streams in bounded memory.
+    The whole document never exists in memory at once. Each dataset object is encoded once
+    per index and kept in it (`CatalogIndex.rendered`), so the next stream, and the one
+    after a small change (`follow_index` keeps what the change cannot have moved), joins
+    kept text instead of reading every record again. An object that falls back on the
+    catalog's own date is not kept: that date moves with every change.
     """
     index = index or catalog_index(store, settings)
     entries = index.select(community=community)
     head = json.dumps(dcat_us.catalog_head(catalog_info(index, settings, community), self_url),
                       ensure_ascii=False)
     yield (head[:-1] + ', "dataset": [').encode()
+    kept = index.rendered.setdefault(dcat_us.NAME, {})
+    separator = "\n"
+    for start in range(0, len(entries), READ_BATCH):
+        batch = entries[start:start + READ_BATCH]
+        fresh = _datajson_items(store, settings, index, [e for e in batch if e.iri not in kept])
+        texts = [text for e in batch if (text := kept.get(e.iri) or fresh.get(e.iri))]
+        if texts:
+            yield (separator + ",\n".join(texts)).encode()
+            separator = ",\n"
+    yield b"\n]}\n"
+
+
+def _datajson_items(store: Store, settings: Settings, index: CatalogIndex,
+                    entries: list[IndexEntry]) -> dict[str, str]:
+    """The data.json objects of `entries`, encoded; kept in the index where they can be."""
     catalog_modified = index.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ")
     email = dcat_us.fallback_email(settings.base)
-    separator = "\n"
-    buffer: list[str] = []
+    kept = index.rendered[dcat_us.NAME]
+    texts = {}
     for record in all_records(store, entries, visible=index.may_name, index=index):
         item = dcat_us.dataset(record, catalog_modified=catalog_modified, contact_email=email,
                                region_name=index.region.name)
-        buffer.append(separator + json.dumps(item, ensure_ascii=False))
-        separator = ",\n"
-        if len(buffer) >= 100:
-            yield "".join(buffer).encode()
-            buffer = []
-    buffer.append("\n]}\n")
-    yield "".join(buffer).encode()
-
+        texts[record.iri] = json.dumps(item, ensure_ascii=False)
+        if dcat_us.own_date(record):
+            kept[record.iri] = texts[record.iri]
+    return texts

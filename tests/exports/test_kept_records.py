@@ -1,0 +1,146 @@
+"""data.json keeps each dataset's encoded object in the catalog index, and the index hands
+on the objects a change cannot have moved (`follow_index`). Seeded random record-by-record
+changes, each naming what it wrote as a harvest does, check after every step that the
+kept objects make the same bytes as a whole build that keeps nothing."""
+
+import random
+
+import pytest
+
+from regiongraph.change import apply_change
+from regiongraph.exports import dcat_us, model
+from regiongraph.exports.serializer import datajson_chunks
+from regiongraph.namespaces import PREFIXES, RGC
+from regiongraph.settings import Settings
+from regiongraph.store import open_store
+
+SHARED_ADDRESSES = ["https://datatracker.ietf.org/doc/html/rfc7946",
+                    "https://www.ogc.org/standards/waterml/", "https://permitdata.org/"]
+"""`dct:conformsTo` values of the demo's datasets in several graphs."""
+PROLOGUE = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+
+
+@pytest.fixture
+def region(demo_store, demo_settings):
+    settings = Settings(store="memory", base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    yield store, settings
+    store.close()
+
+
+def _datasets(store) -> list[tuple[str, str]]:
+    rows = store.query("SELECT ?d ?g WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> }"
+                       " FILTER(CONTAINS(STR(?g), '/graph/source/')) } ORDER BY ?d ?g")
+    return [(row["d"].value, row["g"].value) for row in rows]
+
+
+def _linked(store, d: str, g: str, path: str) -> list[str]:
+    rows = store.query(PROLOGUE + f"SELECT DISTINCT ?x WHERE {{ GRAPH <{g}> {{ <{d}> {path} ?x }}"
+                       " FILTER(isIRI(?x)) } ORDER BY ?x")
+    return [row["x"].value for row in rows]
+
+
+def _set(g: str, subject: str, predicate: str, value: str) -> str:
+    return (f"DELETE {{ GRAPH <{g}> {{ {subject} {predicate} ?old }} }} INSERT {{ GRAPH <{g}> "
+            f"{{ {subject} {predicate} {value} }} }} WHERE {{ OPTIONAL {{ GRAPH <{g}> "
+            f"{{ {subject} {predicate} ?old }} }} }}")
+
+
+def _random_write(rng: random.Random, store, serial: int) -> tuple[str, str, list[str]]:
+    """One write, the graph it writes and the subjects it names, as a record-by-record
+    harvest names them."""
+    datasets = _datasets(store)
+    d, g = rng.choice(datasets)
+    update, subjects = _random_update(rng, store, datasets, d, g, serial)
+    return update, g, subjects
+
+
+def _random_update(rng, store, datasets, d: str, g: str, serial: int) -> tuple[str, list[str]]:
+    kind = rng.choice(["title", "access", "download", "derived", "contact", "theme", "standard",
+                       "add", "remove"])
+    if kind == "title":
+        return _set(g, f"<{d}>", "dct:title", f'"Retitled {serial}"'), [d]
+    if kind == "access":
+        level = rng.choice(["public", "public", "internal", "restricted"])
+        return _set(g, f"<{d}>", "rg:accessLevel", f"<{RGC}access/{level}>"), [d]
+    if kind == "download":
+        return ((f"DELETE {{ GRAPH <{g}> {{ ?x dcat:downloadURL ?u }} }} INSERT {{ GRAPH <{g}> {{ "
+                f"?x dcat:downloadURL <https://files.example/{serial}.csv> }} }} WHERE {{ GRAPH "
+                f"<{g}> {{ <{d}> dcat:distribution ?x OPTIONAL {{ ?x dcat:downloadURL ?u }} }} }}"),
+                [d])
+    if kind == "derived":
+        other = rng.choice(datasets)[0]
+        return f"INSERT DATA {{ GRAPH <{g}> {{ <{d}> prov:wasDerivedFrom <{other}> }} }}", [d]
+    if kind == "contact":
+        return ((f"DELETE {{ GRAPH <{g}> {{ ?c vcard:fn ?n }} }} INSERT {{ GRAPH <{g}> {{ "
+                f"?c vcard:fn \"Desk {serial}\" }} }} WHERE {{ GRAPH <{g}> {{ <{d}> "
+                f"dcat:contactPoint ?c OPTIONAL {{ ?c vcard:fn ?n }} }} }}"), [d])
+    if kind == "theme":  # a shared node relabelled: only the node is named, not its datasets
+        themes = _linked(store, d, g, "dcat:theme")
+        if themes:
+            return ((f"INSERT DATA {{ GRAPH <{g}> {{ <{themes[0]}> skos:prefLabel "
+                    f"\"A theme relabelled {serial}\"@en }} }}"), [themes[0]])
+        return _set(g, f"<{d}>", "dct:title", f'"Themeless {serial}"'), [d]
+    if kind == "standard":  # a standard declared in a harvested graph, named alone: the
+        # address other graphs' datasets conform to now resolves to it
+        standard = f"https://standards.example/s{serial % 3}"
+        return ((f"INSERT DATA {{ GRAPH <{g}> {{ <{standard}> a dct:Standard ; dct:title "
+                f"\"Standard {serial}\" ; foaf:homepage <{rng.choice(SHARED_ADDRESSES)}> }} }}"),
+                [standard])
+    if kind == "add":
+        new = f"{d}-copy-{serial}"
+        return ((f"INSERT {{ GRAPH <{g}> {{ <{new}> a dcat:Dataset ; dct:title \"Copy {serial}\" ;"
+                f" rg:accessLevel ?l ; dct:publisher ?p ; dct:modified \"2031-01-01\" ;"
+                f" rg:community ?c }} }} WHERE {{ GRAPH <{g}> {{ <{d}> dct:publisher ?p ;"
+                f" rg:accessLevel ?l OPTIONAL {{ <{d}> rg:community ?c }} }} }}"), [new])
+    return ((f"DELETE WHERE {{ GRAPH <{g}> {{ <{d}> ?p ?o }} }} ; "
+            f"DELETE WHERE {{ GRAPH <{g}> {{ ?s ?p <{d}> }} }}"), [d])
+
+
+def _datajson(store, settings, index) -> bytes:
+    return b"".join(datajson_chunks(store, settings, self_url="https://x.example/data.json",
+                                    index=index))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kept_objects_equal_a_whole_build_after_random_changes(region, seed):
+    store, settings = region
+    rng = random.Random(seed)
+    _datajson(store, settings, model.catalog_index(store, settings))
+    handed_on = []
+    for serial in range(25):
+        update, graph, subjects = _random_write(rng, store, serial)
+
+        def write(update=update, graph=graph) -> list[str]:
+            store.update(PROLOGUE + update)
+            return [graph]
+
+        assert apply_change(store, settings, "harvest", write, subjects=subjects).failures == {}
+        followed = model.catalog_index(store, settings)
+        handed_on.append(len(followed.rendered.get(dcat_us.NAME, {})))
+        whole = model.build_index(store, settings, followed.version, followed.last_modified)
+        assert not whole.rendered
+        assert _datajson(store, settings, followed) == _datajson(store, settings, whole), (
+            f"step {serial}: {update}")
+    listed = len(model.catalog_index(store, settings).entries)
+    assert sum(1 for n in handed_on if n > listed // 2) >= 20, handed_on
+
+
+def test_a_registry_change_hands_on_nothing(region):
+    """The registry names the agents every record shows: a change there builds whole."""
+    store, settings = region
+    index = model.catalog_index(store, settings)
+    _datajson(store, settings, index)
+    assert index.rendered[dcat_us.NAME]
+    agent = index.communities[index.entries[0].community].iri
+    registry = settings.base + "graph/registry"
+
+    def write() -> list[str]:
+        store.update(PROLOGUE + _set(registry, f"<{agent}>", "foaf:name", '"Renamed Publisher"'))
+        return [registry]
+
+    assert apply_change(store, settings, "harvest", write, subjects=[agent]).failures == {}
+    followed = model.catalog_index(store, settings)
+    assert not followed.rendered
+    assert b"Renamed Publisher" in _datajson(store, settings, followed)
