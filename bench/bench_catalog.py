@@ -129,18 +129,24 @@ def stream_datajson(store_dir: str) -> dict:
     with server as url, httpx.Client(base_url=url, timeout=3600) as client:
         client.get("/catalog?page_size=1", headers={"Accept": "text/turtle"})  # index warm
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        size = 0
-        start = time.perf_counter()
-        with client.stream("GET", "/data.json") as response:
-            assert response.status_code == 200
-            tail = b""
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                tail = (tail + chunk)[-64:]
-        seconds = time.perf_counter() - start
+        first, size = _stream(client)
+        again, size_again = _stream(client)
     store.close()
+    assert size_again == size, "the kept objects made another document"
+    return {"seconds": first, "again": again, "bytes": size, "peak_before_mb": before}
+
+
+def _stream(client) -> tuple[float, int]:
+    size = 0
+    start = time.perf_counter()
+    with client.stream("GET", "/data.json") as response:
+        assert response.status_code == 200
+        tail = b""
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            tail = (tail + chunk)[-64:]
     assert tail.rstrip().endswith(b"]}"), "the stream did not finish"
-    return {"seconds": seconds, "bytes": size, "peak_before_mb": before}
+    return time.perf_counter() - start, size
 
 
 def source_graphs_ntriples(store_dir: str) -> dict:
@@ -239,15 +245,20 @@ def measure_loaded(ctx: Context, loaded: dict) -> Section:
                       f"stream {stream.result['peak_before_mb']:.0f} MB; goal ≤ {GOAL_MB} MB "
                       + ("met" if mb <= GOAL_MB else "MISSED"))])
         peer = measure("peer", "bench.bench_catalog:source_graphs_ntriples", store_dir)
-        speed = stream.result["bytes"] / 1e6 / stream.seconds
         peer_speed = peer.result["bytes"] / 1e6 / peer.seconds
-        met = speed >= GOAL_STREAM_MBS and speed >= peer_speed / 3
-        rows.append([f"{size:,}", f"{total:,}", "/data.json speed", f"{speed:.2f} MB/s",
-                     f"{speed / peer_speed:.3f}× the peer", "",
-                     (f"peer: pyoxigraph N-Triples of the {peer.result['graphs']} source "
-                      f"graphs, {peer.result['bytes'] / 1e6:.0f} MB in {peer.seconds:.2f} s = "
-                      f"{peer_speed:.1f} MB/s; goal ≥ {GOAL_STREAM_MBS:g} MB/s and ≥ 1/3 of "
-                      "the peer " + ("met" if met else "MISSED"))])
+        peer_note = (f"peer: pyoxigraph N-Triples of the {peer.result['graphs']} source graphs, "
+                     f"{peer.result['bytes'] / 1e6:.0f} MB in {peer.seconds:.2f} s = "
+                     f"{peer_speed:.1f} MB/s")
+        for label, seconds in (("first after the start: every object read and encoded",
+                                stream.seconds),
+                               ("again: the objects kept in the index",
+                                stream.result["again"])):
+            speed = stream.result["bytes"] / 1e6 / seconds
+            met = speed >= GOAL_STREAM_MBS and speed >= peer_speed / 3
+            rows.append([f"{size:,}", f"{total:,}", f"/data.json speed, {label}",
+                         f"{speed:.2f} MB/s", f"{speed / peer_speed:.3f}× the peer", "",
+                         f"{peer_note}; goal ≥ {GOAL_STREAM_MBS:g} MB/s and ≥ 1/3 of the peer "
+                         + ("met" if met else "MISSED")])
         notes.append(f"{size:,} datasets: {load.result['quads']:,} quads loaded in "
                      f"{load.seconds:.1f} s (setup, not measured here)")
     if len(loaded) > 1:

@@ -26,6 +26,10 @@ def test_changes_benchmark_end_to_end(tmp_path):
         row = re.search(rf"\| 120 \| first anonymous {route} after it .*? \| ([\d.]+) \| "
                         r"warm ([\d.]+) \|", text)
         assert row and float(row.group(1)) > 0 and float(row.group(2)) > 0, route
+    for when in ("after it", "right after the server starts"):
+        row = re.search(rf"\| 120 \| first /data.json {when}.*? \| ([\d.]+) MB/s \| "
+                        r"warm ([\d.]+) MB/s \|", text)
+        assert row and float(row.group(1)) > 0 and float(row.group(2)) > 0, when
     assert re.search(r"server RSS after 2 cycles \(after cycle 1: \d+ MB\) \| — \| \d+ MB", text)
     assert re.search(r"replace_graph of a 6,000-quad graph \(store layer\) \| [\d.]+ \| "
                      r"bulk_load [\d.]+", text)
