@@ -30,7 +30,7 @@ from regiongraph.change import VersionedCache, cache_key
 from regiongraph.conformance import Standard, Standards, conformance
 from regiongraph.exports.vocab import FILE_TYPE, access_level_name
 from regiongraph.iri import REGISTRY_GRAPH, Minter
-from regiongraph.journal import last_change
+from regiongraph.journal import DEFAULT_GRAPH, last_change
 from regiongraph.namespaces import (
     DCAT,
     DCT,
@@ -137,6 +137,9 @@ class DatasetRecord:
     policies: list[str] = field(default_factory=list)
     """The ODRL agreements under which a member's catalog shares it (`odrl:hasPolicy` on
     each distribution); empty in the public catalog."""
+    read_from: frozenset[str] = frozenset()
+    """The graphs its dataset's and its nodes' triples were read from: a change to one of
+    them moves its kept encodings (`CatalogIndex.rendered`)."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,8 @@ class CatalogIndex:
     `may_name`. A profile fills it as it streams (`serializer.datajson_chunks`), and
     `follow_index` hands on the records no change since can have moved: a whole export
     after a 1% re-harvest re-reads 1% of the records, not the region."""
+    read_from: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Dataset IRI → the graphs its kept renderings were read from (`DatasetRecord`)."""
     standards: Standards | None = None
     """The standards the kept renderings named (renaming one moves every record naming it)."""
     _iris: frozenset[str] | None = None
@@ -270,6 +275,8 @@ def _public_index(store: Store, settings: Settings) -> CatalogIndex:
         if previous is not None else None
     if index is None:
         index = build_index(store, settings, token, changed)
+        if previous is not None:
+            hand_on(store, settings, previous[1], index, previous[0], key, None)
     _built[store] = (key, index)
     return index
 
@@ -311,29 +318,61 @@ def follow_index(store: Store, settings: Settings, old_key: tuple[int, str],
     kept = [e for e in old.entries if e.iri not in moved]
     fresh = _entries(store, minter, sorted(moved & allowed))
     listed = sorted([*kept, *(e for e in fresh if e.iri not in twins)], key=lambda e: e.iri)
-    standards = Standards.read(store)
-    return CatalogIndex(version=version, last_modified=changed, entries=listed,
-                        region=old.region, communities=old.communities, base=minter.base,
-                        approvals_source=old.approvals_source, public=public, twins=twins,
-                        rendered=_kept_renderings(store, old, standards, moved, entries),
-                        standards=standards)
+    index = CatalogIndex(version=version, last_modified=changed, entries=listed,
+                         region=old.region, communities=old.communities, base=minter.base,
+                         approvals_source=old.approvals_source, public=public, twins=twins,
+                         standards=Standards.read(store))
+    hand_on(store, settings, old, index, old_key, key, moved)
+    return index
 
 
-def _kept_renderings(store: Store, old: CatalogIndex, standards: Standards, moved: set[str],
-                     changes: list) -> dict[str, dict[str, str]]:
-    """The renderings of `old` that the changes since cannot have moved.
+def hand_on(store: Store, settings: Settings, old: CatalogIndex, new: CatalogIndex,
+            old_key: tuple[int, str], key: tuple[int, str], moved: set[str] | None) -> None:
+    """Give `new` the renderings of `old` that the changes between them cannot have moved.
 
-    A record reads its dataset's triples and those of the nodes it links to (`read_records`),
-    and names standards by their names: so a dataset re-judged or moved, one linking to a
-    changed subject, and every one when a standard's name or address moved, is read again.
-    What else a record shows (the registry's agents, the ontology) comes back only with a
-    whole build, which `follow_index` makes for a change to either."""
-    if not old.rendered or standards != old.standards:
-        return {}
-    subjects = sorted({s for change in changes for s in change.subjects})
-    stale = moved | set(subjects) | _linking_to(store, subjects)
-    return {profile: {iri: text for iri, text in kept.items() if iri not in stale}
-            for profile, kept in old.rendered.items()}
+    A record reads its dataset's triples and those of the nodes it links to, from the
+    graphs it keeps in `read_from` (`read_records`), and names standards by their names.
+    Read again: the datasets whose publication moved (`moved`, else found by comparing the
+    two indexes), those a change names or whose nodes it names, and, for a change that
+    names no subjects (a whole graph written), every record read from a changed graph and
+    every subject the changed graphs hold now, with what links to it; every record when a
+    standard's name or address moved. The registry and the ontology (agents,
+    classifications) and a new day (approvals start and lapse) move any record: nothing
+    is handed on after a change to them."""
+    from regiongraph import journal
+    from regiongraph.iri import ONTOLOGY_GRAPH
+
+    if not old.rendered or new.standards != old.standards or key[1] != old_key[1] \
+            or key[0] < old_key[0] or old.policies or new.policies:
+        return
+    changes = journal.since(store, settings, old_key[0])
+    graphs = {g for change in changes for g in change.graphs}
+    minter = Minter(settings.base)
+    if graphs & {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
+                 DEFAULT_GRAPH}:
+        return
+    if moved is None:  # built whole: the two indexes say what moved
+        if new.public is None or old.public is None:
+            return
+        moved = {_iri_text(d) for d in set(new.public.datasets) ^ set(old.public.datasets)}
+        moved |= new.twins ^ old.twins
+    subjects = {s for change in changes for s in change.subjects}
+    if not all(change.subjects for change in changes):
+        subjects |= _subjects_in(store, graphs)
+        moved |= {iri for iri, read in old.read_from.items() if read & graphs}
+    stale = moved | subjects | _linking_to(store, sorted(subjects))
+    new.rendered = {profile: {iri: text for iri, text in kept.items() if iri not in stale}
+                    for profile, kept in old.rendered.items()}
+    new.read_from = {iri: read for iri, read in old.read_from.items() if iri not in stale}
+
+
+def _subjects_in(store: Store, graphs: set[str]) -> set[str]:
+    """Every IRI subject of a triple in one of `graphs`."""
+    found: set[str] = set()
+    for graph in sorted(graphs):
+        rows = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        found |= {row[0].value for row in rows if isinstance(row[0], NamedNode)}
+    return found
 
 
 def _linking_to(store: Store, subjects: list[str]) -> set[str]:
@@ -546,16 +585,19 @@ def read_records(store: Store, iris: list[str],
     owner_of: dict[str, list[tuple[str, bool]]] = defaultdict(list)
     child = {p.value for p in CHILD_LINKS}
     named = {p.value for p in NAMED_LINKS}
-    for d, p, o in _triples_of(store, iris):
+    read_from: dict[str, set[str]] = defaultdict(set)
+    for d, p, o, graph in _triples_of(store, iris):
+        read_from[d].add(graph)
         bucket = facts[d][d][p]
         if o not in bucket:
             bucket.append(o)
         if isinstance(o, NamedNode) and (p in child or p in named):
             owner_of[o.value].append((d, p in child))
     naming = {p.value for p in (*LABELS, FOAF.homepage)}
-    for s_, p, o in _triples_of(store, sorted(owner_of)):
+    for s_, p, o, graph in _triples_of(store, sorted(owner_of)):
         for d, owned in owner_of[s_]:
             if owned or p in naming:
+                read_from[d].add(graph)
                 bucket = facts[d][s_][p]
                 if o not in bucket:
                     bucket.append(o)
@@ -567,6 +609,7 @@ def read_records(store: Store, iris: list[str],
             record = _record(iri, facts[iri], minter.dataset_identifier(iri),
                              standards.get(iri, []))
             if record is not None:
+                record.read_from = frozenset(read_from[iri])
                 if visible is not None:
                     _keep_nameable(record, visible)
                 records.append(record)
@@ -577,13 +620,17 @@ LOOKUP_BATCH = 400
 
 
 def _triples_of(store: Store, subjects: list[str]):
-    """(subject, predicate IRI, object) of every triple about `subjects`, in any graph."""
+    """(subject, predicate IRI, object, graph IRI) of every triple about `subjects` in every
+    graph, the default graph named `journal.DEFAULT_GRAPH`."""
+    names: dict[str, str] = {}  # one string per graph name, however many records read it
     for start in range(0, len(subjects), LOOKUP_BATCH):
         values = " ".join(f"<{NamedNode(i).value}>" for i in subjects[start:start + LOOKUP_BATCH])
-        rows = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}",
-                           union_default_graph=True)
+        rows = store.query(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} "
+                           "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
         for row in rows:
-            yield row[0].value, row[1].value, row[2]
+            graph = row[3]
+            name = DEFAULT_GRAPH if graph is None else names.setdefault(graph.value, graph.value)
+            yield row[0].value, row[1].value, row[2], name
 
 
 def _record(iri: str, nodes: dict[str, dict[str, list]], identifier: str,

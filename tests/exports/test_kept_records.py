@@ -1,7 +1,8 @@
 """data.json keeps each dataset's encoded object in the catalog index, and the index hands
-on the objects a change cannot have moved (`follow_index`). Seeded random record-by-record
-changes, each naming what it wrote as a harvest does, check after every step that the
-kept objects make the same bytes as a whole build that keeps nothing."""
+on the objects a change cannot have moved (`hand_on`). Seeded random changes, some naming
+what they wrote as a record-by-record harvest does, some naming only the graph as a whole
+graph write does, check after every step that the kept objects make the same bytes as a
+whole build that keeps nothing."""
 
 import random
 
@@ -52,6 +53,13 @@ def _random_write(rng: random.Random, store, serial: int) -> tuple[str, str, lis
     harvest names them."""
     datasets = _datasets(store)
     d, g = rng.choice(datasets)
+    if rng.random() < 0.15:  # a dataset also described in another graph, or no longer
+        other = rng.choice(datasets)[1]
+        said = bool(store.query(PROLOGUE + f"ASK {{ GRAPH <{other}> {{ <{d}> dct:description ?t }} }}"))
+        if rng.random() < 0.5 or not said:
+            return ((f"INSERT DATA {{ GRAPH <{other}> {{ <{d}> dct:description "
+                    f"\"(described elsewhere {serial})\" }} }}"), other, [d])
+        return f"DELETE WHERE {{ GRAPH <{other}> {{ <{d}> dct:description ?t }} }}", other, [d]
     update, subjects = _random_update(rng, store, datasets, d, g, serial)
     return update, g, subjects
 
@@ -116,15 +124,18 @@ def test_kept_objects_equal_a_whole_build_after_random_changes(region, seed):
             store.update(PROLOGUE + update)
             return [graph]
 
-        assert apply_change(store, settings, "harvest", write, subjects=subjects).failures == {}
+        named = subjects if rng.random() < 0.6 else []  # else a whole graph written
+        assert apply_change(store, settings, "harvest", write, subjects=named).failures == {}
         followed = model.catalog_index(store, settings)
-        handed_on.append(len(followed.rendered.get(dcat_us.NAME, {})))
+        handed_on.append((len(followed.rendered.get(dcat_us.NAME, {})), bool(named)))
         whole = model.build_index(store, settings, followed.version, followed.last_modified)
         assert not whole.rendered
         assert _datajson(store, settings, followed) == _datajson(store, settings, whole), (
             f"step {serial}: {update}")
     listed = len(model.catalog_index(store, settings).entries)
-    assert sum(1 for n in handed_on if n > listed // 2) >= 20, handed_on
+    for kind in (True, False):  # named subjects, a whole graph: most objects handed on
+        assert sum(1 for n, named in handed_on if named is kind and n > listed // 2) >= 4, (
+            handed_on)
 
 
 def test_a_registry_change_hands_on_nothing(region):
@@ -144,3 +155,29 @@ def test_a_registry_change_hands_on_nothing(region):
     followed = model.catalog_index(store, settings)
     assert not followed.rendered
     assert b"Renamed Publisher" in _datajson(store, settings, followed)
+
+
+def test_a_dataset_no_longer_described_in_a_rewritten_graph_is_read_again(region):
+    """A whole graph written names no subjects, and the graph no longer holds the dataset
+    it described beside its own source: the record remembers the graphs it was read from."""
+    store, settings = region
+    datasets = _datasets(store)
+    index = model.catalog_index(store, settings)
+    d, g = next((d, g) for d, g in datasets if d == index.entries[0].iri)
+    other = next(graph for _, graph in datasets if graph != g)
+
+    def write(update: str):
+        return lambda: (store.update(PROLOGUE + update), [other])[1]
+
+    said = f'<{d}> dct:description "(described elsewhere)"'
+    for update in (f"INSERT DATA {{ GRAPH <{other}> {{ {said} }} }}",
+                   f"DELETE DATA {{ GRAPH <{other}> {{ {said} }} }}"):
+        index = model.catalog_index(store, settings)
+        _datajson(store, settings, index)
+        assert apply_change(store, settings, "harvest", write(update)).failures == {}
+        followed = model.catalog_index(store, settings)
+        assert len(followed.rendered[dcat_us.NAME]) > len(followed.entries) // 2
+        whole = model.build_index(store, settings, followed.version, followed.last_modified)
+        text = _datajson(store, settings, followed)
+        assert text == _datajson(store, settings, whole)
+        assert (b"(described elsewhere)" in text) is update.startswith("INSERT")
