@@ -258,8 +258,11 @@ def _with_other_sizes(section: Section, previous: str) -> Section:
     command = next((line for line in lines if line.startswith("Command:")), "")
     kept_set = {row[0] for row in kept}
     earlier = [line for line in lines if line.startswith("Earlier rows")
-               and set(line[line.index("(") + 1:line.index(")")].split(", ")) & kept_set]
-    earlier.append(f"Earlier rows ({kept_sizes}): {command.removeprefix('Command: ')}")
+               and _sizes_of(line) & kept_set]
+    from_earlier = set().union(*(_sizes_of(line) for line in lines
+                                 if line.startswith("Earlier rows")))
+    if kept_set - from_earlier:  # rows the previous block's own command measured
+        earlier.append(f"Earlier rows ({kept_sizes}): {command.removeprefix('Command: ')}")
 
     def size(row: list[str]) -> float:
         try:
@@ -268,6 +271,11 @@ def _with_other_sizes(section: Section, previous: str) -> Section:
             return float("inf")
 
     return replace(section, rows=sorted(kept + section.rows, key=size), earlier=earlier)
+
+
+def _sizes_of(earlier: str) -> set[str]:
+    """The sizes an "Earlier rows (1,000, 100,000): ..." line names."""
+    return set(earlier[earlier.index("(") + 1:earlier.index(")")].split(", "))
 
 
 def machine() -> str:

@@ -83,3 +83,20 @@ def test_a_size_measured_alone_keeps_the_other_sizes(tmp_path):
     assert "Command: `run --sizes 100000`" in text
     assert text.count("Earlier rows") == 1
     assert "Earlier rows (1,000, 10,000): `run --sizes 1000 10000`" in text
+
+
+def test_a_size_measured_again_does_not_credit_its_command_with_older_rows(tmp_path):
+    """Only the previous block's own rows keep its command: measuring 10k twice leaves the
+    1,000 rows credited to the run that measured them, not to the first 10k run."""
+    results = tmp_path / "RESULTS.md"
+    headers = ["datasets", "step", "seconds"]
+    for command, rows in (("run --sizes 1000 10000", [["1,000", "a", "1"], ["10,000", "a", "9"]]),
+                          ("run --sizes 10000 (first)", [["10,000", "a", "8"]]),
+                          ("run --sizes 10000 (second)", [["10,000", "a", "7"]])):
+        write_results([Section("rules", "Rules", command, headers, rows,
+                               keep_other_sizes=True)], results)
+    text = results.read_text(encoding="utf-8")
+    assert "Command: `run --sizes 10000 (second)`" in text
+    earlier = [line for line in text.splitlines() if line.startswith("Earlier rows")]
+    assert len(earlier) == 1 and earlier[0].startswith(
+        "Earlier rows (1,000): `run --sizes 1000 10000` — run "), earlier
