@@ -17,6 +17,7 @@ from regiongraph.api.observe import ObserveMiddleware
 
 from regiongraph import __version__
 from regiongraph.change import catch_up_in_background
+from regiongraph.exports.serializer import prime_datajson
 from regiongraph.notify.loop import start_delivery_loop
 from regiongraph.observe import store_opened
 from regiongraph.settings import Settings
@@ -37,12 +38,16 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
         prime_queries(app.state.store, settings)
+        # a server that opens its own store primes (a store handed in is a test's or a tool's)
+        stop_priming = prime_datajson(app.state.store, settings, after=catching_up) \
+            if owned else (lambda: None)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield
         finally:
             stop_delivery()
             catching_up.join(timeout=30)  # not closed under its feet (a long catch-up aside)
+            stop_priming()
             from regiongraph.audit import flush
 
             flush(app.state.store)  # the audit's pending records, before closing

@@ -361,9 +361,11 @@ def hand_on(store: Store, settings: Settings, old: CatalogIndex, new: CatalogInd
         subjects |= _subjects_in(store, graphs)
         moved |= {iri for iri, read in old.read_from.items() if read & graphs}
     stale = moved | subjects | _linking_to(store, sorted(subjects))
-    new.rendered = {profile: {iri: text for iri, text in kept.items() if iri not in stale}
-                    for profile, kept in old.rendered.items()}
-    new.read_from = {iri: read for iri, read in old.read_from.items() if iri not in stale}
+    # dict() copies in one step under the GIL: a stream may be adding to them meanwhile
+    new.rendered = {profile: {iri: text for iri, text in dict(kept).items() if iri not in stale}
+                    for profile, kept in dict(old.rendered).items()}
+    new.read_from = {iri: read for iri, read in dict(old.read_from).items()
+                     if iri not in stale}
 
 
 def _subjects_in(store: Store, graphs: set[str]) -> set[str]:

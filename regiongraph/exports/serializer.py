@@ -15,6 +15,8 @@ IRI node, the page's own URL, never a blank node, and point with IRIs, not liter
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -36,6 +38,8 @@ from regiongraph.iri import Minter
 from regiongraph.namespaces import HYDRA, PREFIXES, RDF, XSD
 from regiongraph.settings import Settings
 from regiongraph.store import Store
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -328,3 +332,33 @@ def _datajson_items(store: Store, settings: Settings, index: CatalogIndex,
             kept[record.iri] = texts[record.iri]
             index.read_from[record.iri] = record.read_from
     return texts
+
+
+def prime_datajson(store: Store, settings: Settings,
+                   after: threading.Thread | None = None) -> Callable[[], None]:
+    """At a server's start: encode every public `/data.json` object in a thread, once
+    `after` (the views' catch-up) is done, so the first harvester after a start joins kept
+    text instead of reading every record (10k datasets: 3.8 s of work; 100k: ~55 s). A
+    stream asked for meanwhile encodes what is not kept yet itself. Returns the stop the
+    server calls before it closes the store: the thread ends after its current batch."""
+    stopping = threading.Event()
+
+    def run() -> None:
+        if after is not None:
+            after.join()
+        try:
+            for _chunk in datajson_chunks(store, settings, self_url=settings.base):
+                if stopping.is_set():
+                    return
+        except Exception as error:  # noqa: BLE001 - the first stream encodes them instead
+            log.warning("data.json objects were not encoded at start: %s; the first "
+                        "/data.json encodes them", error)
+
+    thread = threading.Thread(target=run, name="datajson-prime", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        thread.join(timeout=60)
+
+    return stop

@@ -181,3 +181,48 @@ def test_a_dataset_no_longer_described_in_a_rewritten_graph_is_read_again(region
         text = _datajson(store, settings, followed)
         assert text == _datajson(store, settings, whole)
         assert (b"(described elsewhere)" in text) is update.startswith("INSERT")
+
+
+def _prime_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "datajson-prime"]
+
+
+def test_a_server_that_opens_its_store_encodes_data_json_at_start(demo_store, demo_settings,
+                                                                   tmp_path):
+    """The first harvester after a start joins kept objects: every public dataset's is
+    encoded in a thread at start, and the stream equals a whole build's. The server stops
+    the thread before it closes the store, which then opens again."""
+    import json
+
+    import httpx
+    from regiongraph.api.app import create_app
+
+    from tests.support import serve_app
+
+    settings = Settings(store=str(tmp_path / "store"), base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    store.close()
+    app = create_app(settings)
+    with serve_app(app) as url:
+        for thread in _prime_threads():
+            thread.join(timeout=120)
+        served = app.state.store
+        index = model.catalog_index(served, settings)
+        assert set(index.rendered[dcat_us.NAME]) == {e.iri for e in index.entries}
+        streamed = json.loads(httpx.get(url + "/data.json", timeout=60).content)
+        whole = model.build_index(served, settings, index.version, index.last_modified)
+        assert streamed["dataset"] == json.loads(_datajson(served, settings, whole))["dataset"]
+    assert not _prime_threads()
+    open_store(settings).close()
+
+
+def test_a_stopped_prime_ends_after_its_batch(region):
+    from regiongraph.exports.serializer import prime_datajson
+
+    store, settings = region
+    stop = prime_datajson(store, settings)
+    stop()
+    assert not _prime_threads()
