@@ -26,9 +26,15 @@ from regiongraph.sparql.workers import stop as stop_queries
 from regiongraph.store import Store, StoreBusyError, open_store, served
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Build the service; pass `store` to share an already open one (tests, CLI)."""
+def create_app(settings: Settings | None = None, *, store: Store | None = None,
+               warm: bool | None = None) -> FastAPI:
+    """Build the service; pass `store` to share an already open one (tests, CLI).
+
+    `warm`: encode the export objects at start (`prime_datajson`), as a server does; by
+    default only when the app opens its own store (a store handed in is a test's or a
+    tool's, which asks for what it reads)."""
     settings = settings or Settings()
+    warm = store is None if warm is None else warm
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -38,9 +44,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         store_opened(app.state.store, settings)
         catching_up = catch_up_in_background(app.state.store, settings)
         prime_queries(app.state.store, settings)
-        # a server that opens its own store primes (a store handed in is a test's or a tool's)
         stop_priming = prime_datajson(app.state.store, settings, after=catching_up) \
-            if owned else (lambda: None)
+            if warm else (lambda: None)
         stop_delivery = start_delivery_loop(app.state.store, settings)
         try:
             yield

@@ -176,7 +176,7 @@ def serve(
     current = state()
     settings = current.settings.with_overrides(host=host, port=port)
     # Opened here, not in the app's startup: a busy store or another base is one line.
-    application = create_app(settings, store=current.store())
+    application = create_app(settings, store=current.store(), warm=True)
     configure_logging(settings)  # from here on, stderr has JSON lines only
     log.info("serving", extra={"fields": {"store": settings.store,
                                           "url": f"http://{settings.host}:{settings.port}/"}})

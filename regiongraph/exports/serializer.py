@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -344,12 +345,20 @@ def prime_datajson(store: Store, settings: Settings,
     stopping = threading.Event()
 
     def run() -> None:
+        from regiongraph.observe import log as events
+
         if after is not None:
             after.join()
+        started = time.perf_counter()
         try:
-            for _chunk in datajson_chunks(store, settings, self_url=settings.base):
+            index = catalog_index(store, settings)
+            for _chunk in datajson_chunks(store, settings, self_url=settings.base, index=index):
                 if stopping.is_set():
                     return
+            events.info("data.json objects encoded", extra={"fields": {
+                "objects": len(index.rendered.get(dcat_us.NAME, {})),
+                "datasets": len(index.entries),
+                "seconds": round(time.perf_counter() - started, 2)}})
         except Exception as error:  # noqa: BLE001 - the first stream encodes them instead
             log.warning("data.json objects were not encoded at start: %s; the first "
                         "/data.json encodes them", error)

@@ -226,3 +226,31 @@ def test_a_stopped_prime_ends_after_its_batch(region):
     stop = prime_datajson(store, settings)
     stop()
     assert not _prime_threads()
+
+
+def test_regiongraph_serve_encodes_data_json_at_start(demo_store, demo_settings, tmp_path):
+    """The real server: `regiongraph serve` logs the objects it encoded at start, one for
+    every dataset its /data.json lists."""
+    import json
+    import time
+
+    import httpx
+
+    from tests.support import regiongraph_server
+
+    settings = Settings(store=str(tmp_path / "store"), base=demo_settings.base)
+    store = open_store(settings)
+    store.add(demo_store.quads())
+    store.close()
+    log = tmp_path / "server.log"
+    with regiongraph_server(settings.store, log=log) as url:
+        deadline = time.monotonic() + 120
+        events = []
+        while not events and time.monotonic() < deadline:
+            time.sleep(0.2)
+            events = [json.loads(line) for line in log.read_text().splitlines()
+                      if "data.json objects encoded" in line]
+        listed = json.loads(httpx.get(url + "/data.json", timeout=60).content)["dataset"]
+    assert events, log.read_text()[-2000:]
+    fields = events[0]
+    assert fields["objects"] == fields["datasets"] == len(listed) > 0, fields
