@@ -349,6 +349,8 @@ def prime_datajson(store: Store, settings: Settings,
 
         if after is not None:
             after.join()
+        if stopping.is_set():
+            return
         started = time.perf_counter()
         try:
             index = catalog_index(store, settings)
