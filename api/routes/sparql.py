@@ -381,6 +381,7 @@ REQUEST_FAULTS = re.compile(r"^The custom function <[^>]*> is not supported|"
 # check (`EmbeddedStore.outdated`) and the query's read: the helper reopens it for the
 # next query, so asking again succeeds. Not the request's fault, nor a broken store.
 SNAPSHOT_LOST_A_FILE = "IO error: No such file or directory"
+SNAPSHOT_ATTEMPTS = 3
 
 
 def request_fault(error: BaseException) -> bool:
@@ -512,9 +513,12 @@ async def first_answer(request: Request, store: Store, settings: Settings,
                        deadline: float) -> tuple[QueueOutput | RunningQuery, tuple]:
     """Start `job` and wait for its first item; QueryTimeout once its process has exited
     when none comes in time. A snapshot that lost a table file (SNAPSHOT_LOST_A_FILE) gets
-    the query run again, once: nothing is sent yet, and the helper reopens its snapshot for
-    the next query, so the client gets its answer rather than "ask again"."""
-    for attempt in (1, 2):
+    the query run again, up to twice and a moment apart: nothing is sent yet, and the
+    helper reopens its snapshot for the next query, so the client gets its answer rather
+    than "ask again" (the 60 s soak beside a harvest once saw two in a row)."""
+    for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
+        if attempt > 1:
+            await asyncio.sleep(0.1 * attempt)  # the writer's compaction moves on meanwhile
         out = await start_query(request, store, settings, principal, job, fmt, deadline)
         try:
             first = await out.get(timeout=max(0.0, out.deadline - time.monotonic()))
@@ -522,7 +526,8 @@ async def first_answer(request: Request, store: Store, settings: Settings,
             await out.stopped()  # the 503 goes once the query's process has exited
             raise QueryTimeout(f"the query ran longer than the time limit of "
                                f"{settings.query_timeout:g} s and was stopped") from None
-        if attempt == 2 or first[0] != "error" or SNAPSHOT_LOST_A_FILE not in str(first[1]):
+        if attempt == SNAPSHOT_ATTEMPTS or first[0] != "error" \
+                or SNAPSHOT_LOST_A_FILE not in str(first[1]):
             break
     return out, first
 
