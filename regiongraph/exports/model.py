@@ -45,7 +45,7 @@ from regiongraph.namespaces import (
     sparql_prefixes,
 )
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, linked
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = re.compile(r"^[-\w.+]+/[-\w.+]+$")
@@ -275,8 +275,9 @@ def _public_index(store: Store, settings: Settings) -> CatalogIndex:
         if previous is not None else None
     if index is None:
         index = build_index(store, settings, token, changed)
-        if previous is not None:
-            hand_on(store, settings, previous[1], index, previous[0], key, None)
+        changes = _changes_since(store, settings, *previous, key) if previous else None
+        if changes is not None:
+            hand_on(store, previous[1], index, changes, None)
     _built[store] = (key, index)
     return index
 
@@ -297,17 +298,14 @@ def follow_index(store: Store, settings: Settings, old_key: tuple[int, str],
     publication moved and those whose twin status moved are read again; the other
     entries, the region and its communities are kept. Same day only: a new day can move
     any publication."""
-    from regiongraph import journal, visibility
+    from regiongraph import visibility
     from regiongraph.harvest.dedup import duplicates_to_skip
-    from regiongraph.iri import ONTOLOGY_GRAPH
 
-    if old.public is None or old.policies or key[1] != old_key[1] or key[0] < old_key[0]:
+    entries = _changes_since(store, settings, old_key, old, key)
+    if entries is None:
         return None
-    entries = journal.since(store, settings, old_key[0])
     graphs = {g for entry in entries for g in entry.graphs}
     minter = Minter(settings.base)
-    if graphs & {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value}:
-        return None
     touched = visibility.named_datasets(store, settings, graphs, entries)
     if touched is None:
         return None
@@ -322,12 +320,31 @@ def follow_index(store: Store, settings: Settings, old_key: tuple[int, str],
                          region=old.region, communities=old.communities, base=minter.base,
                          approvals_source=old.approvals_source, public=public, twins=twins,
                          standards=Standards.read(store))
-    hand_on(store, settings, old, index, old_key, key, moved)
+    hand_on(store, old, index, entries, moved)
     return index
 
 
-def hand_on(store: Store, settings: Settings, old: CatalogIndex, new: CatalogIndex,
-            old_key: tuple[int, str], key: tuple[int, str], moved: set[str] | None) -> None:
+def _changes_since(store: Store, settings: Settings, old_key: tuple[int, str],
+                   old: CatalogIndex, key: tuple[int, str]) -> list | None:
+    """The journal's changes from `old` to `key`, when what `old` holds can be carried
+    over (same day, store gone forward, the public index, no change to the registry, the
+    ontology or the default graph); None when everything must be read again."""
+    from regiongraph import journal
+    from regiongraph.iri import ONTOLOGY_GRAPH
+
+    if old.public is None or old.policies or key[1] != old_key[1] or key[0] < old_key[0]:
+        return None
+    changes = journal.since(store, settings, old_key[0])
+    minter = Minter(settings.base)
+    moves_everything = {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
+                        DEFAULT_GRAPH}
+    if any(set(change.graphs) & moves_everything for change in changes):
+        return None
+    return changes
+
+
+def hand_on(store: Store, old: CatalogIndex, new: CatalogIndex, changes: list,
+            moved: set[str] | None) -> None:
     """Give `new` the renderings of `old` that the changes between them cannot have moved.
 
     A record reads its dataset's triples and those of the nodes it links to, from the
@@ -338,22 +355,11 @@ def hand_on(store: Store, settings: Settings, old: CatalogIndex, new: CatalogInd
     every subject the changed graphs hold now, with what links to it; every record when a
     standard's name or address moved. The registry and the ontology (agents,
     classifications) and a new day (approvals start and lapse) move any record: nothing
-    is handed on after a change to them."""
-    from regiongraph import journal
-    from regiongraph.iri import ONTOLOGY_GRAPH
-
-    if not old.rendered or new.standards != old.standards or key[1] != old_key[1] \
-            or key[0] < old_key[0] or old.policies or new.policies:
+    is handed on after a change to them (`_changes_since` says None then)."""
+    if not old.rendered or new.standards != old.standards or new.public is None:
         return
-    changes = journal.since(store, settings, old_key[0])
     graphs = {g for change in changes for g in change.graphs}
-    minter = Minter(settings.base)
-    if graphs & {minter.graph(REGISTRY_GRAPH).value, minter.graph(ONTOLOGY_GRAPH).value,
-                 DEFAULT_GRAPH}:
-        return
     if moved is None:  # built whole: the two indexes say what moved
-        if new.public is None or old.public is None:
-            return
         moved = {_iri_text(d) for d in set(new.public.datasets) ^ set(old.public.datasets)}
         moved |= new.twins ^ old.twins
     subjects = {s for change in changes for s in change.subjects}
@@ -363,7 +369,7 @@ def hand_on(store: Store, settings: Settings, old: CatalogIndex, new: CatalogInd
             return
         subjects |= held
         moved |= {iri for iri, read in old.read_from.items() if read & graphs}
-    stale = moved | subjects | _linking_to(store, sorted(subjects))
+    stale = moved | subjects | linked(store, subjects, "?x ?p ?n .")
     # dict() copies in one step under the GIL: a stream may be adding to them meanwhile
     new.rendered = {profile: {iri: text for iri, text in dict(kept).items() if iri not in stale}
                     for profile, kept in dict(old.rendered).items()}
@@ -389,17 +395,6 @@ def _subjects_in(store: Store, graphs: set[str], *, at_most: int) -> set[str] | 
         found |= {row[0].value for row in rows if isinstance(row[0], NamedNode)}
         if len(found) > at_most:
             return None
-    return found
-
-
-def _linking_to(store: Store, subjects: list[str]) -> set[str]:
-    """Every subject with a triple pointing at one of `subjects`, in any graph."""
-    found = set()
-    for start in range(0, len(subjects), LOOKUP_BATCH):
-        values = " ".join(f"<{s}>" for s in subjects[start:start + LOOKUP_BATCH])
-        rows = store.query(f"SELECT DISTINCT ?d WHERE {{ VALUES ?s {{ {values} }} ?d ?p ?s }}",
-                           union_default_graph=True)
-        found |= {row[0].value for row in rows if isinstance(row[0], NamedNode)}
     return found
 
 

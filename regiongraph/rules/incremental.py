@@ -41,7 +41,7 @@ from regiongraph.rules.reports import latest_header, store_report
 from regiongraph.rules.shapes import shape_files
 from regiongraph.rules.validate import Report, data_graphs, validate
 from regiongraph.settings import Settings
-from regiongraph.store import Store
+from regiongraph.store import Store, linked
 
 STATE_GRAPH = "rules-state"
 RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -245,17 +245,6 @@ def remember_all(store: Store, settings: Settings) -> None:
                                                    fingerprints(store, graph, key, lines)))
 
 
-def _linked(store: Store, nodes: set[str], pattern: str) -> set[str]:
-    """?x for each ?n in `nodes` matching `pattern` (a group using ?n and ?x)."""
-    found: set[str] = set()
-    items = sorted(nodes)
-    for i in range(0, len(items), 1000):
-        values = " ".join(f"<{n}>" for n in items[i:i + 1000])
-        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {values} }} {pattern} FILTER(isIRI(?x)) }}"
-        found |= {row["x"].value for row in store.query(query, union_default_graph=True)}
-    return found
-
-
 RG_NS = "https://w3id.org/regiongraph/ns#"
 
 
@@ -276,30 +265,30 @@ def affected(store: Store, settings: Settings, changed: set[str],
     rg, org = RG_NS, "http://www.w3.org/ns/org#"
     dcat, dct = "http://www.w3.org/ns/dcat#", "http://purl.org/dc/terms/"
     # people whose roles changed, and the approvals and strategies they gave
-    people = changed | targets | _linked(store, changed, f"?n <{org}member> ?x .")
-    given = changed | _linked(store, people, f"?x <{rg}approvedBy> ?n .")
+    people = changed | targets | linked(store, changed, f"?n <{org}member> ?x .")
+    given = changed | linked(store, people, f"?x <{rg}approvedBy> ?n .")
     # datasets to re-check: changed ones, those of changed distributions, those covered by
     # changed approvals or agreements (or approvals whose approver changed), and those
     # claiming a changed standard
     datasets = changed | targets
-    datasets |= _linked(store, changed, f"?x <{dcat}distribution> ?n .")
-    datasets |= _linked(store, given, f"?n <{rg}coversDataset> ?x .")
-    datasets |= _linked(store, given, f"?n <{rg}coversCategory> ?c . "
+    datasets |= linked(store, changed, f"?x <{dcat}distribution> ?n .")
+    datasets |= linked(store, given, f"?n <{rg}coversDataset> ?x .")
+    datasets |= linked(store, given, f"?n <{rg}coversCategory> ?c . "
                                       f"?x <{rg}personalDataCategory>|<{dcat}theme> ?c .")
     # one query per way of naming a standard: as a UNION (its branches cannot see the
     # VALUES) it took 73 s at 10k datasets instead of milliseconds
-    datasets |= _linked(store, changed, f"?x <{dct}conformsTo> ?n .")
-    datasets |= _linked(store, changed, f"?n <http://xmlns.com/foaf/0.1/homepage>|<{rg}knownAs> "
+    datasets |= linked(store, changed, f"?x <{dct}conformsTo> ?n .")
+    datasets |= linked(store, changed, f"?n <http://xmlns.com/foaf/0.1/homepage>|<{rg}knownAs> "
                                         f"?h . ?x <{dct}conformsTo> ?h .")
     found = people | given | datasets
     # distributions of changed datasets; approvals and agreements covering changed datasets
-    found |= _linked(store, changed, f"?n <{dcat}distribution> ?x .")
-    found |= _linked(store, changed, f"?x <{rg}coversDataset> ?n .")
+    found |= linked(store, changed, f"?n <{dcat}distribution> ?x .")
+    found |= linked(store, changed, f"?x <{rg}coversDataset> ?n .")
     # projects: using any dataset above, or whose strategy, engagement or approval changed
-    found |= _linked(store, datasets, f"?x <{rg}usesDataset> ?n .")
-    found |= _linked(store, given, f"?x <{rg}dataStrategy> ?n .")
-    found |= _linked(store, given, f"?n <{rg}scopeProject> ?x .")
-    found |= _linked(store, changed, f"?x <{rg}engagement> ?n .")
+    found |= linked(store, datasets, f"?x <{rg}usesDataset> ?n .")
+    found |= linked(store, given, f"?x <{rg}dataStrategy> ?n .")
+    found |= linked(store, given, f"?n <{rg}scopeProject> ?x .")
+    found |= linked(store, changed, f"?x <{rg}engagement> ?n .")
     return found
 
 

@@ -16,6 +16,7 @@ from regiongraph.store.base import (
     StoreBusyError,
     StoreError,
     TripleResults,
+    linked,
     one_update,
 )
 
@@ -176,7 +177,7 @@ def backup(store: Store, target: Path) -> None:
 
 __all__ = [
     "DATA_MODEL_VERSION", "GraphCounts", "Store", "StoreBusyError", "StoreError",
-    "TripleResults", "backup", "check_base", "check_model_version", "model_version",
+    "TripleResults", "backup", "check_base", "check_model_version", "linked", "model_version",
     "one_update", "open_store", "record_base", "recorded_base", "recorded_model_version",
     "served", "set_model_version",
 ]

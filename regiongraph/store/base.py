@@ -183,3 +183,18 @@ def one_update(*operations: str) -> str:
     """Several SPARQL update operations as one request: Oxigraph runs a request as one
     transaction, so a kill leaves all of them or none. Empty operations are left out."""
     return " ;\n".join(filter(None, operations))
+
+
+LINKED_BATCH = 1000
+
+
+def linked(store: "Store", nodes: Iterable[str], pattern: str) -> set[str]:
+    """?x for each ?n in `nodes` matching `pattern` (a group using ?n and ?x), IRIs only,
+    in any graph."""
+    found: set[str] = set()
+    items = sorted(set(nodes))
+    for i in range(0, len(items), LINKED_BATCH):
+        values = " ".join(f"<{n}>" for n in items[i:i + LINKED_BATCH])
+        query = f"SELECT DISTINCT ?x WHERE {{ VALUES ?n {{ {values} }} {pattern} FILTER(isIRI(?x)) }}"
+        found |= {row["x"].value for row in store.query(query, union_default_graph=True)}
+    return found
